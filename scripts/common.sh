@@ -1,0 +1,20 @@
+# Shared paths and pins for the project's scripts. Sourced, never run.
+# shellcheck shell=bash
+
+LIGHTBOX_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Build outputs, the venv and the Garage binary live outside the clone so a fresh
+# clone reuses them; nothing here is project source.
+LIGHTBOX_CACHE="${LIGHTBOX_CACHE:-$HOME/.cache/lightbox}"
+# Runtime state of the local stack (ports, data dirs, logs, pid files).
+LIGHTBOX_STACK_DIR="${LIGHTBOX_STACK_DIR:-$LIGHTBOX_CACHE/stack}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$LIGHTBOX_CACHE/target}"
+
+# Pinned versions: change them here only.
+GARAGE_VERSION="2.5.0"
+MOTO_VERSION="5.2.5"
+VENV_DIR="$LIGHTBOX_CACHE/venv-moto-$MOTO_VERSION"
+GARAGE_ROOT="$LIGHTBOX_CACHE/garage-$GARAGE_VERSION"
+GARAGE_BIN="$GARAGE_ROOT/bin/garage"
+
+log() { printf '\033[1m[lightbox]\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[31m[lightbox] error:\033[0m %s\n' "$*" >&2; exit 1; }

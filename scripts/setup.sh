@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Everything a fresh Debian 12 machine needs, installed once and then skipped:
+# Debian packages, the Python venv (moto, boto3, aws-cli), Garage, cargo-nextest,
+# and the UI's npm packages. Safe to re-run.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+"$LIGHTBOX_ROOT/scripts/install-system.sh"
+"$LIGHTBOX_ROOT/scripts/install-python.sh"
+"$LIGHTBOX_ROOT/scripts/install-garage.sh"
+if ! cargo nextest --version >/dev/null 2>&1; then
+  log "installing cargo-nextest"
+  cargo install --locked --quiet cargo-nextest
+fi
+
+lock="$LIGHTBOX_ROOT/ui/package-lock.json"
+stamp="$LIGHTBOX_ROOT/ui/node_modules/.lightbox-lock.sha256"
+want=$(sha256sum "$lock" | cut -d' ' -f1)
+if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
+  log "installing the UI's npm packages"
+  # `npm install --no-save` rather than `npm ci`: with this machine's npm settings the
+  # lock file lists only this platform's optional packages, which `npm ci` rejects.
+  (cd "$LIGHTBOX_ROOT/ui" && npm install --no-save --no-audit --no-fund --loglevel=error)
+  echo "$want" > "$stamp"
+fi

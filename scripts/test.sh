@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Every test: formatting, lints, Rust unit and end-to-end tests against the local
+# stack, the UI's type check and unit tests, and the generated-bindings check.
+# The first run on a fresh machine installs everything (see scripts/setup.sh).
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+cd "$LIGHTBOX_ROOT"
+
+step() { STEP_START=$SECONDS; log "▶ $*"; }
+done_step() { log "  done in $((SECONDS - STEP_START)) s"; }
+
+step "setup (installs only what is missing)"
+scripts/setup.sh
+done_step
+
+started_stack=0
+if ! scripts/stack.sh status 2>/dev/null; then started_stack=1; fi
+cleanup() { if ((started_stack)); then scripts/stack.sh down || true; fi; }
+trap cleanup EXIT
+
+step "cargo fmt --check"
+cargo fmt --all --check
+done_step
+
+step "UI: build, type check, unit tests"
+(cd ui && npm run --silent build && npm run --silent check && npm test --silent)
+done_step
+
+# The `ts` feature makes sync-core's IPC types export their TypeScript bindings;
+# building everything with it once serves clippy, the tests and the bindings check.
+FEATURES=(--features sync-core/ts)
+
+step "cargo clippy (workspace, including the Tauri shell)"
+cargo clippy --workspace --all-targets --locked "${FEATURES[@]}" -- -D warnings
+done_step
+
+step "local stack (moto + Garage)"
+scripts/stack.sh up >/dev/null
+done_step
+
+step "Rust tests (nextest): unit, CLI and end-to-end against the local stack"
+cargo nextest run --workspace --exclude lightbox-app --locked "${FEATURES[@]}" --profile ci
+done_step
+
+step "generated TypeScript bindings are committed and current"
+if [[ -n "$(git status --porcelain -- ui/src/lib/bindings)" ]]; then
+  git status --porcelain -- ui/src/lib/bindings
+  die "ui/src/lib/bindings is stale: the Rust IPC types changed. Run scripts/test.sh (it regenerates them) and commit ui/src/lib/bindings"
+fi
+done_step
+log "all tests passed in $SECONDS s"

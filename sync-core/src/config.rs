@@ -1,0 +1,247 @@
+//! Typed settings, layered: built-in defaults, then a TOML file, then `LIGHTBOX_*`
+//! environment variables (`LIGHTBOX_STORAGE__BUCKET=photos` sets `storage.bucket`).
+//!
+//! The file is looked up in this order: an explicit path (`--config`), the
+//! `LIGHTBOX_CONFIG` variable, then `config.toml` in the platform config directory
+//! (`~/.config/lightbox/config.toml` on Linux).
+
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// Environment variable naming the config file.
+pub const CONFIG_ENV: &str = "LIGHTBOX_CONFIG";
+
+/// Everything Lightbox can be configured with.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub storage: StorageConfig,
+    pub auth: AuthConfig,
+}
+
+/// Where originals and previews go.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageConfig {
+    /// The studio's bucket. Required.
+    pub bucket: String,
+    /// AWS region of the bucket.
+    pub region: String,
+    /// Custom S3 endpoint (an S3-compatible server or the local stack). `None` means AWS.
+    pub endpoint: Option<String>,
+    /// Path-style addressing (`endpoint/bucket/key`), needed by most S3-compatible servers.
+    pub force_path_style: bool,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        Self {
+            bucket: String::new(),
+            region: "us-east-1".to_owned(),
+            endpoint: None,
+            force_path_style: false,
+        }
+    }
+}
+
+/// How Lightbox gets AWS credentials.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    pub credentials: CredentialSource,
+    /// Named profile in the shared AWS config files, for `credentials = "default-chain"`.
+    pub profile: Option<String>,
+    pub cognito: CognitoConfig,
+}
+
+/// The source of the AWS credentials used for S3.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CredentialSource {
+    /// The default AWS chain: environment, shared profile, ECS task role, instance
+    /// profile. What the headless daemon uses on a server with an IAM role.
+    #[default]
+    DefaultChain,
+}
+
+/// The studio's Cognito user pool and identity pool (written by
+/// `terraform output` or the local stack's provisioning).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CognitoConfig {
+    pub region: Option<String>,
+    pub user_pool_id: Option<String>,
+    pub client_id: Option<String>,
+    pub identity_pool_id: Option<String>,
+    /// Endpoint override for the Cognito user pool API (local stack).
+    pub idp_endpoint: Option<String>,
+    /// Endpoint override for the Cognito identity pool API (local stack).
+    pub identity_endpoint: Option<String>,
+    /// Where the pool's signing keys are served, when not at the AWS address.
+    pub jwks_url: Option<String>,
+}
+
+/// A loaded configuration and the file it came from.
+#[derive(Debug, Clone)]
+pub struct LoadedConfig {
+    pub config: Config,
+    /// The file that was read, or would be read if it existed.
+    pub path: PathBuf,
+    /// Whether that file existed.
+    pub file_found: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(
+        "config file {0} does not exist: check the path, or run without --config to use {default}",
+        default = default_config_path().map_or_else(|| "the defaults".to_owned(), |p| p.display().to_string())
+    )]
+    Missing(PathBuf),
+    #[error("config in {path} is invalid: {source}. Fix that setting (see config.example.toml)")]
+    Invalid {
+        path: PathBuf,
+        #[source]
+        source: Box<figment::Error>,
+    },
+    #[error("setting `{field}` is not set: {hint}")]
+    Unset { field: &'static str, hint: String },
+    #[error(
+        "no home directory found to place the config in: pass --config PATH or set {CONFIG_ENV}"
+    )]
+    NoHome,
+}
+
+/// The platform config file (`~/.config/lightbox/config.toml` on Linux).
+#[must_use]
+pub fn default_config_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "lightbox").map(|d| d.config_dir().join("config.toml"))
+}
+
+impl Config {
+    /// Load defaults, then the file, then `LIGHTBOX_*` variables.
+    ///
+    /// An explicitly named file (argument or `LIGHTBOX_CONFIG`) must exist; the
+    /// platform default may be absent, in which case defaults apply.
+    pub fn load(explicit: Option<&Path>) -> Result<LoadedConfig, ConfigError> {
+        let env_path = std::env::var_os(CONFIG_ENV).map(PathBuf::from);
+        let (path, must_exist) = match explicit.map(Path::to_path_buf).or(env_path) {
+            Some(p) => (p, true),
+            None => (default_config_path().ok_or(ConfigError::NoHome)?, false),
+        };
+        let file_found = path.is_file();
+        if must_exist && !file_found {
+            return Err(ConfigError::Missing(path));
+        }
+        let config = Self::figment(&path)
+            .extract()
+            .map_err(|e| ConfigError::Invalid {
+                path: path.clone(),
+                source: Box::new(e),
+            })?;
+        Ok(LoadedConfig {
+            config,
+            path,
+            file_found,
+        })
+    }
+
+    /// Parse one TOML document on top of the defaults, without the environment.
+    pub fn from_toml_str(text: &str) -> Result<Self, Box<figment::Error>> {
+        Figment::from(Serialized::defaults(Self::default()))
+            .merge(Toml::string(text))
+            .extract()
+            .map_err(Box::new)
+    }
+
+    fn figment(path: &Path) -> Figment {
+        Figment::from(Serialized::defaults(Self::default()))
+            .merge(Toml::file_exact(path))
+            // Only nested keys (`LIGHTBOX_SECTION__KEY`) are settings, so that
+            // `LIGHTBOX_CONFIG` and the scripts' own variables are not mistaken for one.
+            .merge(
+                Env::prefixed("LIGHTBOX_")
+                    .filter(|k| k.as_str().contains("__"))
+                    .split("__"),
+            )
+    }
+
+    /// Check what every S3 operation needs. The error names the field and says how to set it.
+    pub fn require_storage(&self) -> Result<&StorageConfig, ConfigError> {
+        if self.storage.bucket.trim().is_empty() {
+            return Err(ConfigError::Unset {
+                field: "storage.bucket",
+                hint: "set `bucket = \"...\"` under [storage] in the config file, \
+                       or LIGHTBOX_STORAGE__BUCKET"
+                    .to_owned(),
+            });
+        }
+        Ok(&self.storage)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_config_parses_and_sets_every_section() {
+        let text = include_str!("../config.example.toml");
+        let config = Config::from_toml_str(text).expect("the shipped example must parse");
+        assert_eq!(
+            config.storage.bucket, "studio-photos",
+            "example names a bucket"
+        );
+        assert!(
+            config.storage.endpoint.is_none(),
+            "example targets AWS by default"
+        );
+        assert_eq!(config.auth.credentials, CredentialSource::DefaultChain);
+    }
+
+    #[test]
+    fn unknown_field_is_rejected_with_its_name() {
+        let err = Config::from_toml_str("[storage]\nbukket = \"x\"\n").expect_err("typo must fail");
+        assert!(
+            err.to_string().contains("bukket"),
+            "error names the bad field: {err}"
+        );
+    }
+
+    #[test]
+    fn missing_bucket_names_the_field() {
+        let err = Config::default()
+            .require_storage()
+            .expect_err("no bucket by default");
+        assert!(err.to_string().contains("storage.bucket"), "{err}");
+    }
+
+    #[test]
+    fn explicit_missing_file_is_an_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let err = Config::load(Some(&dir.path().join("nope.toml"))).expect_err("must fail");
+        assert!(matches!(err, ConfigError::Missing(_)), "{err}");
+    }
+
+    #[test]
+    fn file_values_override_defaults() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("c.toml");
+        std::fs::write(
+            &path,
+            "[storage]\nbucket = \"b\"\nforce_path_style = true\n",
+        )
+        .expect("write");
+        let loaded = Config::load(Some(&path)).expect("loads");
+        assert!(loaded.file_found);
+        assert_eq!(loaded.config.storage.bucket, "b");
+        assert!(loaded.config.storage.force_path_style);
+        assert_eq!(
+            loaded.config.storage.region, "us-east-1",
+            "unset keys keep defaults"
+        );
+    }
+}

@@ -1,0 +1,62 @@
+//! The shapes that cross the desktop app's IPC boundary. They live here, next to
+//! the engine, so that the TypeScript bindings are generated from one place
+//! (`cargo test -p sync-core --features ts export_bindings`) and the shell stays thin.
+
+use serde::Serialize;
+
+/// The error codes the UI understands. The UI switches on these, never on text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The configuration is missing or invalid: open Settings or fix the file.
+    Config,
+    /// Something unexpected; the message has the details worth reporting.
+    Internal,
+}
+
+/// `{code, message}`: what every command returns on failure. The message says what to do.
+#[derive(Debug, Clone, Serialize, thiserror::Error)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[error("{message}")]
+pub struct IpcError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl From<crate::config::ConfigError> for IpcError {
+    fn from(e: crate::config::ConfigError) -> Self {
+        Self {
+            code: ErrorCode::Config,
+            message: e.to_string(),
+        }
+    }
+}
+
+/// Shown in the app's header and about box.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct AppInfo {
+    /// Engine version.
+    pub version: String,
+    /// The config file in use.
+    pub config_path: String,
+    /// Whether that file exists (otherwise defaults apply).
+    pub config_found: bool,
+    /// The configured bucket, empty when not set up yet.
+    pub bucket: String,
+}
+
+impl AppInfo {
+    /// Describe the app as configured by `loaded`.
+    #[must_use]
+    pub fn new(loaded: crate::config::LoadedConfig) -> Self {
+        Self {
+            version: crate::VERSION.to_owned(),
+            config_path: loaded.path.display().to_string(),
+            config_found: loaded.file_found,
+            bucket: loaded.config.storage.bucket,
+        }
+    }
+}

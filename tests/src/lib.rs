@@ -1,0 +1,10 @@
+//! Test support for Lightbox: the local stack fixture.
+//!
+//! [`stack()`] starts the local stack (moto + Garage on 127.0.0.1) through
+//! `scripts/stack.sh up`, or finds it running, and describes it. Each test then
+//! takes its own bucket or key prefix, so tests run in parallel. There is no
+//! silent skip: when the stack cannot be started, the test fails and says why.
+
+pub mod stack;
+
+pub use stack::{Stack, stack, unique_name};

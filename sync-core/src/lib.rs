@@ -4,8 +4,12 @@
 //! This crate must not depend on tauri: the desktop shell (`src-tauri`) and the
 //! `lightbox` binary are thin wrappers over it.
 
+pub mod catalog;
 pub mod config;
+pub mod file_stat;
+pub mod ingest;
 pub mod ipc;
+pub mod plan;
 pub mod s3_client;
 
 /// The version of the engine, as built.

@@ -1,0 +1,262 @@
+//! What can go wrong with the catalog, each with what to do about it.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::ffi::ErrorCode;
+
+use super::{FileId, FileState, FolderId};
+
+/// A catalog failure. Every message says what happened and what to do; [`CatalogError::code`]
+/// gives a stable short code for logs and the UI.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error(
+        "could not open catalog {path}: {source}. Check that its directory exists and is writable"
+    )]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+
+    #[error(
+        "catalog {path} could not be read ({source}): move it aside and restart; \
+         the reconciliation scan rebuilds it"
+    )]
+    Corrupt {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+
+    #[error(
+        "catalog {path} has schema version {found}, but this Lightbox knows only up to \
+         {supported}: upgrade Lightbox, or point it at a different catalog"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+
+    #[error(
+        "catalog {path} stayed locked by another process for more than 5 s during {op}: \
+         close other programs using it (e.g. sqlite3) and try again"
+    )]
+    Busy { path: PathBuf, op: &'static str },
+
+    #[error("the disk holding catalog {path} is full ({op} was not saved): free some space")]
+    DiskFull { path: PathBuf, op: &'static str },
+
+    #[error(
+        "catalog {path} cannot be written ({op}: {source}): check the permissions of the file \
+         and its directory"
+    )]
+    ReadOnly {
+        path: PathBuf,
+        op: &'static str,
+        source: rusqlite::Error,
+    },
+
+    #[error(
+        "catalog {path}: {op} failed ({source}). Nothing was saved; if this repeats, report it \
+         with the log"
+    )]
+    Sql {
+        path: PathBuf,
+        op: &'static str,
+        source: rusqlite::Error,
+    },
+
+    #[error("watched folder {0} is not in the catalog (it was removed): refresh the folder list")]
+    FolderNotFound(FolderId),
+
+    #[error(
+        "file {0} is no longer in the catalog (it vanished from disk or its folder was \
+         removed): nothing to do for it"
+    )]
+    FileNotFound(FileId),
+
+    #[error(
+        "cannot {action} file {file}: it is `{state}` now, and that step needs {expected}. \
+         It probably changed on disk or was handled meanwhile; nothing was written and the file \
+         carries on from `{state}`"
+    )]
+    WrongState {
+        file: FileId,
+        action: &'static str,
+        state: FileState,
+        expected: String,
+    },
+
+    #[error(
+        "key {key} is already planned or uploaded for another file: plan file {file} again (the \
+         planner asks `uploaded_key_for_sha` and `key_owner` first, skipping duplicates and \
+         renaming on a clash)"
+    )]
+    KeyTaken { file: FileId, key: String },
+
+    #[error(
+        "part {part_number} of upload {upload_id} arrived for file {file}, whose upload was \
+         cleared or replaced meanwhile: the part is ignored; abort that upload if it still exists"
+    )]
+    StaleUpload {
+        file: FileId,
+        upload_id: String,
+        part_number: u16,
+    },
+
+    #[error(
+        "part number {part_number} for file {file} is outside S3's 1..=10000: the uploader \
+         must number parts from 1 (increase the part size for files this large)"
+    )]
+    PartNumberOutOfRange { file: FileId, part_number: u16 },
+
+    #[error("path {path} cannot be catalogued: {reason}")]
+    InvalidRelPath { path: PathBuf, reason: &'static str },
+
+    #[error("folder {path} cannot be watched: {reason}")]
+    InvalidFolderPath { path: PathBuf, reason: &'static str },
+
+    #[error(
+        "catalog {catalog} is in use by another Lightbox engine ({holder}): stop that one \
+         (e.g. the headless daemon) or use a different catalog"
+    )]
+    InUse {
+        catalog: PathBuf,
+        holder: LockHolder,
+    },
+
+    #[error(
+        "could not lock catalog {catalog} through {lock_file}: {source}. Check that the \
+         directory is writable and on a file system with locking"
+    )]
+    LockFile {
+        catalog: PathBuf,
+        lock_file: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl CatalogError {
+    /// A stable short code for logs, metrics and the UI; never changes once released.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            CatalogError::Open { .. } => "catalog_open",
+            CatalogError::Corrupt { .. } => "catalog_corrupt",
+            CatalogError::TooNew { .. } => "catalog_too_new",
+            CatalogError::Busy { .. } => "catalog_busy",
+            CatalogError::DiskFull { .. } => "catalog_disk_full",
+            CatalogError::ReadOnly { .. } => "catalog_read_only",
+            CatalogError::Sql { .. } => "catalog_sql",
+            CatalogError::FolderNotFound(_) => "catalog_folder_not_found",
+            CatalogError::FileNotFound(_) => "catalog_file_not_found",
+            CatalogError::WrongState { .. } => "catalog_wrong_state",
+            CatalogError::KeyTaken { .. } => "catalog_key_taken",
+            CatalogError::StaleUpload { .. } => "catalog_stale_upload",
+            CatalogError::PartNumberOutOfRange { .. } => "catalog_part_number_out_of_range",
+            CatalogError::InvalidRelPath { .. } => "catalog_invalid_rel_path",
+            CatalogError::InvalidFolderPath { .. } => "catalog_invalid_folder_path",
+            CatalogError::InUse { .. } => "catalog_in_use",
+            CatalogError::LockFile { .. } => "catalog_lock_file",
+        }
+    }
+
+    /// Turn a SQLite failure during `op` on the catalog at `path` into the variant that says
+    /// what to do about it.
+    pub(super) fn from_sqlite(path: &Path, op: &'static str, source: rusqlite::Error) -> Self {
+        let path = path.to_path_buf();
+        match source.sqlite_error_code() {
+            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
+                CatalogError::Corrupt { path, source }
+            }
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+                CatalogError::Busy { path, op }
+            }
+            Some(ErrorCode::DiskFull) => CatalogError::DiskFull { path, op },
+            Some(ErrorCode::ReadOnly | ErrorCode::PermissionDenied | ErrorCode::CannotOpen) => {
+                CatalogError::ReadOnly { path, op, source }
+            }
+            _ => match source {
+                // A value this build cannot decode: the file was damaged or edited by hand.
+                rusqlite::Error::FromSqlConversionFailure(..)
+                | rusqlite::Error::InvalidColumnType(..)
+                | rusqlite::Error::IntegralValueOutOfRange(..) => {
+                    CatalogError::Corrupt { path, source }
+                }
+                source => CatalogError::Sql { path, op, source },
+            },
+        }
+    }
+}
+
+/// Who holds a catalog's lock, as far as its lock file tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockHolder {
+    /// The holder's process id, when its lock file could be read.
+    pub pid: Option<u32>,
+}
+
+impl std::fmt::Display for LockHolder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.pid {
+            Some(pid) => write!(f, "pid {pid}"),
+            None => f.write_str("pid unknown"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sqlite_failure(code: i32) -> rusqlite::Error {
+        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None)
+    }
+
+    #[test]
+    fn sqlite_failures_map_to_the_variant_that_says_what_to_do() {
+        let cases = [
+            (rusqlite::ffi::SQLITE_CORRUPT, "catalog_corrupt"),
+            (rusqlite::ffi::SQLITE_NOTADB, "catalog_corrupt"),
+            (rusqlite::ffi::SQLITE_BUSY, "catalog_busy"),
+            (rusqlite::ffi::SQLITE_FULL, "catalog_disk_full"),
+            (rusqlite::ffi::SQLITE_READONLY, "catalog_read_only"),
+            (rusqlite::ffi::SQLITE_CONSTRAINT, "catalog_sql"),
+        ];
+        for (sqlite_code, expected) in cases {
+            let err =
+                CatalogError::from_sqlite(Path::new("c.db"), "test", sqlite_failure(sqlite_code));
+            assert_eq!(
+                err.code(),
+                expected,
+                "SQLite code {sqlite_code} maps to {expected}"
+            );
+        }
+    }
+
+    #[test]
+    fn corrupt_message_says_to_move_the_file_aside() {
+        let err = CatalogError::from_sqlite(
+            Path::new("/state/catalog.db"),
+            "open",
+            sqlite_failure(rusqlite::ffi::SQLITE_NOTADB),
+        );
+        let message = err.to_string();
+        assert!(
+            message.contains("/state/catalog.db") && message.contains("move it aside"),
+            "the user must learn which file and what to do: {message}"
+        );
+    }
+
+    #[test]
+    fn in_use_names_the_holder_pid() {
+        let err = CatalogError::InUse {
+            catalog: PathBuf::from("c.db"),
+            holder: LockHolder { pid: Some(4242) },
+        };
+        assert!(
+            err.to_string().contains("pid 4242"),
+            "the user must know which process to stop"
+        );
+    }
+}

@@ -1,0 +1,368 @@
+//! The `files` table: one row per file in a watched folder, and the queries over it.
+
+use jiff::Timestamp;
+
+use crate::ingest::CaptureTime;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::schema::Migration;
+use super::sql_values::{Millis, StoredU64};
+use super::{
+    Catalog, CatalogError, Fault, FileId, FileStat, FileState, FolderId, RelPath, Sha256Digest,
+    StateCounts,
+};
+
+pub(super) const CREATE_FILES: Migration = Migration {
+    description: "create files",
+    sql: "
+        CREATE TABLE files (
+            id                 INTEGER PRIMARY KEY,
+            folder_id          INTEGER NOT NULL REFERENCES folders (id) ON DELETE CASCADE,
+            -- Relative to the folder, '/'-separated; non-UTF-8 names escaped (see rel_path.rs).
+            rel_path           TEXT NOT NULL,
+            size               INTEGER NOT NULL,
+            mtime_ns           INTEGER NOT NULL,
+            -- 'dev:inode' on unix.
+            os_file_id         TEXT,
+            sha256             BLOB CHECK (sha256 IS NULL OR length(sha256) = 32),
+            -- RFC 3339 with the camera's offset.
+            capture_time       TEXT,
+            state              TEXT NOT NULL CHECK (state IN ('discovered', 'ready', 'hashed',
+                                   'planned', 'uploading', 'uploaded', 'done', 'skipped',
+                                   'failed')),
+            attempts           INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at_ms INTEGER,
+            -- The state a failed file failed in; retry resumes from it.
+            failed_in          TEXT,
+            last_error_code    TEXT,
+            last_error_message TEXT,
+            planned_key        TEXT,
+            skip_reason        TEXT,
+            upload_id          TEXT,
+            part_size          INTEGER,
+            created_at_ms      INTEGER NOT NULL,
+            updated_at_ms      INTEGER NOT NULL,
+            UNIQUE (folder_id, rel_path)
+        ) STRICT;
+        -- files_due / unfinished_files: newest first within a state.
+        CREATE INDEX files_by_state_newest ON files (state, mtime_ns DESC);
+        -- uploaded_key_for_sha.
+        CREATE INDEX files_by_sha256 ON files (sha256) WHERE sha256 IS NOT NULL;
+        -- key_owner, and never two files planned to one key.
+        CREATE UNIQUE INDEX files_by_planned_key ON files (planned_key)
+            WHERE planned_key IS NOT NULL;
+    ",
+};
+
+/// The last failure recorded for a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// A stable short code from the failing module (e.g. `s3_throttled`).
+    pub code: String,
+    /// The human message, saying what to do.
+    pub message: String,
+}
+
+/// A multipart upload in flight for a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MultipartUpload {
+    /// S3's `UploadId`.
+    pub upload_id: String,
+    /// Bytes per part (the last part may be shorter).
+    pub part_size: u64,
+}
+
+/// One catalogued file, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileRecord {
+    pub id: FileId,
+    pub folder: FolderId,
+    pub rel_path: RelPath,
+    /// The stat last observed; equal stats are not hashed again.
+    pub stat: FileStat,
+    pub state: FileState,
+    /// Set from `Hashed` on.
+    pub sha256: Option<Sha256Digest>,
+    /// From EXIF, with the camera's offset, when the file has one.
+    pub capture_time: Option<CaptureTime>,
+    /// The object key, from `Planned` on.
+    pub planned_key: Option<String>,
+    /// Why it was skipped (a reason code), when `Skipped`.
+    pub skip_reason: Option<String>,
+    /// The multipart upload in flight, while `Uploading` (or `Failed` while uploading).
+    pub multipart: Option<MultipartUpload>,
+    /// Failures since the file last changed on disk.
+    pub attempts: u32,
+    /// When a `Failed` file is due for retry; `None` for a permanent failure.
+    pub next_attempt_at: Option<Timestamp>,
+    /// The state a `Failed` file failed in.
+    pub failed_in: Option<FileState>,
+    /// The last failure, kept until the file is `Done` or changes on disk.
+    pub last_failure: Option<Failure>,
+    pub created_at: Timestamp,
+    /// The last state change or observed change on disk. For a `Discovered` file this is
+    /// when its stat last changed, which is what the settle window counts from.
+    pub updated_at: Timestamp,
+}
+
+pub(super) const FILE_COLUMNS: &str = "id, folder_id, rel_path, size, mtime_ns, os_file_id, \
+     state, sha256, capture_time, planned_key, skip_reason, upload_id, part_size, attempts, \
+     next_attempt_at_ms, failed_in, last_error_code, last_error_message, created_at_ms, \
+     updated_at_ms";
+
+pub(super) fn file_from_row(row: &Row<'_>) -> rusqlite::Result<FileRecord> {
+    let upload_id: Option<String> = row.get("upload_id")?;
+    let part_size: Option<StoredU64> = row.get("part_size")?;
+    let error_code: Option<String> = row.get("last_error_code")?;
+    let error_message: Option<String> = row.get("last_error_message")?;
+    Ok(FileRecord {
+        id: row.get("id")?,
+        folder: row.get("folder_id")?,
+        rel_path: row.get("rel_path")?,
+        stat: FileStat {
+            size: row.get::<_, StoredU64>("size")?.0,
+            mtime_ns: row.get("mtime_ns")?,
+            os_file_id: row.get("os_file_id")?,
+        },
+        state: row.get("state")?,
+        sha256: row.get("sha256")?,
+        capture_time: row.get("capture_time")?,
+        planned_key: row.get("planned_key")?,
+        skip_reason: row.get("skip_reason")?,
+        multipart: upload_id
+            .zip(part_size)
+            .map(|(upload_id, part_size)| MultipartUpload {
+                upload_id,
+                part_size: part_size.0,
+            }),
+        attempts: row.get("attempts")?,
+        next_attempt_at: row
+            .get::<_, Option<Millis>>("next_attempt_at_ms")?
+            .map(|m| m.0),
+        failed_in: row.get("failed_in")?,
+        last_failure: error_code.map(|code| Failure {
+            code,
+            message: error_message.unwrap_or_default(),
+        }),
+        created_at: row.get::<_, Millis>("created_at_ms")?.0,
+        updated_at: row.get::<_, Millis>("updated_at_ms")?.0,
+    })
+}
+
+/// The row of `file` inside a transaction, or [`CatalogError::FileNotFound`].
+pub(super) fn load_file(conn: &Connection, file: FileId) -> Result<FileRecord, Fault> {
+    let sql = format!("SELECT {FILE_COLUMNS} FROM files WHERE id = ?1");
+    conn.query_row(&sql, [file], file_from_row)
+        .optional()?
+        .ok_or_else(|| CatalogError::FileNotFound(file).into())
+}
+
+/// Load `file` and check it is in one of `allowed` before `action`.
+pub(super) fn require_state(
+    conn: &Connection,
+    file: FileId,
+    action: &'static str,
+    allowed: &[FileState],
+) -> Result<FileRecord, Fault> {
+    let record = load_file(conn, file)?;
+    if allowed.contains(&record.state) {
+        return Ok(record);
+    }
+    let expected = allowed
+        .iter()
+        .map(|state| format!("`{state}`"))
+        .collect::<Vec<_>>()
+        .join(" or ");
+    Err(CatalogError::WrongState {
+        file,
+        action,
+        state: record.state,
+        expected,
+    }
+    .into())
+}
+
+impl Catalog {
+    /// One file by id, or `None` if it vanished or its folder was removed.
+    ///
+    /// # Errors
+    /// SQLite failures.
+    pub fn get_file(&self, file: FileId) -> Result<Option<FileRecord>, CatalogError> {
+        self.read("get file", |conn| {
+            let sql = format!("SELECT {FILE_COLUMNS} FROM files WHERE id = ?1");
+            Ok(conn.query_row(&sql, [file], file_from_row).optional()?)
+        })
+    }
+
+    /// The file at `rel_path` in `folder`, if catalogued (for watcher events, which carry
+    /// paths).
+    ///
+    /// # Errors
+    /// SQLite failures.
+    pub fn file_by_path(
+        &self,
+        folder: FolderId,
+        rel_path: &RelPath,
+    ) -> Result<Option<FileRecord>, CatalogError> {
+        self.read("get file by path", |conn| {
+            let sql =
+                format!("SELECT {FILE_COLUMNS} FROM files WHERE folder_id = ?1 AND rel_path = ?2");
+            Ok(conn
+                .query_row(&sql, params![folder, rel_path], file_from_row)
+                .optional()?)
+        })
+    }
+
+    /// Up to `limit` files in `state` that are due for work, newest first (by mtime, so the
+    /// shot just taken is uploaded before last week's backlog). For `Failed` that means files
+    /// whose `next_attempt_at` has come (permanent failures, with none, never come due);
+    /// for any other state, every file in it.
+    ///
+    /// # Errors
+    /// SQLite failures.
+    pub fn files_due(
+        &self,
+        state: FileState,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<FileRecord>, CatalogError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read("list files due", |conn| {
+            let due = if state == FileState::Failed {
+                "AND next_attempt_at_ms IS NOT NULL AND next_attempt_at_ms <= ?2"
+            } else {
+                "" // ?2 (now) only matters for Failed; SQLite allows an unused parameter.
+            };
+            let sql = format!(
+                "SELECT {FILE_COLUMNS} FROM files WHERE state = ?1 {due}
+                 ORDER BY mtime_ns DESC, id DESC LIMIT ?3"
+            );
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let files = stmt
+                .query_map(params![state, Millis(now), limit], file_from_row)?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(files)
+        })
+    }
+
+    /// How many files are in each state (for `lightbox status`).
+    ///
+    /// # Errors
+    /// SQLite failures.
+    pub fn counts_by_state(&self) -> Result<StateCounts, CatalogError> {
+        self.read("count files by state", |conn| {
+            let mut stmt = conn.prepare("SELECT state, COUNT(*) FROM files GROUP BY state")?;
+            let mut counts = StateCounts::default();
+            for row in stmt.query_map([], |row| Ok((row.get(0)?, row.get::<_, StoredU64>(1)?)))? {
+                let (state, count) = row?;
+                counts.set(state, count.0);
+            }
+            Ok(counts)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::test_support::{at, catalog_with_folder, drive_to, rel, sha, stat};
+
+    #[test]
+    fn files_due_lists_newest_mtime_first_up_to_the_limit() {
+        let (mut catalog, folder) = catalog_with_folder();
+        for (name, mtime) in [("old.jpg", 100), ("newest.jpg", 300), ("middle.jpg", 200)] {
+            catalog
+                .observe_file(folder, &rel(name), &stat(1, mtime), at(1))
+                .expect("observed");
+        }
+
+        let due = catalog
+            .files_due(FileState::Discovered, at(2), 2)
+            .expect("listed");
+
+        let names: Vec<String> = due.iter().map(|f| f.rel_path.to_string()).collect();
+        assert_eq!(
+            names,
+            ["newest.jpg", "middle.jpg"],
+            "newest first, cut at the limit"
+        );
+    }
+
+    #[test]
+    fn files_due_for_failed_waits_for_next_attempt_and_skips_permanent_failures() {
+        let (mut catalog, folder) = catalog_with_folder();
+        let soon = drive_to(&mut catalog, folder, "soon.jpg", sha(1), FileState::Ready);
+        let later = drive_to(&mut catalog, folder, "later.jpg", sha(2), FileState::Ready);
+        let never = drive_to(&mut catalog, folder, "never.jpg", sha(3), FileState::Ready);
+        catalog
+            .record_failure(soon, "io", "read failed", Some(at(10)), at(5))
+            .expect("failed");
+        catalog
+            .record_failure(later, "io", "read failed", Some(at(20)), at(5))
+            .expect("failed");
+        catalog
+            .record_failure(never, "perm", "denied", None, at(5))
+            .expect("failed");
+
+        let ids = |now| -> Vec<FileId> {
+            let due = catalog
+                .files_due(FileState::Failed, now, 10)
+                .expect("listed");
+            due.iter().map(|f| f.id).collect()
+        };
+        assert_eq!(
+            ids(at(9)),
+            Vec::<FileId>::new(),
+            "nothing is due before its time"
+        );
+        assert_eq!(ids(at(10)), vec![soon], "due exactly at next_attempt_at");
+        assert_eq!(ids(at(100)).len(), 2, "a permanent failure never comes due");
+    }
+
+    #[test]
+    fn counts_follow_state_changes() {
+        let (mut catalog, folder) = catalog_with_folder();
+        drive_to(&mut catalog, folder, "a.jpg", sha(1), FileState::Done);
+        drive_to(&mut catalog, folder, "b.jpg", sha(2), FileState::Done);
+        drive_to(&mut catalog, folder, "c.jpg", sha(3), FileState::Hashed);
+        catalog
+            .observe_file(folder, &rel("d.jpg"), &stat(1, 1), at(1))
+            .expect("observed");
+
+        let counts = catalog.counts_by_state().expect("counted");
+
+        let expected = [
+            (FileState::Done, 2),
+            (FileState::Hashed, 1),
+            (FileState::Discovered, 1),
+        ];
+        for (state, count) in expected {
+            assert_eq!(
+                counts.get(state),
+                count,
+                "{state} counts each file in it once"
+            );
+        }
+        assert_eq!(counts.total(), 4, "every file is in exactly one state");
+    }
+
+    #[test]
+    fn every_state_passes_the_table_check() {
+        let (mut catalog, folder) = catalog_with_folder();
+        let file = catalog
+            .observe_file(folder, &rel("a.jpg"), &stat(1, 1), at(1))
+            .expect("observed")
+            .file();
+        for state in FileState::ALL {
+            catalog
+                .conn
+                .execute(
+                    "UPDATE files SET state = ?2 WHERE id = ?1",
+                    params![file, state],
+                )
+                .expect("the CHECK list in CREATE_FILES must name every FileState");
+            let record = catalog.get_file(file).expect("read").expect("present");
+            assert_eq!(record.state, state, "{state} reads back as itself");
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! The SQLite catalog: one row per file in a watched folder, and where it is in its life.
+//!
+//! Every state change is exactly one transaction (begun `IMMEDIATE`, so writers never
+//! deadlock on the upgrade from read to write), so after a crash the engine carries on from
+//! the last committed state ([`Catalog::unfinished_files`] says where). Time is always passed
+//! in by the caller; the catalog never reads the clock. It does no file-system I/O besides
+//! its database: callers pass stats and canonical paths.
+//!
+//! Besides the per-file rows the catalog keeps two ledgers about the *bucket*, which outlive
+//! the files and folders they came from: `uploaded_objects` (which content went to which
+//! key, for dedup and key ownership) and `tombstones` (content an admin deleted, never to be
+//! uploaded again).
+//!
+//! Exactly one engine owns a catalog file: take a [`CatalogLock`] before [`Catalog::open`].
+//!
+//! Files: `schema` runs the migrations; each table's DDL sits with the code that uses it
+//! (`folders`, `files`, `parts`, `content`, `tombstones`).
+
+mod content;
+mod error;
+mod files;
+mod folders;
+mod ids;
+mod lock;
+mod observe;
+mod parts;
+mod rel_path;
+mod resume;
+mod schema;
+mod sql_values;
+mod state;
+mod tombstones;
+mod transitions;
+
+#[cfg(test)]
+mod test_support;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, TransactionBehavior};
+
+pub(crate) use crate::file_stat::FileStat;
+
+pub use error::{CatalogError, LockHolder};
+pub use files::{Failure, FileRecord, MultipartUpload};
+pub use folders::{RemovedFolder, WatchedFolder};
+pub use ids::{FileId, FolderId, InvalidSha256Hex, Sha256Digest};
+pub use lock::CatalogLock;
+pub use observe::{CataloguedStat, Observation, ObserveOutcome, Vanished};
+pub use parts::CompletedPart;
+pub use rel_path::RelPath;
+pub use resume::{ResumeStep, UnfinishedFile};
+pub use state::{FileState, StateCounts, UnknownFileState};
+pub use transitions::UploadMethod;
+
+/// How long a statement waits for another connection's write lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The catalog database. Reads take `&self`; every write takes `&mut self` and is one
+/// transaction.
+#[derive(Debug)]
+pub struct Catalog {
+    conn: Connection,
+    /// The database file, or `:memory:`; named in every error.
+    path: PathBuf,
+}
+
+impl Catalog {
+    /// Open (creating if needed) the catalog at `path` and bring its schema up to date.
+    /// The directory must exist. Take a [`CatalogLock`] first.
+    ///
+    /// # Errors
+    /// [`CatalogError::Open`] when the file cannot be opened, [`CatalogError::Corrupt`] when it
+    /// is not a readable database, [`CatalogError::TooNew`] when a newer Lightbox wrote it.
+    pub fn open(path: &Path) -> Result<Self, CatalogError> {
+        let conn = Connection::open(path).map_err(|source| CatalogError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::configure(conn, path.to_path_buf())
+    }
+
+    /// A private, empty in-memory catalog (for table tests and dry runs).
+    ///
+    /// # Errors
+    /// Only when SQLite cannot allocate the database.
+    pub fn open_in_memory() -> Result<Self, CatalogError> {
+        let path = PathBuf::from(":memory:");
+        let conn = Connection::open_in_memory().map_err(|source| CatalogError::Open {
+            path: path.clone(),
+            source,
+        })?;
+        Self::configure(conn, path)
+    }
+
+    /// The database file this catalog was opened from (`:memory:` for an in-memory one).
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn configure(conn: Connection, path: PathBuf) -> Result<Self, CatalogError> {
+        let setup = |conn: &Connection| -> rusqlite::Result<String> {
+            conn.busy_timeout(BUSY_TIMEOUT)?;
+            let journal_mode: String =
+                conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+            conn.pragma_update(None, "foreign_keys", true)?;
+            Ok(journal_mode)
+        };
+        let journal_mode = setup(&conn).map_err(|e| CatalogError::from_sqlite(&path, "open", e))?;
+        if journal_mode != "wal" && journal_mode != "memory" {
+            tracing::warn!(
+                catalog = %path.display(),
+                journal_mode,
+                "the catalog's file system does not support WAL; it works, but readers may \
+                 wait for writers"
+            );
+        }
+        let mut catalog = Catalog { conn, path };
+        schema::migrate(&mut catalog.conn, &catalog.path)
+            .map_err(|fault| fault.into_catalog_error(&catalog.path, "migrate"))?;
+        Ok(catalog)
+    }
+
+    /// Run `body` on the connection outside any explicit transaction (reads).
+    fn read<T>(
+        &self,
+        op: &'static str,
+        body: impl FnOnce(&Connection) -> Result<T, Fault>,
+    ) -> Result<T, CatalogError> {
+        body(&self.conn).map_err(|fault| fault.into_catalog_error(&self.path, op))
+    }
+
+    /// Run `body` in one `IMMEDIATE` transaction: committed when it returns `Ok`, rolled back
+    /// (nothing written) when it returns `Err`.
+    fn write<T>(
+        &mut self,
+        op: &'static str,
+        body: impl FnOnce(&Connection) -> Result<T, Fault>,
+    ) -> Result<T, CatalogError> {
+        let path = &self.path;
+        let run = |conn: &mut Connection| -> Result<T, Fault> {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let value = body(&tx)?;
+            tx.commit()?;
+            Ok(value)
+        };
+        run(&mut self.conn).map_err(|fault| fault.into_catalog_error(path, op))
+    }
+}
+
+/// Why a catalog operation stopped: SQLite failed (mapped to a [`CatalogError`] with the
+/// catalog's path once it leaves the catalog) or a rule of the catalog said no.
+#[derive(Debug)]
+enum Fault {
+    Sqlite(rusqlite::Error),
+    Refused(CatalogError),
+}
+
+impl Fault {
+    fn into_catalog_error(self, path: &Path, op: &'static str) -> CatalogError {
+        match self {
+            Fault::Sqlite(source) => CatalogError::from_sqlite(path, op, source),
+            Fault::Refused(error) => error,
+        }
+    }
+}
+
+impl From<rusqlite::Error> for Fault {
+    fn from(source: rusqlite::Error) -> Self {
+        Fault::Sqlite(source)
+    }
+}
+
+impl From<CatalogError> for Fault {
+    fn from(error: CatalogError) -> Self {
+        Fault::Refused(error)
+    }
+}

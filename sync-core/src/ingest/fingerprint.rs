@@ -1,0 +1,500 @@
+//! One streaming read of a settled file: its content identity (SHA-256), the
+//! checksum S3 verifies (CRC64-NVME), the size actually read, and its EXIF facts.
+//!
+//! The file is read once, in [`CHUNK_SIZE`] chunks through one reused buffer, so
+//! memory stays bounded whatever the file size. The first [`EXIF_PREFIX_LEN`]
+//! bytes are kept for EXIF; see [`super::exif_facts`] for the one case that reads
+//! the file's head a second time.
+//!
+//! Encodings match what S3 expects and returns:
+//! - `sha256_hex`: lowercase hex, the catalog's content key and the object metadata;
+//! - `crc64nvme_base64`: base64 of the 8-byte big-endian CRC64/NVME value, the
+//!   form of the `x-amz-checksum-crc64nvme` header and `ChecksumCRC64NVME`.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use sha2::{Digest as _, Sha256};
+
+use super::exif_facts::{EXIF_PREFIX_LEN, ExifFacts, read_exif_facts};
+
+/// Bytes read per chunk: the only buffer the hashing pass holds.
+pub const CHUNK_SIZE: usize = 1024 * 1024;
+
+/// What one read of a file established.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fingerprint {
+    /// SHA-256 of the content, lowercase hex: the content's identity.
+    pub sha256_hex: String,
+    /// CRC64/NVME of the content: base64 of its 8 big-endian bytes, as S3 wants it.
+    pub crc64nvme_base64: String,
+    /// The number of bytes read.
+    pub size: u64,
+    pub exif: ExifFacts,
+}
+
+/// Knobs for [`fingerprint_file`]. `Default` expects no size, reports no progress
+/// and is never cancelled.
+#[derive(Default, Clone, Copy)]
+pub struct FingerprintOptions<'a> {
+    /// The size the file had when it settled: reading a different number of
+    /// bytes fails with [`FingerprintError::Changed`].
+    pub expected_size: Option<u64>,
+    /// Called after each chunk with the bytes read so far.
+    pub progress: Option<&'a dyn Fn(u64)>,
+    /// Checked before each chunk; `true` stops with [`FingerprintError::Cancelled`].
+    /// Wrap a cancellation token or an `AtomicBool`: `&|| token.is_cancelled()`.
+    pub cancelled: Option<&'a dyn Fn() -> bool>,
+}
+
+/// Why a file could not be fingerprinted. [`Self::code`] is stable.
+#[derive(Debug, thiserror::Error)]
+pub enum FingerprintError {
+    #[error("{} disappeared before it could be read (moved or deleted); nothing to do unless it comes back", path.display())]
+    Vanished { path: PathBuf },
+    #[error(
+        "{} cannot be read: permission denied. Give Lightbox read access to {}",
+        path.display(),
+        path.display()
+    )]
+    PermissionDenied { path: PathBuf },
+    #[error(
+        "{} changed while it was being read ({expected} bytes when it settled, {actual} bytes \
+         read); it is still being written, so Lightbox will wait for it to settle and read it again",
+        path.display()
+    )]
+    Changed {
+        path: PathBuf,
+        expected: u64,
+        actual: u64,
+    },
+    #[error("reading {} was cancelled; it will be read again when Lightbox resumes", path.display())]
+    Cancelled { path: PathBuf },
+    #[error("{} could not be read ({source}); check the disk or network share, Lightbox will retry", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl FingerprintError {
+    /// A stable code for logs, the catalog and the UI.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Vanished { .. } => "vanished",
+            Self::PermissionDenied { .. } => "permission_denied",
+            Self::Changed { .. } => "changed",
+            Self::Cancelled { .. } => "cancelled",
+            Self::Io { .. } => "io",
+        }
+    }
+
+    /// Whether trying again later may succeed without anyone doing anything.
+    #[must_use]
+    pub fn is_temporary(&self) -> bool {
+        matches!(
+            self,
+            Self::Changed { .. } | Self::Cancelled { .. } | Self::Io { .. }
+        )
+    }
+
+    fn from_io(path: &Path, source: io::Error) -> Self {
+        let path = path.to_path_buf();
+        match source.kind() {
+            io::ErrorKind::NotFound => Self::Vanished { path },
+            io::ErrorKind::PermissionDenied => Self::PermissionDenied { path },
+            _ => Self::Io { path, source },
+        }
+    }
+}
+
+/// Running SHA-256 and CRC64/NVME over a stream of chunks.
+#[derive(Clone, Default)]
+pub struct ContentDigest {
+    sha256: Sha256,
+    crc64nvme: crc64fast_nvme::Digest,
+    size: u64,
+}
+
+/// The finished sums of a [`ContentDigest`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContentSums {
+    pub sha256_hex: String,
+    pub crc64nvme_base64: String,
+    pub size: u64,
+}
+
+impl ContentDigest {
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn update(&mut self, chunk: &[u8]) {
+        self.sha256.update(chunk);
+        self.crc64nvme.write(chunk);
+        self.size += u64::try_from(chunk.len()).unwrap_or(u64::MAX);
+    }
+
+    /// Bytes seen so far.
+    #[must_use]
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    #[must_use]
+    pub fn finish(self) -> ContentSums {
+        ContentSums {
+            sha256_hex: hex::encode(self.sha256.finalize()),
+            crc64nvme_base64: BASE64.encode(self.crc64nvme.sum64().to_be_bytes()),
+            size: self.size,
+        }
+    }
+}
+
+/// Read `path` once and fingerprint it. See [`FingerprintOptions`] for the size
+/// check, progress and cancellation.
+pub fn fingerprint_file(
+    path: &Path,
+    options: &FingerprintOptions<'_>,
+) -> Result<Fingerprint, FingerprintError> {
+    let file = File::open(path).map_err(|e| FingerprintError::from_io(path, e))?;
+    let (sums, prefix) = digest_stream(file, path, options)?;
+    let exif = read_exif_facts(&prefix, sums.size, path);
+    Ok(Fingerprint {
+        sha256_hex: sums.sha256_hex,
+        crc64nvme_base64: sums.crc64nvme_base64,
+        size: sums.size,
+        exif,
+    })
+}
+
+/// The streaming pass: sums of everything `reader` yields, plus its first
+/// [`EXIF_PREFIX_LEN`] bytes. `path` only names the file in errors.
+fn digest_stream(
+    mut reader: impl Read,
+    path: &Path,
+    options: &FingerprintOptions<'_>,
+) -> Result<(ContentSums, Vec<u8>), FingerprintError> {
+    let mut buffer = vec![0u8; CHUNK_SIZE];
+    let mut digest = ContentDigest::new();
+    let mut prefix = Vec::with_capacity(EXIF_PREFIX_LEN);
+    let changed = |actual| FingerprintError::Changed {
+        path: path.to_path_buf(),
+        expected: options.expected_size.unwrap_or(actual),
+        actual,
+    };
+    loop {
+        if options.cancelled.is_some_and(|cancelled| cancelled()) {
+            return Err(FingerprintError::Cancelled {
+                path: path.to_path_buf(),
+            });
+        }
+        let n = match reader.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(FingerprintError::from_io(path, e)),
+        };
+        let chunk = &buffer[..n];
+        let room = EXIF_PREFIX_LEN.saturating_sub(prefix.len());
+        prefix.extend_from_slice(&chunk[..room.min(n)]);
+        digest.update(chunk);
+        if options
+            .expected_size
+            .is_some_and(|expected| digest.size() > expected)
+        {
+            // Still growing: stop now rather than follow it.
+            return Err(changed(digest.size()));
+        }
+        if let Some(progress) = options.progress {
+            progress(digest.size());
+        }
+    }
+    if options
+        .expected_size
+        .is_some_and(|expected| digest.size() != expected)
+    {
+        return Err(changed(digest.size()));
+    }
+    Ok((digest.finish(), prefix))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::{Cell, RefCell};
+
+    use jiff::civil::date;
+    use jiff::tz::Offset;
+
+    use super::*;
+    use crate::ingest::exif_facts::CaptureTime;
+    use crate::ingest::exif_facts::test_support::{camera_tiff, jpeg};
+
+    fn sums(data: &[u8]) -> ContentSums {
+        let mut digest = ContentDigest::new();
+        digest.update(data);
+        digest.finish()
+    }
+
+    /// Deterministic bytes that do not repeat at chunk boundaries.
+    fn pseudo_random(len: usize) -> Vec<u8> {
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        (0..len)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state.to_le_bytes()[0]
+            })
+            .collect()
+    }
+
+    fn write_temp(dir: &tempfile::TempDir, name: &str, data: &[u8]) -> PathBuf {
+        let path = dir.path().join(name);
+        std::fs::write(&path, data).expect("write test file");
+        path
+    }
+
+    #[test]
+    fn known_vectors() {
+        let cases: &[(&[u8], &str, u64)] = &[
+            // The CRC-64/NVME catalogue check value for "123456789".
+            (
+                b"123456789",
+                "15e2b0d3c33891ebb0f1ef609ec419420c20e320ce94c65fbc8c3312448eb225",
+                0xae8b_1486_0a79_9888,
+            ),
+            // AWS's own test vector (aws-c-s3 `crc64nvme_nist_test_case_1`: the
+            // checksum bytes 0C 1A 80 03 6D 65 C5 55, i.e. big-endian).
+            (
+                b"aaaaaaaaaa",
+                "bf2cb58a68f684d95a3b78ef8f661c9a4e5b09e82cc8f9cc88cce90528caeb27",
+                0x0c1a_8003_6d65_c555,
+            ),
+            (
+                b"",
+                "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+                0,
+            ),
+        ];
+        for (data, sha, crc) in cases {
+            let got = sums(data);
+            assert_eq!(got.sha256_hex, *sha, "sha256 of {data:?}");
+            assert_eq!(
+                got.crc64nvme_base64,
+                BASE64.encode(crc.to_be_bytes()),
+                "crc64nvme of {data:?} is base64 of the big-endian value"
+            );
+            assert_eq!(got.size, data.len() as u64);
+        }
+        assert_eq!(
+            sums(b"123456789").crc64nvme_base64,
+            "rosUhgp5mIg=",
+            "the literal header value"
+        );
+        assert_eq!(sums(b"").crc64nvme_base64, "AAAAAAAAAAA=");
+    }
+
+    #[test]
+    fn multi_mib_file_matches_one_shot_sums_and_reports_progress() {
+        let data = pseudo_random(5 * CHUNK_SIZE + 12_345);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = write_temp(&dir, "big.dng", &data);
+        let seen = RefCell::new(Vec::new());
+        let progress = |n| seen.borrow_mut().push(n);
+        let options = FingerprintOptions {
+            expected_size: Some(data.len() as u64),
+            progress: Some(&progress),
+            ..FingerprintOptions::default()
+        };
+        let got = fingerprint_file(&path, &options).expect("a stable file fingerprints");
+        let one_shot = sums(&data);
+        assert_eq!(
+            got.sha256_hex,
+            hex::encode(Sha256::digest(&data)),
+            "sha256 equals one-shot"
+        );
+        assert_eq!(got.sha256_hex, one_shot.sha256_hex);
+        let mut crc = crc64fast_nvme::Digest::new();
+        crc.write(&data);
+        assert_eq!(
+            got.crc64nvme_base64,
+            BASE64.encode(crc.sum64().to_be_bytes())
+        );
+        assert_eq!(got.size, data.len() as u64);
+        let seen = seen.into_inner();
+        assert!(seen.len() >= 6, "one report per chunk at least: {seen:?}");
+        assert!(
+            seen.windows(2).all(|w| w[0] < w[1]),
+            "progress only grows: {seen:?}"
+        );
+        assert_eq!(
+            seen.last(),
+            Some(&(data.len() as u64)),
+            "ends at the full size"
+        );
+    }
+
+    #[test]
+    fn reads_through_one_bounded_buffer() {
+        /// Records the largest read request.
+        struct Recording<'a> {
+            inner: &'a [u8],
+            largest: &'a Cell<usize>,
+        }
+        impl Read for Recording<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                self.largest.set(self.largest.get().max(buf.len()));
+                self.inner.read(buf)
+            }
+        }
+        let data = pseudo_random(3 * CHUNK_SIZE);
+        let largest = Cell::new(0);
+        let reader = Recording {
+            inner: &data,
+            largest: &largest,
+        };
+        let (got, prefix) = digest_stream(reader, Path::new("x"), &FingerprintOptions::default())
+            .expect("in-memory read");
+        assert_eq!(got, sums(&data));
+        assert_eq!(
+            largest.get(),
+            CHUNK_SIZE,
+            "never asks for more than one chunk"
+        );
+        assert_eq!(prefix, data[..EXIF_PREFIX_LEN], "keeps exactly the prefix");
+    }
+
+    #[test]
+    fn jpeg_with_exif_gives_capture_time_orientation_and_serial() {
+        let data = jpeg(&camera_tiff(0), &pseudo_random(2 * CHUNK_SIZE));
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = write_temp(&dir, "IMG_0001.JPG", &data);
+        let got = fingerprint_file(&path, &FingerprintOptions::default()).expect("readable");
+        let captured = got.exif.captured.expect("DateTimeOriginal is set");
+        assert_eq!(captured.local, date(2024, 3, 10).at(1, 30, 5, 250_000_000));
+        assert_eq!(
+            captured.offset,
+            Some(Offset::constant(1)),
+            "OffsetTimeOriginal +01:00"
+        );
+        assert_eq!(
+            captured,
+            CaptureTime {
+                local: date(2024, 3, 10).at(1, 30, 5, 250_000_000),
+                offset: Some(Offset::constant(1))
+            }
+        );
+        assert_eq!(got.exif.orientation, Some(6), "rotated 90° clockwise");
+        assert_eq!(
+            got.exif.camera_serial.as_deref(),
+            Some("052021004321"),
+            "trimmed"
+        );
+        assert_eq!(
+            got.sha256_hex,
+            sums(&data).sha256_hex,
+            "EXIF does not change the hash"
+        );
+    }
+
+    #[test]
+    fn a_file_without_exif_has_empty_facts() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = write_temp(&dir, "notes.txt", b"not a photo at all");
+        let got = fingerprint_file(&path, &FingerprintOptions::default()).expect("readable");
+        assert_eq!(got.exif, ExifFacts::default());
+    }
+
+    #[test]
+    fn size_mismatch_is_a_change() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = pseudo_random(CHUNK_SIZE + 10);
+        let path = write_temp(&dir, "IMG_2.CR3", &data);
+        let len = data.len() as u64;
+        // (expected size, bytes read when reported)
+        let cases: &[(u64, u64)] = &[
+            (len + 100, len),         // shorter than when it settled
+            (10, CHUNK_SIZE as u64),  // grew: stops after the first chunk
+            (CHUNK_SIZE as u64, len), // grew by a few bytes in the last chunk
+        ];
+        for (expected, actual) in cases {
+            let options = FingerprintOptions {
+                expected_size: Some(*expected),
+                ..FingerprintOptions::default()
+            };
+            match fingerprint_file(&path, &options) {
+                Err(err @ FingerprintError::Changed { .. }) => {
+                    assert_eq!(err.code(), "changed");
+                    assert!(err.is_temporary(), "a changed file is read again later");
+                    let FingerprintError::Changed {
+                        expected: e,
+                        actual: a,
+                        ..
+                    } = err
+                    else {
+                        unreachable!("matched above")
+                    };
+                    assert_eq!((e, a), (*expected, *actual), "expected {expected}");
+                }
+                other => panic!("expected a change for size {expected}, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn cancellation_is_checked_between_chunks() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = write_temp(&dir, "IMG_3.NEF", &pseudo_random(3 * CHUNK_SIZE));
+        let chunks = Cell::new(0u32);
+        let progress = |_| chunks.set(chunks.get() + 1);
+        let cancelled = || chunks.get() >= 1;
+        let options = FingerprintOptions {
+            progress: Some(&progress),
+            cancelled: Some(&cancelled),
+            ..FingerprintOptions::default()
+        };
+        let err = fingerprint_file(&path, &options).expect_err("cancelled after one chunk");
+        assert_eq!(err.code(), "cancelled", "{err}");
+        assert_eq!(chunks.get(), 1, "stopped before the second chunk");
+    }
+
+    #[test]
+    fn errors_are_classified_with_stable_codes() {
+        let path = Path::new("/photos/IMG_1.jpg");
+        let cases: &[(io::ErrorKind, &str, &str)] = &[
+            (io::ErrorKind::NotFound, "vanished", "disappeared"),
+            (
+                io::ErrorKind::PermissionDenied,
+                "permission_denied",
+                "Give Lightbox read access to /photos/IMG_1.jpg",
+            ),
+            (
+                io::ErrorKind::UnexpectedEof,
+                "io",
+                "check the disk or network share",
+            ),
+        ];
+        for (kind, code, says) in cases {
+            let err = FingerprintError::from_io(path, io::Error::from(*kind));
+            assert_eq!(err.code(), *code, "{kind:?}");
+            assert!(err.to_string().contains(says), "{kind:?}: {err}");
+        }
+        let missing = fingerprint_file(
+            Path::new("/nonexistent/x.jpg"),
+            &FingerprintOptions::default(),
+        )
+        .expect_err("a missing file cannot be read");
+        assert_eq!(missing.code(), "vanished");
+        assert!(
+            !missing.is_temporary(),
+            "retrying a vanished file does not help"
+        );
+    }
+}

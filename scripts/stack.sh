@@ -22,8 +22,9 @@ json() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); [d:=d[k] f
 
 healthy() {
   [[ -f "$STATE" ]] && alive moto && alive garage || return 1
-  curl -fsS -o /dev/null "$(json moto.endpoint)/moto-api/data.json" || return 1
-  # Garage answers an anonymous request with an S3 error document: any HTTP reply will do.
+  # Any HTTP reply will do: moto's own /moto-api/data.json answers 500 while a
+  # multipart upload is open, and Garage answers anonymous requests with an error.
+  curl -sS -o /dev/null "$(json moto.endpoint)/moto-api/" || return 1
   curl -sS -o /dev/null "$(json garage.endpoint)" || return 1
 }
 
@@ -55,7 +56,7 @@ start_moto() {
   setsid "$VENV_DIR/bin/python" "$LIGHTBOX_ROOT/scripts/moto_server.py" -H 127.0.0.1 -p "$MOTO_PORT" \
     >"$S/logs/moto.log" 2>&1 < /dev/null 9>&- &
   echo $! > "$S/moto.pid"
-  wait_for moto curl -fsS -o /dev/null "http://127.0.0.1:$MOTO_PORT/moto-api/data.json"
+  wait_for moto curl -sS -o /dev/null "http://127.0.0.1:$MOTO_PORT/moto-api/"
 }
 
 garage() { "$GARAGE_BIN" -c "$S/garage/garage.toml" "$@"; }

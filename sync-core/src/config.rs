@@ -11,6 +11,9 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+use crate::ingest::{FilterSettings, SettleSettings};
+use crate::plan::PlanSettings;
+
 /// Environment variable naming the config file.
 pub const CONFIG_ENV: &str = "LIGHTBOX_CONFIG";
 
@@ -20,6 +23,38 @@ pub const CONFIG_ENV: &str = "LIGHTBOX_CONFIG";
 pub struct Config {
     pub storage: StorageConfig,
     pub auth: AuthConfig,
+    pub ingest: IngestConfig,
+    /// Where the catalog and other local state live. Default: the platform data dir
+    /// (`~/.local/share/lightbox` on Linux).
+    pub state_dir: Option<PathBuf>,
+}
+
+/// How files are picked up from the watched folders.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IngestConfig {
+    /// Which names and content types are uploaded.
+    pub filter: FilterSettings,
+    /// How long a file must be quiet before it is read.
+    pub settle: SettleSettings,
+    /// How keys are dated.
+    pub plan: PlanSettings,
+    /// Full rescan of every folder this often, for shares that send no events (seconds).
+    pub rescan_interval_secs: u64,
+    /// Files fingerprinted at once.
+    pub hash_workers: usize,
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        Self {
+            filter: FilterSettings::default(),
+            settle: SettleSettings::default(),
+            plan: PlanSettings::default(),
+            rescan_interval_secs: 300,
+            hash_workers: 2,
+        }
+    }
 }
 
 /// Where originals and previews go.
@@ -113,6 +148,20 @@ pub enum ConfigError {
         "no home directory found to place the config in: pass --config PATH or set {CONFIG_ENV}"
     )]
     NoHome,
+    #[error(
+        "state directory {path} cannot be created ({source}): set state_dir to a writable directory"
+    )]
+    StateDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The platform data directory for the catalog (`~/.local/share/lightbox` on Linux).
+#[must_use]
+pub fn default_state_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "lightbox").map(|d| d.data_local_dir().to_path_buf())
 }
 
 /// The platform config file (`~/.config/lightbox/config.toml` on Linux).
@@ -160,13 +209,28 @@ impl Config {
     fn figment(path: &Path) -> Figment {
         Figment::from(Serialized::defaults(Self::default()))
             .merge(Toml::file_exact(path))
-            // Only nested keys (`LIGHTBOX_SECTION__KEY`) are settings, so that
-            // `LIGHTBOX_CONFIG` and the scripts' own variables are not mistaken for one.
+            // Only nested keys (`LIGHTBOX_SECTION__KEY`) and the top-level `state_dir` are
+            // settings, so that `LIGHTBOX_CONFIG` and the scripts' own variables are not
+            // mistaken for one.
             .merge(
                 Env::prefixed("LIGHTBOX_")
-                    .filter(|k| k.as_str().contains("__"))
+                    .filter(|k| k.as_str().contains("__") || k == "state_dir")
                     .split("__"),
             )
+    }
+
+    /// The directory for the catalog and local state, created if missing.
+    pub fn state_dir(&self) -> Result<PathBuf, ConfigError> {
+        let dir = self
+            .state_dir
+            .clone()
+            .or_else(default_state_dir)
+            .ok_or(ConfigError::NoHome)?;
+        std::fs::create_dir_all(&dir).map_err(|source| ConfigError::StateDir {
+            path: dir.clone(),
+            source,
+        })?;
+        Ok(dir)
     }
 
     /// Check what every S3 operation needs. The error names the field and says how to set it.

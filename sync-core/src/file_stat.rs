@@ -52,10 +52,14 @@ impl ToSql for OsFileId {
 impl FromSql for OsFileId {
     fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
         let text = value.as_str()?;
-        let parsed = text
-            .split_once(':')
-            .and_then(|(dev, ino)| Some(Self { dev: dev.parse().ok()?, ino: ino.parse().ok()? }));
-        parsed.ok_or_else(|| FromSqlError::Other(format!("not a `dev:ino` file id: {text:?}").into()))
+        let parsed = text.split_once(':').and_then(|(dev, ino)| {
+            Some(Self {
+                dev: dev.parse().ok()?,
+                ino: ino.parse().ok()?,
+            })
+        });
+        parsed
+            .ok_or_else(|| FromSqlError::Other(format!("not a `dev:ino` file id: {text:?}").into()))
     }
 }
 

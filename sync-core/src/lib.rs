@@ -6,11 +6,14 @@
 
 pub mod catalog;
 pub mod config;
+pub mod engine;
 pub mod file_stat;
 pub mod ingest;
 pub mod ipc;
 pub mod plan;
+pub mod retry;
 pub mod s3_client;
+pub mod upload;
 
 /// The version of the engine, as built.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

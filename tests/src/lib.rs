@@ -5,6 +5,7 @@
 //! takes its own bucket or key prefix, so tests run in parallel. There is no
 //! silent skip: when the stack cannot be started, the test fails and says why.
 
+pub mod fault_proxy;
 pub mod stack;
 
 pub use stack::{Stack, stack, unique_name};

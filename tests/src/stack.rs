@@ -134,6 +134,21 @@ impl Stack {
         aws_sdk_s3::Client::from_conf(conf)
     }
 
+    /// An S3 client config for Garage's key aimed at `endpoint` (say, a fault
+    /// proxy in front of Garage), for a test to adjust (retries, timeouts).
+    #[must_use]
+    pub fn garage_s3_config_via(&self, endpoint: &str) -> aws_sdk_s3::config::Builder {
+        let g = &self.info.garage;
+        let shared = self.sdk_config(endpoint, &g.access_key_id, &g.secret_access_key);
+        aws_sdk_s3::config::Builder::from(&shared).force_path_style(true)
+    }
+
+    /// An S3 client for Garage's key aimed at `endpoint`.
+    #[must_use]
+    pub fn garage_s3_via(&self, endpoint: &str) -> aws_sdk_s3::Client {
+        aws_sdk_s3::Client::from_conf(self.garage_s3_config_via(endpoint).build())
+    }
+
     /// An S3 client for moto.
     #[must_use]
     pub fn moto_s3(&self) -> aws_sdk_s3::Client {

@@ -254,8 +254,8 @@ mod tests {
     use std::time::Instant;
 
     use super::*;
-    use crate::catalog::test_support::{at, catalog_with_folder, drive_to, part, rel, sha, stat};
     use crate::catalog::UploadMethod;
+    use crate::catalog::test_support::{at, catalog_with_folder, drive_to, part, rel, sha, stat};
     use crate::file_stat::OsFileId;
 
     #[test]

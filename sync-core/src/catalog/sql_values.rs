@@ -73,10 +73,15 @@ mod tests {
     #[test]
     fn capture_time_round_trips_with_and_without_offset() {
         let conn = rusqlite::Connection::open_in_memory().expect("sqlite");
-        for text in ["2024-06-01T14:03:07+02:00", "2024-06-01T14:03:07.25", "2024-06-01T14:03:07-04:30"] {
+        for text in [
+            "2024-06-01T14:03:07+02:00",
+            "2024-06-01T14:03:07.25",
+            "2024-06-01T14:03:07-04:30",
+        ] {
             let capture: CaptureTime = text.parse().expect("a valid capture time");
-            let back: CaptureTime =
-                conn.query_row("SELECT ?1", [&capture], |row| row.get(0)).expect("round trip");
+            let back: CaptureTime = conn
+                .query_row("SELECT ?1", [&capture], |row| row.get(0))
+                .expect("round trip");
             assert_eq!(back, capture, "{text} survives the catalog, offset or not");
         }
     }

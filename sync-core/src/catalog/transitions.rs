@@ -90,13 +90,7 @@ impl Catalog {
             conn.execute(
                 "UPDATE files SET state = ?2, sha256 = ?3, capture_time = ?4, updated_at_ms = ?5
                  WHERE id = ?1",
-                params![
-                    file,
-                    Hashed,
-                    sha256,
-                    capture_time,
-                    Millis(now)
-                ],
+                params![file, Hashed, sha256, capture_time, Millis(now)],
             )?;
             Ok(())
         })
@@ -337,7 +331,6 @@ impl Catalog {
 
 #[cfg(test)]
 mod tests {
-
 
     use super::*;
     use crate::catalog::test_support::{at, catalog_with_folder, drive_to, part, rel, sha, stat};

@@ -22,6 +22,5 @@ pub use fingerprint::{
     ContentDigest, ContentSums, Fingerprint, FingerprintError, FingerprintOptions, fingerprint_file,
 };
 pub use settle::{
-    SettleError, SettleSettings, SettleStatus, SettleTracker, Settler, probe_open,
-    stat_file,
+    SettleError, SettleSettings, SettleStatus, SettleTracker, Settler, probe_open, stat_file,
 };

@@ -282,7 +282,11 @@ mod tests {
     }
 
     fn stat(size: u64, mtime_ns: i64) -> Option<FileStat> {
-        Some(FileStat { size, mtime_ns, os_file_id: None })
+        Some(FileStat {
+            size,
+            mtime_ns,
+            os_file_id: None,
+        })
     }
 
     fn to_want(status: SettleStatus, t0: Instant) -> Want {

@@ -1,0 +1,92 @@
+//! `lightbox run`: the engine in the foreground, logging what happens, until
+//! Ctrl-C or SIGTERM.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use sync_core::config::Config;
+use sync_core::engine::{CATALOG_FILE, Engine, EngineEvent, EngineSettings, FilePhase};
+
+/// How long a stop waits for components to finish their current step.
+const STOP_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub async fn run(config: &Config, folders: &[PathBuf]) -> Result<()> {
+    check_bucket(config).await?;
+    let catalog_path = config.state_dir()?.join(CATALOG_FILE);
+    let engine = Engine::start(&EngineSettings {
+        catalog_path,
+        ingest: config.ingest.clone(),
+    })?;
+    let mut events = engine.subscribe();
+    let logger = tokio::spawn(async move {
+        loop {
+            match events.recv().await {
+                Ok(event) => log_event(&event),
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::warn!(missed = n, "event log fell behind");
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    });
+    for folder in folders {
+        engine.add_folder(folder).await?;
+    }
+    tracing::info!(bucket = %config.storage.bucket, "lightbox is running; Ctrl-C stops it");
+    shutdown_signal().await?;
+    tracing::info!("stopping");
+    engine.stop(STOP_TIMEOUT).await?;
+    drop(engine); // closes the event bus, which ends the logger
+    logger.await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn log_event(event: &EngineEvent) {
+    match event {
+        EngineEvent::File(f) => match &f.phase {
+            FilePhase::Planned { key } => tracing::info!(path = %f.path, %key, "planned"),
+            FilePhase::Skipped { reason, detail } => {
+                tracing::info!(path = %f.path, %reason, "skipped: {detail}");
+            }
+            FilePhase::Failed { code, message } => {
+                tracing::warn!(path = %f.path, %code, "failed: {message}");
+            }
+            FilePhase::Vanished => tracing::info!(path = %f.path, "vanished before upload"),
+            phase => tracing::debug!(path = %f.path, ?phase),
+        },
+        EngineEvent::Scanned { .. } => tracing::debug!(?event),
+        EngineEvent::FolderUnavailable { folder, reason } => {
+            tracing::warn!(%folder, %reason, "folder unavailable; nothing is treated as deleted");
+        }
+    }
+}
+
+pub async fn check_bucket(config: &Config) -> Result<()> {
+    let storage = config.require_storage()?;
+    let client = sync_core::s3_client::build_s3_client(storage, &config.auth).await;
+    client
+        .head_bucket()
+        .bucket(&storage.bucket)
+        .send()
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", aws_sdk_s3::error::DisplayErrorContext(e)))
+        .with_context(|| {
+            format!(
+                "bucket {} is not reachable: check storage.endpoint, storage.region and the credentials",
+                storage.bucket
+            )
+        })?;
+    Ok(())
+}
+
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM.
+async fn shutdown_signal() -> Result<()> {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r?,
+        _ = term.recv() => {}
+    }
+    Ok(())
+}

@@ -1,0 +1,56 @@
+//! What the engine tells whoever is watching: one bus, many subscribers (the CLI's
+//! progress, the daemon's log, the desktop app).
+
+use serde::Serialize;
+
+/// One event on the engine's bus.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EngineEvent {
+    /// A file moved through its life.
+    File(FileEvent),
+    /// A reconciliation scan of a folder finished.
+    Scanned {
+        folder: String,
+        seen: u64,
+        new: u64,
+        changed: u64,
+        vanished: u64,
+    },
+    /// A watched folder cannot be read (unmounted, deleted, no permission). Nothing
+    /// is treated as deleted while it is unavailable.
+    FolderUnavailable { folder: String, reason: String },
+}
+
+/// A file's step, with its path as the user knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileEvent {
+    /// The catalog row id.
+    pub file: i64,
+    /// Absolute path on this machine.
+    pub path: String,
+    pub phase: FilePhase,
+}
+
+/// Where a file is. `Skipped` and `Failed` carry a stable code and a sentence that
+/// says what it means or what to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "phase", rename_all = "snake_case")]
+pub enum FilePhase {
+    Discovered,
+    Settling,
+    Hashing,
+    Planned {
+        key: String,
+    },
+    Skipped {
+        reason: String,
+        detail: String,
+    },
+    Failed {
+        code: String,
+        message: String,
+    },
+    /// Gone from disk before it was uploaded; dropped from the queue. Nothing remote changes.
+    Vanished,
+}

@@ -1,0 +1,239 @@
+//! The engine: one owner of a catalog, with components inside (DESIGN.md,
+//! "One engine, components inside").
+//!
+//! - [`Engine`] is the cheap-to-clone handle: start, stop, subscribe, commands.
+//! - The pipeline (watcher signals, scans, settle, fingerprint, plan) runs as one
+//!   task; fingerprints run on blocking threads it tracks.
+//! - Events go out on one broadcast bus ([`EngineEvent`]); commands come in on an
+//!   mpsc channel. Every spawned task's handle is kept; `stop` cancels through a
+//!   token and waits with a timeout.
+//! - A lock file next to the catalog refuses a second engine.
+
+mod events;
+mod pipeline;
+mod scan;
+mod shared_catalog;
+mod watcher;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub use events::{EngineEvent, FileEvent, FilePhase};
+use pipeline::{Command, Pipeline, PipelineParts};
+pub use scan::{ScanError, ScanReport, scan_folder};
+pub use shared_catalog::SharedCatalog;
+pub use watcher::{FolderWatcher, WatchError, WatchSignal};
+
+use crate::catalog::{Catalog, CatalogError, CatalogLock, FolderId, StateCounts};
+use crate::config::IngestConfig;
+use crate::ingest::{Filter, FilterError, Settler};
+use crate::plan::{KeyPlanner, PlanError};
+
+/// The catalog's file name inside the state directory.
+pub const CATALOG_FILE: &str = "catalog.sqlite";
+
+/// What an engine needs to start.
+#[derive(Debug, Clone)]
+pub struct EngineSettings {
+    /// The catalog database (its lock file sits next to it).
+    pub catalog_path: PathBuf,
+    pub ingest: IngestConfig,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    #[error(transparent)]
+    Filter(#[from] FilterError),
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    #[error(transparent)]
+    Watch(#[from] WatchError),
+    #[error("folder {path} does not exist or is not a folder: create it or check the path")]
+    FolderNotFound { path: PathBuf },
+    #[error("the engine has stopped: start it again")]
+    Stopped,
+    #[error("the engine did not stop within {0:?}; some work will resume at the next start")]
+    StopTimeout(Duration),
+}
+
+impl EngineError {
+    /// A stable short code for logs, metrics and the UI.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Catalog(e) => e.code(),
+            Self::Filter(e) => e.code(),
+            Self::Plan(e) => e.code(),
+            Self::Watch(_) => "watch_failed",
+            Self::FolderNotFound { .. } => "folder_not_found",
+            Self::Stopped => "engine_stopped",
+            Self::StopTimeout(_) => "engine_stop_timeout",
+        }
+    }
+}
+
+/// The running engine. Clones share it.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    events: broadcast::Sender<EngineEvent>,
+    commands: mpsc::Sender<Command>,
+    catalog: SharedCatalog,
+    cancel: CancellationToken,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+    /// Held while running; released by a clean `stop`.
+    lock: Mutex<Option<CatalogLock>>,
+}
+
+impl Engine {
+    /// Take the catalog's lock, open it and start the components. Call from
+    /// within a tokio runtime.
+    ///
+    /// # Errors
+    /// When another engine holds the catalog, it cannot be opened, or the settings
+    /// are invalid (a bad glob, an unknown time zone).
+    pub fn start(settings: &EngineSettings) -> Result<Self, EngineError> {
+        let filter = Filter::new(&settings.ingest.filter)?;
+        let planner = KeyPlanner::new(&settings.ingest.plan)?;
+        let lock = CatalogLock::acquire(&settings.catalog_path)?;
+        let catalog = SharedCatalog::new(Catalog::open(&settings.catalog_path)?);
+
+        let (events, _) = broadcast::channel(4096);
+        let (commands, command_rx) = mpsc::channel(64);
+        let (signals, signal_rx) = mpsc::unbounded_channel();
+        let watcher = FolderWatcher::new(signals)?;
+        let cancel = CancellationToken::new();
+        let pipeline = Pipeline::new(PipelineParts {
+            catalog: catalog.clone(),
+            filter,
+            planner,
+            settler: Settler::new(settings.ingest.settle),
+            empty_window: settings.ingest.settle.window_for(0),
+            watcher,
+            hash_workers: settings.ingest.hash_workers,
+            events: events.clone(),
+            rescan_interval: Duration::from_secs(settings.ingest.rescan_interval_secs.max(1)),
+        });
+        let pipeline_task = tokio::spawn(pipeline.run(signal_rx, command_rx, cancel.clone()));
+        Ok(Self {
+            inner: Arc::new(Inner {
+                events,
+                commands,
+                catalog,
+                cancel,
+                tasks: Mutex::new(vec![pipeline_task]),
+                lock: Mutex::new(Some(lock)),
+            }),
+        })
+    }
+
+    /// Every event from now on.
+    #[must_use]
+    pub fn subscribe(&self) -> broadcast::Receiver<EngineEvent> {
+        self.inner.events.subscribe()
+    }
+
+    /// The catalog, for queries (status, gallery).
+    #[must_use]
+    pub fn catalog(&self) -> &SharedCatalog {
+        &self.inner.catalog
+    }
+
+    /// Files by state.
+    ///
+    /// # Errors
+    /// When the catalog cannot be read.
+    pub fn counts(&self) -> Result<StateCounts, EngineError> {
+        Ok(self.inner.catalog.with(|c| c.counts_by_state())?)
+    }
+
+    /// Watch `path` (and scan it now).
+    ///
+    /// # Errors
+    /// When the folder does not exist or the engine has stopped.
+    pub async fn add_folder(&self, path: &Path) -> Result<FolderId, EngineError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Command::AddFolder {
+            path: path.to_path_buf(),
+            reply,
+        })
+        .await?;
+        answer.await.map_err(|_| EngineError::Stopped)?
+    }
+
+    /// Stop watching `path`; its queued files leave the queue (nothing remote changes).
+    /// Returns whether it was watched.
+    ///
+    /// # Errors
+    /// When the engine has stopped or the catalog cannot be written.
+    pub async fn remove_folder(&self, path: &Path) -> Result<bool, EngineError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Command::RemoveFolder {
+            path: path.to_path_buf(),
+            reply,
+        })
+        .await?;
+        answer.await.map_err(|_| EngineError::Stopped)?
+    }
+
+    /// Rescan every folder now.
+    ///
+    /// # Errors
+    /// When the engine has stopped.
+    pub async fn rescan(&self) -> Result<(), EngineError> {
+        self.send(Command::Rescan).await
+    }
+
+    async fn send(&self, command: Command) -> Result<(), EngineError> {
+        self.inner
+            .commands
+            .send(command)
+            .await
+            .map_err(|_| EngineError::Stopped)
+    }
+
+    /// Cancel every component and wait up to `timeout` for them to finish their
+    /// current step, then release the catalog for the next engine. Work not finished
+    /// resumes at the next start.
+    ///
+    /// # Errors
+    /// [`EngineError::StopTimeout`] when a component did not stop in time.
+    pub async fn stop(&self, timeout: Duration) -> Result<(), EngineError> {
+        self.inner.cancel.cancel();
+        let tasks: Vec<JoinHandle<()>> = std::mem::take(
+            &mut *self
+                .inner
+                .tasks
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        let all = async {
+            for task in tasks {
+                if let Err(e) = task.await {
+                    tracing::error!(error = %e, "an engine task panicked");
+                }
+            }
+        };
+        tokio::time::timeout(timeout, all)
+            .await
+            .map_err(|_| EngineError::StopTimeout(timeout))?;
+        drop(
+            self.inner
+                .lock
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take(),
+        );
+        Ok(())
+    }
+}

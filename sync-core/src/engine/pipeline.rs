@@ -1,0 +1,770 @@
+//! The ingest pipeline: one task that takes watcher signals and scan results,
+//! settles files, fingerprints them on blocking threads and plans their keys.
+//! Every step is one catalog transaction, so after a crash
+//! [`Catalog::unfinished_files`] says where to carry on.
+//!
+//! Decisions are made by the pure parts ([`crate::ingest`], [`crate::plan`]); this
+//! module does the I/O around them: stat, open, read, catalog, clock.
+
+use std::collections::{HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use jiff::Timestamp;
+use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use super::EngineError;
+use super::events::{EngineEvent, FileEvent, FilePhase};
+use super::scan::{ScanError, ScanReport, scan_folder};
+use super::shared_catalog::SharedCatalog;
+use super::watcher::{FolderWatcher, WatchSignal};
+use crate::catalog::{
+    CatalogError, FileId, FolderId, ObserveOutcome, RelPath, ResumeStep, Sha256Digest,
+    WatchedFolder,
+};
+use crate::file_stat::FileStat;
+use crate::ingest::{
+    CaptureTime, Filter, Fingerprint, FingerprintError, FingerprintOptions, SettleError,
+    SettleStatus, Settler, fingerprint_file, probe_open, stat_file,
+};
+use crate::plan::{Decision, KeyFacts, KeyPlanner, resolve_key};
+
+/// How often files waiting to settle are looked at.
+const SETTLE_TICK: Duration = Duration::from_millis(100);
+/// When a temporary read failure is tried again.
+const RETRY_TEMPORARY: jiff::SignedDuration = jiff::SignedDuration::from_secs(30);
+
+/// Requests to the pipeline from the engine handle.
+#[derive(Debug)]
+pub(crate) enum Command {
+    AddFolder {
+        path: PathBuf,
+        reply: oneshot::Sender<Result<FolderId, EngineError>>,
+    },
+    RemoveFolder {
+        path: PathBuf,
+        reply: oneshot::Sender<Result<bool, EngineError>>,
+    },
+    Rescan,
+}
+
+/// A file waiting to settle.
+#[derive(Debug, Clone, Copy)]
+struct Settling {
+    file: FileId,
+    folder: FolderId,
+    /// When to look at it again.
+    due: Instant,
+    /// When it started settling.
+    since: Instant,
+}
+
+/// A file on its way from the settler to the fingerprinter.
+#[derive(Debug, Clone)]
+struct HashJob {
+    file: FileId,
+    folder: FolderId,
+    path: PathBuf,
+    expected_size: u64,
+}
+
+type HashResult = (HashJob, Result<Fingerprint, FingerprintError>);
+
+pub(crate) struct Pipeline {
+    catalog: SharedCatalog,
+    filter: Filter,
+    planner: KeyPlanner,
+    settler: Settler,
+    /// Files waiting to settle.
+    settling: HashMap<PathBuf, Settling>,
+    /// The quiet window for an empty file (which never settles): after it, the file
+    /// is reported as empty instead of waiting for ever.
+    empty_window: Duration,
+    folders: Vec<WatchedFolder>,
+    watcher: FolderWatcher,
+    hash_queue: VecDeque<HashJob>,
+    hashing: JoinSet<HashResult>,
+    hash_workers: usize,
+    /// Tells fingerprint jobs on blocking threads to stop between chunks.
+    hash_cancel: Arc<AtomicBool>,
+    events: broadcast::Sender<EngineEvent>,
+    rescan_interval: Duration,
+}
+
+pub(crate) struct PipelineParts {
+    pub catalog: SharedCatalog,
+    pub filter: Filter,
+    pub planner: KeyPlanner,
+    pub settler: Settler,
+    pub empty_window: Duration,
+    pub watcher: FolderWatcher,
+    pub hash_workers: usize,
+    pub events: broadcast::Sender<EngineEvent>,
+    pub rescan_interval: Duration,
+}
+
+impl Pipeline {
+    pub(crate) fn new(parts: PipelineParts) -> Self {
+        Self {
+            catalog: parts.catalog,
+            filter: parts.filter,
+            planner: parts.planner,
+            settler: parts.settler,
+            settling: HashMap::new(),
+            empty_window: parts.empty_window,
+            folders: Vec::new(),
+            watcher: parts.watcher,
+            hash_queue: VecDeque::new(),
+            hashing: JoinSet::new(),
+            hash_workers: parts.hash_workers.max(1),
+            hash_cancel: Arc::new(AtomicBool::new(false)),
+            events: parts.events,
+            rescan_interval: parts.rescan_interval,
+        }
+    }
+
+    pub(crate) async fn run(
+        mut self,
+        mut signals: mpsc::UnboundedReceiver<WatchSignal>,
+        mut commands: mpsc::Receiver<Command>,
+        cancel: CancellationToken,
+    ) {
+        self.start_up().await;
+        let mut tick = tokio::time::interval(SETTLE_TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let first_rescan = tokio::time::Instant::now() + self.rescan_interval;
+        let mut rescan = tokio::time::interval_at(first_rescan, self.rescan_interval);
+        loop {
+            self.start_hashing();
+            tokio::select! {
+                () = cancel.cancelled() => break,
+                Some(signal) = signals.recv() => self.on_signal(signal).await,
+                Some(command) = commands.recv() => self.on_command(command).await,
+                _ = tick.tick() => self.settle_due(),
+                _ = rescan.tick() => self.scan_all().await,
+                Some(done) = self.hashing.join_next(), if !self.hashing.is_empty() => {
+                    match done {
+                        Ok(result) => self.on_hashed(result),
+                        Err(e) => tracing::error!(error = %e, "a fingerprint job panicked"),
+                    }
+                }
+            }
+        }
+        // Stop: fingerprint jobs stop between chunks; their rows stay `Ready` and are
+        // hashed again at the next start.
+        self.hash_cancel.store(true, Ordering::Relaxed);
+        while self.hashing.join_next().await.is_some() {}
+    }
+
+    async fn start_up(&mut self) {
+        let folders = self.catalog.with(|c| c.list_folders());
+        match folders {
+            Ok(folders) => {
+                for folder in folders.into_iter().filter(|f| f.enabled) {
+                    self.watch(&folder);
+                    self.folders.push(folder);
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "cannot read the watched folders"),
+        }
+        self.scan_all().await;
+        self.resume();
+    }
+
+    /// Pick up rows a previous run left half-way (DESIGN: each step is one transaction).
+    fn resume(&mut self) {
+        let unfinished = match self.catalog.with(|c| c.unfinished_files()) {
+            Ok(unfinished) => unfinished,
+            Err(e) => return tracing::error!(error = %e, "cannot read unfinished files"),
+        };
+        for item in unfinished {
+            let record = item.record;
+            let Some(path) = self.absolute(record.folder, &record.rel_path) else {
+                continue;
+            };
+            match item.next_step {
+                ResumeStep::Settle => self.track(record.id, record.folder, path),
+                ResumeStep::Hash => self.hash_queue.push_back(HashJob {
+                    file: record.id,
+                    folder: record.folder,
+                    path,
+                    expected_size: record.stat.size,
+                }),
+                ResumeStep::Plan => {
+                    if let Some(sha) = record.sha256 {
+                        self.plan(record.id, &path, sha, record.capture_time.as_ref());
+                    }
+                }
+                // Upload and preview steps belong to the uploader.
+                _ => {}
+            }
+        }
+    }
+
+    fn watch(&mut self, folder: &WatchedFolder) {
+        if let Err(e) = self.watcher.watch(&folder.path) {
+            tracing::warn!(error = %e, "watching failed; the periodic scan still finds new files");
+            self.emit(EngineEvent::FolderUnavailable {
+                folder: folder.path.display().to_string(),
+                reason: e.to_string(),
+            });
+        }
+    }
+
+    async fn scan_all(&mut self) {
+        for folder in self.folders.clone() {
+            self.scan(&folder).await;
+        }
+    }
+
+    async fn scan(&mut self, folder: &WatchedFolder) {
+        let catalog = self.catalog.clone();
+        let filter = self.filter.clone();
+        let scanned = folder.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            catalog.with(|c| scan_folder(c, &scanned, &filter, Timestamp::now()))
+        })
+        .await;
+        match result {
+            Ok(Ok(report)) => self.on_scanned(folder, report),
+            Ok(Err(ScanError::Unavailable { path, reason })) => {
+                tracing::warn!(folder = %path.display(), %reason, "folder unavailable; nothing changed");
+                self.emit(EngineEvent::FolderUnavailable {
+                    folder: path.display().to_string(),
+                    reason,
+                });
+            }
+            Ok(Err(e)) => tracing::error!(error = %e, "scan failed"),
+            Err(e) => tracing::error!(error = %e, "scan task failed"),
+        }
+    }
+
+    fn on_scanned(&mut self, folder: &WatchedFolder, report: ScanReport) {
+        for unreadable in &report.unreadable {
+            tracing::warn!(folder = %folder.path.display(), entry = %unreadable, "skipped in scan");
+        }
+        if !report.abort_upload_ids.is_empty() {
+            tracing::info!(
+                count = report.abort_upload_ids.len(),
+                "multipart uploads of changed files to abort"
+            );
+        }
+        tracing::info!(
+            folder = %folder.path.display(),
+            seen = report.seen, new = report.new, changed = report.changed,
+            unchanged = report.unchanged, vanished = report.vanished,
+            "scan finished"
+        );
+        self.emit(EngineEvent::Scanned {
+            folder: folder.path.display().to_string(),
+            seen: report.seen,
+            new: report.new,
+            changed: report.changed,
+            vanished: report.vanished,
+        });
+        for (file, path) in report.to_settle {
+            self.emit_file(file, &path, FilePhase::Discovered);
+            self.track(file, folder.id, path);
+        }
+    }
+
+    async fn on_signal(&mut self, signal: WatchSignal) {
+        match signal {
+            WatchSignal::Rescan { reason } => {
+                tracing::info!(%reason, "rescanning every folder");
+                self.scan_all().await;
+            }
+            WatchSignal::Paths {
+                mut appeared,
+                mut changed,
+            } => {
+                appeared.sort();
+                appeared.dedup();
+                changed.sort();
+                changed.dedup();
+                for path in appeared {
+                    self.on_path(&path, true).await;
+                }
+                for path in changed {
+                    self.on_path(&path, false).await;
+                }
+            }
+        }
+    }
+
+    async fn on_path(&mut self, path: &Path, appeared: bool) {
+        let Some(folder) = self.folder_of(path).cloned() else {
+            return;
+        };
+        if path.is_dir() {
+            // A folder moved or copied in: its files arrive without events of their own.
+            // (A folder that merely changed reports its files' own events.)
+            if appeared && path != folder.path {
+                self.scan(&folder).await;
+            }
+            return;
+        }
+        let Ok(relative) = path.strip_prefix(&folder.path) else {
+            return;
+        };
+        if !self.filter.verdict(relative).is_candidate() {
+            return;
+        }
+        let Ok(rel_path) = RelPath::from_path(relative) else {
+            return tracing::warn!(path = %path.display(), "name cannot be catalogued; skipped");
+        };
+        match stat_file(path) {
+            Ok(Some(stat)) => self.observe(&folder, &rel_path, path, stat),
+            Ok(None) => self.gone(&folder, &rel_path, path),
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "cannot stat; the next scan retries");
+            }
+        }
+    }
+
+    fn observe(&mut self, folder: &WatchedFolder, rel_path: &RelPath, path: &Path, stat: FileStat) {
+        let now = Timestamp::now();
+        match self
+            .catalog
+            .with(|c| c.observe_file(folder.id, rel_path, &stat, now))
+        {
+            Ok(ObserveOutcome::New(file)) => {
+                self.emit_file(file, path, FilePhase::Discovered);
+                self.track(file, folder.id, path.to_path_buf());
+            }
+            Ok(ObserveOutcome::Changed {
+                file,
+                abort_upload_id,
+            }) => {
+                if abort_upload_id.is_some() {
+                    tracing::info!(path = %path.display(), "changed during upload; restarting it");
+                }
+                self.track(file, folder.id, path.to_path_buf());
+            }
+            Ok(ObserveOutcome::Unchanged(_)) => {}
+            Err(e) => tracing::error!(path = %path.display(), error = %e, "cannot record file"),
+        }
+    }
+
+    /// A path reported by the watcher no longer exists.
+    fn gone(&mut self, folder: &WatchedFolder, rel_path: &RelPath, path: &Path) {
+        if !folder.path.is_dir() {
+            // The whole folder went away (card pulled, share unmounted): not a deletion.
+            return self.emit(EngineEvent::FolderUnavailable {
+                folder: folder.path.display().to_string(),
+                reason: "the folder is gone (unmounted or removed)".to_owned(),
+            });
+        }
+        let found = self.catalog.with(|c| c.file_by_path(folder.id, rel_path));
+        if let Ok(Some(record)) = found {
+            self.vanish(record.id, path);
+        }
+    }
+
+    fn vanish(&mut self, file: FileId, path: &Path) {
+        self.settling.remove(path);
+        self.settler.forget(path);
+        match self.catalog.with(|c| c.mark_vanished(file)) {
+            Ok(Some(_)) => {
+                tracing::info!(path = %path.display(), "file vanished before it was uploaded; dropped from the queue");
+                self.emit_file(file, path, FilePhase::Vanished);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::error!(path = %path.display(), error = %e, "cannot drop vanished file");
+            }
+        }
+    }
+
+    fn track(&mut self, file: FileId, folder: FolderId, path: PathBuf) {
+        self.emit_file(file, &path, FilePhase::Settling);
+        let now = Instant::now();
+        self.settling.insert(
+            path,
+            Settling {
+                file,
+                folder,
+                due: now,
+                since: now,
+            },
+        );
+    }
+
+    /// Look at every settling file whose time has come.
+    fn settle_due(&mut self) {
+        let now = Instant::now();
+        let due: Vec<(PathBuf, Settling)> = self
+            .settling
+            .iter()
+            .filter(|(_, s)| s.due <= now)
+            .map(|(path, s)| (path.clone(), *s))
+            .collect();
+        for (
+            path,
+            Settling {
+                file,
+                folder,
+                since,
+                ..
+            },
+        ) in due
+        {
+            let stat = match stat_file(&path) {
+                Ok(stat) => stat,
+                Err(e) => {
+                    self.settling.remove(&path);
+                    self.fail(
+                        file,
+                        &path,
+                        "stat_failed",
+                        &format!("cannot read {}: {e}", path.display()),
+                        None,
+                    );
+                    continue;
+                }
+            };
+            match self.settler.observe(&path, stat, now) {
+                SettleStatus::Wait { .. }
+                    if stat.is_some_and(|s| s.size == 0)
+                        && now.duration_since(since) >= self.empty_window =>
+                {
+                    self.settling.remove(&path);
+                    self.settler.forget(&path);
+                    let message = "the file is empty (0 bytes), so there is nothing to upload; \
+                                   if it gets content later it is picked up again";
+                    self.fail(file, &path, "empty_file", message, None);
+                }
+                SettleStatus::Wait { until } => {
+                    if let Some(entry) = self.settling.get_mut(&path) {
+                        entry.due = until;
+                    }
+                }
+                SettleStatus::Vanished => self.vanish(file, &path),
+                SettleStatus::Ready => self.ready(file, folder, &path, stat, now),
+            }
+        }
+    }
+
+    fn ready(
+        &mut self,
+        file: FileId,
+        folder: FolderId,
+        path: &Path,
+        stat: Option<FileStat>,
+        now: Instant,
+    ) {
+        let Some(stat) = stat else {
+            return self.vanish(file, path);
+        };
+        match probe_open(path) {
+            Ok(()) => {
+                self.settling.remove(path);
+                match self.catalog.with(|c| c.mark_ready(file, Timestamp::now())) {
+                    Ok(()) => self.hash_queue.push_back(HashJob {
+                        file,
+                        folder,
+                        path: path.to_path_buf(),
+                        expected_size: stat.size,
+                    }),
+                    Err(e) => {
+                        tracing::debug!(path = %path.display(), error = %e, "not ready after all");
+                    }
+                }
+            }
+            Err(SettleError::Vanished { .. }) => self.vanish(file, path),
+            Err(SettleError::Locked { .. }) => {
+                let status = self.settler.open_failed(path, stat, now);
+                if let (SettleStatus::Wait { until }, Some(entry)) =
+                    (status, self.settling.get_mut(path))
+                {
+                    entry.due = until;
+                }
+            }
+            Err(e) => {
+                self.settling.remove(path);
+                self.fail(file, path, e.code(), &e.to_string(), None);
+            }
+        }
+    }
+
+    fn start_hashing(&mut self) {
+        while self.hashing.len() < self.hash_workers {
+            let Some(job) = self.hash_queue.pop_front() else {
+                break;
+            };
+            self.emit_file(job.file, &job.path, FilePhase::Hashing);
+            let cancel = Arc::clone(&self.hash_cancel);
+            self.hashing.spawn_blocking(move || {
+                let cancelled = || cancel.load(Ordering::Relaxed);
+                let options = FingerprintOptions {
+                    expected_size: Some(job.expected_size),
+                    cancelled: Some(&cancelled),
+                    ..FingerprintOptions::default()
+                };
+                let result = fingerprint_file(&job.path, &options);
+                (job, result)
+            });
+        }
+    }
+
+    fn on_hashed(&mut self, (job, result): HashResult) {
+        let now = Timestamp::now();
+        match result {
+            Ok(fingerprint) => {
+                let Ok(sha) = fingerprint.sha256_hex.parse::<Sha256Digest>() else {
+                    return tracing::error!("fingerprint produced an invalid SHA-256");
+                };
+                let captured = fingerprint.exif.captured;
+                let recorded = self
+                    .catalog
+                    .with(|c| c.record_fingerprint(job.file, sha, captured.as_ref(), now));
+                match recorded {
+                    Ok(()) => self.plan(job.file, &job.path, sha, captured.as_ref()),
+                    // Changed or vanished while it was read: the newer state wins.
+                    Err(e) => {
+                        tracing::debug!(path = %job.path.display(), error = %e, "fingerprint discarded");
+                    }
+                }
+            }
+            Err(FingerprintError::Cancelled { .. }) => {}
+            Err(FingerprintError::Vanished { .. }) => self.vanish(job.file, &job.path),
+            Err(FingerprintError::Changed { .. }) => {
+                // Still being written: back to settling.
+                if let Some(folder) = self.folders.iter().find(|f| f.id == job.folder).cloned()
+                    && let Ok(relative) = job.path.strip_prefix(&folder.path)
+                    && let Ok(Some(stat)) = stat_file(&job.path)
+                    && let Ok(rel_path) = RelPath::from_path(relative)
+                {
+                    self.observe(&folder, &rel_path, &job.path, stat);
+                }
+            }
+            Err(e) => {
+                let retry_at = e.is_temporary().then(|| now + RETRY_TEMPORARY);
+                self.fail(job.file, &job.path, e.code(), &e.to_string(), retry_at);
+            }
+        }
+    }
+
+    /// Decide the key (pure, in `plan`) from catalog facts, and record the decision.
+    fn plan(
+        &mut self,
+        file: FileId,
+        path: &Path,
+        sha: Sha256Digest,
+        captured: Option<&CaptureTime>,
+    ) {
+        let now = Timestamp::now();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let sha_hex = sha.to_hex();
+        let candidate = self.planner.candidate_key(&name, &sha_hex, captured, now);
+        let decided = self.catalog.with(|c| -> Result<Decision, CatalogError> {
+            let facts = KeyFacts {
+                content_key: c.uploaded_key_for_sha(sha)?,
+                tombstoned: c.is_tombstoned(sha)?,
+                key_owner: c.key_owner(candidate.as_str())?.map(|d| d.to_hex()),
+            };
+            let mut lookup_error = None;
+            let decision =
+                resolve_key(&candidate, &sha_hex, &facts, |key| match c.key_owner(key) {
+                    Ok(owner) => owner.map(|d| d.to_hex()),
+                    Err(e) => {
+                        lookup_error.get_or_insert(e);
+                        None
+                    }
+                });
+            lookup_error.map_or(Ok(decision), Err)
+        });
+        let outcome = decided.and_then(|decision| self.record_decision(file, path, decision, now));
+        if let Err(e) = outcome {
+            self.fail(
+                file,
+                path,
+                e.code(),
+                &e.to_string(),
+                Some(now + RETRY_TEMPORARY),
+            );
+        }
+    }
+
+    fn record_decision(
+        &mut self,
+        file: FileId,
+        path: &Path,
+        decision: Decision,
+        now: Timestamp,
+    ) -> Result<(), CatalogError> {
+        match decision {
+            Decision::Upload { key } | Decision::Rename { key } => {
+                self.catalog
+                    .with(|c| c.record_plan(file, key.as_str(), now))?;
+                self.emit_file(
+                    file,
+                    path,
+                    FilePhase::Planned {
+                        key: key.as_str().to_owned(),
+                    },
+                );
+            }
+            Decision::SkipDuplicate { existing_key } => {
+                self.catalog
+                    .with(|c| c.record_skip(file, "duplicate", now))?;
+                let detail = format!("the same photo is already uploaded as {existing_key}");
+                self.emit_file(
+                    file,
+                    path,
+                    FilePhase::Skipped {
+                        reason: "duplicate".to_owned(),
+                        detail,
+                    },
+                );
+            }
+            Decision::SkipTombstoned => {
+                self.catalog
+                    .with(|c| c.record_skip(file, "tombstoned", now))?;
+                let detail =
+                    "an admin deleted this photo from the gallery; it is not uploaded again"
+                        .to_owned();
+                self.emit_file(
+                    file,
+                    path,
+                    FilePhase::Skipped {
+                        reason: "tombstoned".to_owned(),
+                        detail,
+                    },
+                );
+            }
+            Decision::Conflict { key } => {
+                let message = format!(
+                    "every name derived from {key} is taken by other photos: rename the file and it is picked up again"
+                );
+                self.fail(file, path, "name_conflict", &message, None);
+            }
+        }
+        Ok(())
+    }
+
+    fn fail(
+        &mut self,
+        file: FileId,
+        path: &Path,
+        code: &str,
+        message: &str,
+        retry_at: Option<Timestamp>,
+    ) {
+        tracing::warn!(path = %path.display(), code, message, "file failed");
+        let now = Timestamp::now();
+        if let Err(e) = self
+            .catalog
+            .with(|c| c.record_failure(file, code, message, retry_at, now))
+        {
+            tracing::error!(path = %path.display(), error = %e, "cannot record the failure");
+        }
+        self.emit_file(
+            file,
+            path,
+            FilePhase::Failed {
+                code: code.to_owned(),
+                message: message.to_owned(),
+            },
+        );
+    }
+
+    async fn on_command(&mut self, command: Command) {
+        match command {
+            Command::AddFolder { path, reply } => {
+                let result = self.add_folder(&path).await;
+                if reply.send(result).is_err() {
+                    tracing::debug!("add-folder caller went away");
+                }
+            }
+            Command::RemoveFolder { path, reply } => {
+                let result = self.remove_folder(&path);
+                if reply.send(result).is_err() {
+                    tracing::debug!("remove-folder caller went away");
+                }
+            }
+            Command::Rescan => self.scan_all().await,
+        }
+    }
+
+    async fn add_folder(&mut self, path: &Path) -> Result<FolderId, EngineError> {
+        let canonical = canonical_folder(path)?;
+        let id = self
+            .catalog
+            .with(|c| c.add_folder(&canonical, Timestamp::now()))?;
+        if !self.folders.iter().any(|f| f.id == id) {
+            let folder = self.catalog.with(|c| c.get_folder(id))?.ok_or_else(|| {
+                EngineError::FolderNotFound {
+                    path: canonical.clone(),
+                }
+            })?;
+            self.watch(&folder);
+            self.folders.push(folder.clone());
+            self.scan(&folder).await;
+        }
+        Ok(id)
+    }
+
+    fn remove_folder(&mut self, path: &Path) -> Result<bool, EngineError> {
+        let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let Some(folder) = self.folders.iter().find(|f| f.path == canonical).cloned() else {
+            return Ok(false);
+        };
+        self.catalog.with(|c| c.remove_folder(folder.id))?;
+        self.watcher.unwatch(&folder.path);
+        self.folders.retain(|f| f.id != folder.id);
+        self.settling.retain(|p, _| !p.starts_with(&folder.path));
+        self.hash_queue.retain(|job| job.folder != folder.id);
+        Ok(true)
+    }
+
+    fn folder_of(&self, path: &Path) -> Option<&WatchedFolder> {
+        self.folders
+            .iter()
+            .filter(|f| path.starts_with(&f.path))
+            .max_by_key(|f| f.path.as_os_str().len())
+    }
+
+    fn absolute(&self, folder: FolderId, rel_path: &RelPath) -> Option<PathBuf> {
+        self.folders
+            .iter()
+            .find(|f| f.id == folder)
+            .map(|f| f.path.join(rel_path.to_path_buf()))
+    }
+
+    fn emit_file(&self, file: FileId, path: &Path, phase: FilePhase) {
+        self.emit(EngineEvent::File(FileEvent {
+            file: file.get(),
+            path: path.display().to_string(),
+            phase,
+        }));
+    }
+
+    fn emit(&self, event: EngineEvent) {
+        // An error only means nobody is subscribed right now; the catalog has the state.
+        if self.events.send(event).is_err() {
+            tracing::trace!("engine event with no subscriber");
+        }
+    }
+}
+
+/// The canonical path of an existing directory, or an error that says what to do.
+pub(crate) fn canonical_folder(path: &Path) -> Result<PathBuf, EngineError> {
+    let canonical = std::fs::canonicalize(path).map_err(|_| EngineError::FolderNotFound {
+        path: path.to_path_buf(),
+    })?;
+    if canonical.is_dir() {
+        Ok(canonical)
+    } else {
+        Err(EngineError::FolderNotFound {
+            path: path.to_path_buf(),
+        })
+    }
+}

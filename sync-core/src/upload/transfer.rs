@@ -1,0 +1,326 @@
+//! [`S3Transfer`]: the bucket, a client with the SDK's retries off, and the single-object calls
+//! (`PutObject`, `HeadObject`). The multipart calls are in [`super::multipart`].
+
+use std::path::Path;
+
+use aws_sdk_s3::Client;
+use aws_sdk_s3::config::retry::RetryConfig;
+use aws_sdk_s3::operation::head_object::HeadObjectError;
+use aws_sdk_s3::primitives::{ByteStream, Length};
+use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode};
+
+use super::{ExpectedContent, ObjectFacts, ObjectMeta, S3Call, S3Problem, UploadError};
+
+/// How `put_small` and `complete` avoid overwriting an existing object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OverwriteGuard {
+    /// Send `If-None-Match: *` only. Enough for AWS S3 and moto, which answer 412.
+    IfNoneMatch,
+    /// `HeadObject` first, and `If-None-Match: *` as well. Garage 2.5 ignores `If-None-Match`
+    /// on `PutObject` and `CompleteMultipartUpload` (it overwrites), so against it only the
+    /// HEAD protects an existing object; a write racing between the HEAD and the PUT can still
+    /// overwrite there. The extra round trip per file is small next to a photo's upload. A HEAD
+    /// refused with 403 (an AWS role without `s3:ListBucket` gets 403 for missing keys) falls
+    /// back to the conditional write alone.
+    #[default]
+    HeadFirst,
+}
+
+/// Whether a conditional write created the object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PutOutcome {
+    /// The object now holds the file.
+    Created,
+    /// Something already exists at the key and was left alone. Compare it with
+    /// [`S3Transfer::head`] and [`ObjectFacts::compare`]: after a retry whose first reply was
+    /// lost, it is our own upload.
+    AlreadyExists,
+}
+
+/// The stateless S3 transfer layer for one bucket. It holds no upload state: the caller (the
+/// engine, with the catalog) keeps upload ids and parts, so any call can be repeated or resumed
+/// after a restart. Each call is one attempt; wrap calls in `retry::Retrier::run`.
+///
+/// Cheap to clone (the SDK client is reference-counted); share one so that the SDK's learned
+/// clock offset is shared too.
+#[derive(Debug, Clone)]
+pub struct S3Transfer {
+    pub(super) client: Client,
+    pub(super) bucket: String,
+    pub(super) guard: OverwriteGuard,
+    pub(super) list_page_size: i32,
+}
+
+/// Parts and uploads per list page: S3's maximum.
+const LIST_PAGE_SIZE: i32 = 1000;
+
+impl S3Transfer {
+    /// Transfers to `bucket` with `client`'s configuration, except that the SDK's own retries
+    /// are disabled: `retry::Retrier` owns retries (see the `retry` module docs).
+    #[must_use]
+    pub fn new(client: &Client, bucket: impl Into<String>) -> Self {
+        let config = client
+            .config()
+            .to_builder()
+            .retry_config(RetryConfig::disabled())
+            .build();
+        Self {
+            client: Client::from_conf(config),
+            bucket: bucket.into(),
+            guard: OverwriteGuard::default(),
+            list_page_size: LIST_PAGE_SIZE,
+        }
+    }
+
+    /// Use `guard` against overwriting existing objects.
+    #[must_use]
+    pub fn with_overwrite_guard(self, guard: OverwriteGuard) -> Self {
+        Self { guard, ..self }
+    }
+
+    /// Ask for at most `size` (1..=1000) entries per `ListParts` / `ListMultipartUploads` page
+    /// (tests of the pagination; servers cap it at 1000).
+    #[must_use]
+    pub fn with_list_page_size(self, size: u16) -> Self {
+        Self {
+            list_page_size: i32::from(size.clamp(1, 1000)),
+            ..self
+        }
+    }
+
+    /// The bucket written to.
+    #[must_use]
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+
+    /// Upload the file at `path` as `key` in one `PutObject`, unless `key` exists.
+    ///
+    /// The body is streamed from the file (`content.size` bytes, never all in memory) with the
+    /// fingerprint's whole-object CRC64/NVME, so the server refuses the upload (a checksum
+    /// mismatch, retried by the policy) unless it received exactly the fingerprinted content.
+    ///
+    /// # Errors
+    /// [`UploadError::FileVanished`], [`UploadError::FileChanged`] when the file is shorter
+    /// than fingerprinted, and S3 failures ([`UploadError::S3`]).
+    pub async fn put_small(
+        &self,
+        path: &Path,
+        key: &str,
+        meta: &ObjectMeta,
+        content: &ExpectedContent,
+    ) -> Result<PutOutcome, UploadError> {
+        if self.key_taken_by_head(key).await? {
+            return Ok(PutOutcome::AlreadyExists);
+        }
+        let body = file_range_body(path, 0, content.size).await?;
+        let sent = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .if_none_match("*")
+            .content_length(signed_len(content.size))
+            .checksum_algorithm(ChecksumAlgorithm::Crc64Nvme)
+            .checksum_crc64_nvme(&content.crc64nvme_base64)
+            .set_metadata(Some(meta.to_user_metadata()))
+            .body(body)
+            .send()
+            .await;
+        match sent {
+            Ok(output) => {
+                self.check_echo(
+                    S3Call::PutObject,
+                    key,
+                    output.checksum_crc64_nvme(),
+                    &content.crc64nvme_base64,
+                )?;
+                Ok(PutOutcome::Created)
+            }
+            Err(error) if is_precondition_failed(&error) => Ok(PutOutcome::AlreadyExists),
+            Err(error) => Err(UploadError::from_sdk(
+                S3Call::PutObject,
+                &self.bucket,
+                key,
+                error,
+            )),
+        }
+    }
+
+    /// What the bucket holds at `key`, with the checksum the server computed (checksum mode on),
+    /// or `None` when there is no such object.
+    ///
+    /// # Errors
+    /// S3 failures ([`UploadError::S3`]).
+    pub async fn head(&self, key: &str) -> Result<Option<ObjectFacts>, UploadError> {
+        let output = match self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .checksum_mode(ChecksumMode::Enabled)
+            .send()
+            .await
+        {
+            Ok(output) => output,
+            Err(error)
+                if matches!(error.as_service_error(), Some(HeadObjectError::NotFound(_))) =>
+            {
+                return Ok(None);
+            }
+            Err(error) => {
+                return Err(UploadError::from_sdk(
+                    S3Call::HeadObject,
+                    &self.bucket,
+                    key,
+                    error,
+                ));
+            }
+        };
+        let user_metadata = output.metadata().cloned().unwrap_or_default();
+        Ok(Some(ObjectFacts {
+            size: output
+                .content_length()
+                .and_then(|len| u64::try_from(len).ok())
+                .ok_or_else(|| {
+                    self.bad_response(S3Call::HeadObject, key, "has no Content-Length")
+                })?,
+            etag: output.e_tag().map(str::to_owned),
+            crc64nvme_base64: output.checksum_crc64_nvme().map(str::to_owned),
+            checksum_type: output.checksum_type().cloned(),
+            meta: ObjectMeta::from_user_metadata(&user_metadata),
+            user_metadata,
+        }))
+    }
+
+    /// The [`OverwriteGuard::HeadFirst`] check: whether a HEAD finds `key` taken. A HEAD
+    /// refused with 403 proves nothing (AWS answers 403 instead of 404 for a missing key when
+    /// the role lacks `s3:ListBucket`), so the conditional write decides then.
+    pub(super) async fn key_taken_by_head(&self, key: &str) -> Result<bool, UploadError> {
+        if self.guard != OverwriteGuard::HeadFirst {
+            return Ok(false);
+        }
+        match self.head(key).await {
+            Ok(found) => Ok(found.is_some()),
+            Err(error) if error.problem() == Some(S3Problem::AccessDenied) => Ok(false),
+            Err(error) => Err(error),
+        }
+    }
+
+    pub(super) fn bad_response(&self, call: S3Call, key: &str, what: &str) -> UploadError {
+        UploadError::BadResponse {
+            call,
+            bucket: self.bucket.clone(),
+            key: key.to_owned(),
+            what: what.to_owned(),
+        }
+    }
+
+    /// A checksum the server echoes must be the one we sent (it verified the body against it).
+    pub(super) fn check_echo(
+        &self,
+        call: S3Call,
+        key: &str,
+        echoed: Option<&str>,
+        sent: &str,
+    ) -> Result<(), UploadError> {
+        match echoed {
+            Some(echoed) if echoed != sent => Err(self.bad_response(
+                call,
+                key,
+                &format!("names CRC64/NVME {echoed}, but {sent} was sent"),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// `len` bytes of `path` from `offset`, streamed (64 KiB reads) and re-openable for a retry.
+///
+/// # Errors
+/// [`UploadError::FileVanished`], [`UploadError::FileChanged`] when the file ends before
+/// `offset + len`, [`UploadError::ReadFile`].
+pub(super) async fn file_range_body(
+    path: &Path,
+    offset: u64,
+    len: u64,
+) -> Result<ByteStream, UploadError> {
+    let size = tokio::fs::metadata(path)
+        .await
+        .map_err(|e| UploadError::from_io(path, e))?
+        .len();
+    let needed = offset.saturating_add(len);
+    if size < needed {
+        return Err(UploadError::FileChanged {
+            path: path.to_path_buf(),
+            needed,
+            found: size,
+        });
+    }
+    ByteStream::read_from()
+        .path(path)
+        .offset(offset)
+        .length(Length::Exact(len))
+        .build()
+        .await
+        .map_err(|e| UploadError::from_io(path, std::io::Error::other(e)))
+}
+
+/// A byte count as the SDK's `i64`. Sizes come from files and are far below `i64::MAX`.
+pub(super) fn signed_len(len: u64) -> i64 {
+    i64::try_from(len).unwrap_or(i64::MAX)
+}
+
+/// Whether a conditional write found the key taken (HTTP 412).
+pub(super) fn is_precondition_failed<E>(
+    error: &aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
+) -> bool {
+    matches!(error, aws_sdk_s3::error::SdkError::ServiceError(service)
+        if service.raw().status().as_u16() == 412)
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_s3::config::{BehaviorVersion, Region};
+
+    use super::*;
+    use crate::retry::{Retrier, RetryPolicy};
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    #[test]
+    fn transfers_under_the_retrier_can_be_spawned() {
+        let config = aws_sdk_s3::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .build();
+        let transfer = S3Transfer::new(&Client::from_conf(config), "photos");
+        let retrier = Retrier::new(RetryPolicy::default());
+        let path = Path::new("/photos/a.cr3");
+
+        let part = retrier.run(|_| transfer.put_part("id", "key", 1, path, 0, 8));
+        let content = ExpectedContent {
+            size: 8,
+            crc64nvme_base64: String::new(),
+        };
+        let meta = ObjectMeta {
+            sha256: crate::catalog::Sha256Digest::from([0; 32]),
+            original_name: String::new(),
+            capture_time: None,
+            source_host: String::new(),
+            uploader: String::new(),
+        };
+        let put = retrier.run(|_| transfer.put_small(path, "key", &meta, &content));
+
+        assert_send(&part);
+        assert_send(&put);
+        assert!(
+            transfer
+                .client
+                .config()
+                .retry_config()
+                .is_some_and(|retry| retry.max_attempts() == 1),
+            "the SDK makes one attempt per call; the Retrier owns retries"
+        );
+    }
+}

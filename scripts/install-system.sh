@@ -9,7 +9,7 @@ PKGS=(
   build-essential pkg-config curl file libssl-dev
   libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev
   xvfb xauth webkit2gtk-driver dbus-x11 gnome-keyring
-  libvips-tools python3-venv
+  libvips-tools time
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -57,6 +57,11 @@ pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), Fault> {
         .skip(usize::try_from(found).unwrap_or(0))
     {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Another process (a `lightbox status` while the daemon starts) may have applied
+        // this migration between our read and our write lock: check again under the lock.
+        if current_version(&tx)? >= version {
+            continue;
+        }
         tx.execute_batch(migration.sql)?;
         tx.pragma_update(None, "user_version", version)?;
         tx.commit()?;
@@ -117,6 +122,27 @@ mod tests {
                 record.folder, folder,
                 "data written before the reopen is still there"
             );
+        }
+    }
+
+    #[test]
+    fn processes_opening_a_new_catalog_at_once_all_succeed() {
+        for round in 0..20 {
+            let dir = tempfile::tempdir().expect("a temp dir can be made");
+            let path = dir.path().join("catalog.db");
+            let openers: Vec<_> = (0..4)
+                .map(|_| {
+                    let path = path.clone();
+                    std::thread::spawn(move || Catalog::open(&path).map(drop))
+                })
+                .collect();
+            for opener in openers {
+                let opened = opener.join().expect("no panic");
+                assert!(
+                    opened.is_ok(),
+                    "round {round}: concurrent first opens must not race the migrations: {opened:?}"
+                );
+            }
         }
     }
 

@@ -24,6 +24,7 @@ pub struct Config {
     pub storage: StorageConfig,
     pub auth: AuthConfig,
     pub ingest: IngestConfig,
+    pub upload: UploadConfig,
     /// Where the catalog and other local state live. Default: the platform data dir
     /// (`~/.local/share/lightbox` on Linux).
     pub state_dir: Option<PathBuf>,
@@ -53,6 +54,32 @@ impl Default for IngestConfig {
             plan: PlanSettings::default(),
             rescan_interval_secs: 300,
             hash_workers: 2,
+        }
+    }
+}
+
+/// How planned files go up to the bucket (the engine's uploader).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UploadConfig {
+    /// Files uploaded at once.
+    pub concurrency: usize,
+    /// Part (and single-put) requests in flight at once, over all files.
+    pub max_requests_in_flight: usize,
+    /// Files of at least this many MiB go up as multipart uploads (resumable by part).
+    pub multipart_threshold_mib: u64,
+    /// Bytes per part in MiB (at least 5, S3's minimum). Unset: 16 MiB, more for files too
+    /// large for 10,000 such parts.
+    pub part_size_mib: Option<u64>,
+}
+
+impl Default for UploadConfig {
+    fn default() -> Self {
+        Self {
+            concurrency: 4,
+            max_requests_in_flight: 8,
+            multipart_threshold_mib: 32,
+            part_size_mib: None,
         }
     }
 }
@@ -264,6 +291,11 @@ mod tests {
             "example targets AWS by default"
         );
         assert_eq!(config.auth.credentials, CredentialSource::DefaultChain);
+        assert_eq!(
+            config.upload,
+            UploadConfig::default(),
+            "the example shows the upload defaults"
+        );
     }
 
     #[test]

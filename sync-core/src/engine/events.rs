@@ -53,4 +53,24 @@ pub enum FilePhase {
     },
     /// Gone from disk before it was uploaded; dropped from the queue. Nothing remote changes.
     Vanished,
+    /// Bytes going up: sent once when the upload starts (`part` 0) and once per part S3
+    /// accepted (a single put is one part). Never per byte.
+    Uploading {
+        /// The part just accepted (1-based), or 0 when the upload starts or resumes.
+        part: u16,
+        parts: u16,
+        /// Bytes S3 holds so far (parts resumed from an earlier run included).
+        bytes_sent: u64,
+        bytes_total: u64,
+    },
+    /// The object is complete; `HeadObject` is checking its size and checksum.
+    Verifying {
+        key: String,
+    },
+    /// The object at `key` is verified: the original is safely in the bucket. `duplicate`
+    /// when the key already held this exact content (an earlier attempt, or another copy).
+    Uploaded {
+        key: String,
+        duplicate: bool,
+    },
 }

@@ -4,6 +4,8 @@
 //! - [`Engine`] is the cheap-to-clone handle: start, stop, subscribe, commands.
 //! - The pipeline (watcher signals, scans, settle, fingerprint, plan) runs as one
 //!   task; fingerprints run on blocking threads it tracks.
+//! - The uploader (when [`EngineSettings::upload`] is set) runs as another task that
+//!   takes `Planned` files to verified objects (see `uploader`).
 //! - Events go out on one broadcast bus ([`EngineEvent`]); commands come in on an
 //!   mpsc channel. Every spawned task's handle is kept; `stop` cancels through a
 //!   token and waits with a timeout.
@@ -13,6 +15,8 @@ mod events;
 mod pipeline;
 mod scan;
 mod shared_catalog;
+mod upload_job;
+mod uploader;
 mod watcher;
 
 use std::path::{Path, PathBuf};
@@ -27,6 +31,8 @@ pub use events::{EngineEvent, FileEvent, FilePhase};
 use pipeline::{Command, Pipeline, PipelineParts};
 pub use scan::{ScanError, ScanReport, scan_folder};
 pub use shared_catalog::SharedCatalog;
+pub use uploader::UploadTarget;
+use uploader::Uploader;
 pub use watcher::{FolderWatcher, WatchError, WatchSignal};
 
 use crate::catalog::{Catalog, CatalogError, CatalogLock, FolderId, StateCounts};
@@ -43,6 +49,9 @@ pub struct EngineSettings {
     /// The catalog database (its lock file sits next to it).
     pub catalog_path: PathBuf,
     pub ingest: IngestConfig,
+    /// Where planned files are uploaded. `None`: the engine only ingests (files stop at
+    /// `Planned`).
+    pub upload: Option<UploadTarget>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -124,14 +133,24 @@ impl Engine {
             events: events.clone(),
             rescan_interval: Duration::from_secs(settings.ingest.rescan_interval_secs.max(1)),
         });
-        let pipeline_task = tokio::spawn(pipeline.run(signal_rx, command_rx, cancel.clone()));
+        let mut tasks = Vec::new();
+        // Subscribed before the pipeline starts, so no `Planned` event is missed.
+        if let Some(target) = &settings.upload {
+            let uploader = Uploader::new(target, catalog.clone(), events.clone());
+            tasks.push(tokio::spawn(uploader.run(cancel.clone())));
+        }
+        tasks.push(tokio::spawn(pipeline.run(
+            signal_rx,
+            command_rx,
+            cancel.clone(),
+        )));
         Ok(Self {
             inner: Arc::new(Inner {
                 events,
                 commands,
                 catalog,
                 cancel,
-                tasks: Mutex::new(vec![pipeline_task]),
+                tasks: Mutex::new(tasks),
                 lock: Mutex::new(Some(lock)),
             }),
         })

@@ -5,3 +5,4 @@ mod cli;
 mod ingest;
 mod support;
 mod upload;
+mod upload_engine;

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use sync_core::config::IngestConfig;
-use sync_core::engine::{Engine, EngineEvent, EngineSettings, FileEvent, FilePhase};
+use sync_core::engine::{Engine, EngineEvent, EngineSettings, FileEvent, FilePhase, UploadTarget};
 use tokio::sync::broadcast;
 
 /// Long enough for a loaded 2-core machine; tests never assert on time.
@@ -15,6 +15,8 @@ pub struct TestEngine {
     pub events: broadcast::Receiver<EngineEvent>,
     pub folder: PathBuf,
     pub state: PathBuf,
+    /// Where the engine uploads (`None`: ingest only); kept for restarts.
+    pub upload: Option<UploadTarget>,
     _dir: tempfile::TempDir,
 }
 
@@ -27,18 +29,24 @@ pub fn fast_ingest() -> IngestConfig {
 
 impl TestEngine {
     pub async fn start(ingest: IngestConfig) -> Self {
+        Self::start_with(ingest, None).await
+    }
+
+    /// An engine that also uploads to `upload`.
+    pub async fn start_with(ingest: IngestConfig, upload: Option<UploadTarget>) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let folder = dir.path().join("camera");
         let state = dir.path().join("state");
         std::fs::create_dir_all(&folder).expect("mkdir");
         std::fs::create_dir_all(&state).expect("mkdir");
-        let (engine, events) = start_engine(&state, ingest);
+        let (engine, events) = start_engine(&state, ingest, upload.clone());
         engine.add_folder(&folder).await.expect("the folder exists");
         Self {
             engine,
             events,
             folder,
             state,
+            upload,
             _dir: dir,
         }
     }
@@ -46,7 +54,7 @@ impl TestEngine {
     /// Stop and start again on the same catalog (what a restart of the app does).
     pub async fn restart(&mut self, ingest: IngestConfig) {
         self.engine.stop(PATIENCE).await.expect("stops");
-        let (engine, events) = start_engine(&self.state, ingest);
+        let (engine, events) = start_engine(&self.state, ingest, self.upload.clone());
         self.engine = engine;
         self.events = events;
     }
@@ -80,10 +88,15 @@ impl TestEngine {
     }
 }
 
-fn start_engine(state: &Path, ingest: IngestConfig) -> (Engine, broadcast::Receiver<EngineEvent>) {
+fn start_engine(
+    state: &Path,
+    ingest: IngestConfig,
+    upload: Option<UploadTarget>,
+) -> (Engine, broadcast::Receiver<EngineEvent>) {
     let settings = EngineSettings {
         catalog_path: state.join("catalog.sqlite"),
         ingest,
+        upload,
     };
     let engine = Engine::start(&settings).expect("the engine starts on a fresh catalog");
     let events = engine.subscribe();

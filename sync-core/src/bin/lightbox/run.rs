@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use sync_core::config::Config;
-use sync_core::engine::{CATALOG_FILE, Engine, EngineEvent, EngineSettings, FilePhase};
+use sync_core::engine::{
+    CATALOG_FILE, Engine, EngineEvent, EngineSettings, FilePhase, UploadTarget,
+};
+use sync_core::upload::S3Transfer;
 
 /// How long a stop waits for components to finish their current step.
 const STOP_TIMEOUT: Duration = Duration::from_secs(30);
@@ -14,9 +17,19 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(30);
 pub async fn run(config: &Config, folders: &[PathBuf]) -> Result<()> {
     check_bucket(config).await?;
     let catalog_path = config.state_dir()?.join(CATALOG_FILE);
+    let storage = config.require_storage()?;
+    let client = sync_core::s3_client::build_s3_client(storage, &config.auth).await;
+    let host = source_host();
+    // The headless daemon uploads as the OS user it runs as (a signed-in user's Cognito
+    // `sub` replaces this once the daemon can sign in).
+    let uploader = std::env::var("USER").unwrap_or_else(|_| "lightbox".to_owned());
     let engine = Engine::start(&EngineSettings {
         catalog_path,
         ingest: config.ingest.clone(),
+        upload: Some(UploadTarget {
+            config: config.upload.clone(),
+            ..UploadTarget::new(S3Transfer::new(&client, &storage.bucket), uploader, host)
+        }),
     })?;
     let mut events = engine.subscribe();
     let logger = tokio::spawn(async move {
@@ -54,6 +67,9 @@ fn log_event(event: &EngineEvent) {
                 tracing::warn!(path = %f.path, %code, "failed: {message}");
             }
             FilePhase::Vanished => tracing::info!(path = %f.path, "vanished before upload"),
+            FilePhase::Uploaded { key, duplicate } => {
+                tracing::info!(path = %f.path, %key, duplicate, "uploaded");
+            }
             phase => tracing::debug!(path = %f.path, ?phase),
         },
         EngineEvent::Scanned { .. } => tracing::debug!(?event),
@@ -61,6 +77,16 @@ fn log_event(event: &EngineEvent) {
             tracing::warn!(%folder, %reason, "folder unavailable; nothing is treated as deleted");
         }
     }
+}
+
+/// This machine's name for object metadata: `HOSTNAME`, else `/etc/hostname`.
+fn source_host() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "unknown-host".to_owned())
 }
 
 pub async fn check_bucket(config: &Config) -> Result<()> {

@@ -1,0 +1,728 @@
+//! One file's upload, from `Planned` (or a resumed `Uploading`) to a verified object.
+//!
+//! 1. **Check the file is still what was planned.** Its stat must equal the catalogued one,
+//!    and one streaming pass recomputes its SHA-256 and CRC64/NVME ([`ContentDigest`]): the
+//!    SHA-256 must equal the fingerprint's, and the CRC64/NVME is what the server checks the
+//!    upload against. (The catalog does not store the CRC; recomputing it costs one read of the
+//!    file, usually from the page cache, and proves the bytes sent are the bytes hashed.) A file
+//!    that changed is left to the pipeline, which re-plans it; a multipart upload of the old
+//!    content is aborted.
+//! 2. **Upload.** Below the multipart threshold: `PutObject` (guarded against overwriting).
+//!    Otherwise a multipart upload whose id is journalled before any part is sent, each part
+//!    journalled in its own transaction as S3 accepts it.
+//! 3. **Resume.** For an upload in the journal, `ListParts` is the server's truth: a journalled
+//!    part is trusted only when the server lists it with the same ETag; every other part is sent
+//!    again. An upload the server no longer knows is checked with `HeadObject` (an earlier
+//!    completion whose reply was lost) and otherwise started over.
+//! 4. **Verify.** `HeadObject` must report the file's size and whole-object CRC64/NVME before
+//!    the row becomes `Uploaded`. A key that already held this exact content counts as
+//!    uploaded (a duplicate); one holding different content is never overwritten: the file
+//!    fails with `upload_key_taken`.
+//!
+//! Every S3 call runs under the [`Retrier`]; what it gives up on becomes
+//! `Catalog::record_failure` with the error's code and message, with a next attempt time for
+//! temporary failures and none for permanent ones (a user's retry brings those back).
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+use tokio::sync::{Semaphore, broadcast};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use super::events::{EngineEvent, FileEvent, FilePhase};
+use super::shared_catalog::SharedCatalog;
+use crate::catalog::{
+    CatalogError, CompletedPart, FileId, FileRecord, FileState, MultipartUpload, UploadMethod,
+};
+use crate::ingest::fingerprint::CHUNK_SIZE;
+use crate::ingest::{ContentDigest, ContentSums, stat_file};
+use crate::retry::{Retrier, RetryError};
+use crate::upload::{
+    ContentMatch, ExpectedContent, ObjectMeta, PartRange, PutOutcome, S3Problem, S3Transfer,
+    UploadError, part_ranges, part_size_for,
+};
+
+/// The first wait before a temporary failure is tried again; doubled per attempt.
+const FIRST_RETRY: Duration = Duration::from_secs(30);
+/// The longest wait before a temporary failure is tried again.
+const LAST_RETRY: Duration = Duration::from_secs(30 * 60);
+
+/// What every job shares.
+pub(crate) struct JobContext {
+    pub catalog: SharedCatalog,
+    pub transfer: S3Transfer,
+    pub retrier: Retrier,
+    /// Part and single-put requests in flight, over all files.
+    pub requests: Semaphore,
+    /// Parts of one file in flight at most.
+    pub parts_per_file: usize,
+    pub events: broadcast::Sender<EngineEvent>,
+    pub uploader: String,
+    pub source_host: String,
+    /// Files of at least this many bytes go up in parts.
+    pub multipart_threshold: u64,
+    /// Bytes per part; `None`: [`part_size_for`].
+    pub part_size: Option<u64>,
+}
+
+/// How a job ended, for the uploader loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum JobOutcome {
+    /// The row moved on (done, skipped or failed): nothing more to do for now.
+    Finished,
+    /// The file changed or went away on disk: the pipeline re-plans it.
+    Deferred,
+    /// The engine is stopping; the row resumes at the next start.
+    Stopped,
+}
+
+/// Why a job did not finish.
+#[derive(Debug)]
+enum JobError {
+    /// The file on disk is no longer the planned one.
+    Changed,
+    Stopped,
+    /// Recorded with `record_failure`; `temporary` ones get a next attempt time.
+    Fail {
+        code: String,
+        message: String,
+        temporary: bool,
+    },
+    Catalog(CatalogError),
+}
+
+impl From<CatalogError> for JobError {
+    fn from(e: CatalogError) -> Self {
+        JobError::Catalog(e)
+    }
+}
+
+impl From<RetryError<UploadError>> for JobError {
+    fn from(e: RetryError<UploadError>) -> Self {
+        match &e.last {
+            UploadError::FileVanished { .. } | UploadError::FileChanged { .. } => JobError::Changed,
+            last => JobError::Fail {
+                code: last.code().to_owned(),
+                message: e.to_string(),
+                temporary: e.class().is_retryable(),
+            },
+        }
+    }
+}
+
+fn temporary(code: &str, message: String) -> JobError {
+    JobError::Fail {
+        code: code.to_owned(),
+        message,
+        temporary: true,
+    }
+}
+
+fn problem(e: &JobError) -> Option<S3Problem> {
+    match e {
+        JobError::Fail { code, .. } => [
+            S3Problem::UploadGone,
+            S3Problem::InvalidPart,
+            S3Problem::ContentMismatch,
+        ]
+        .into_iter()
+        .find(|p| p.code() == code),
+        _ => None,
+    }
+}
+
+/// Upload `record`'s file; every outcome is in the catalog and on the bus when this returns.
+pub(crate) async fn upload_file(
+    ctx: Arc<JobContext>,
+    record: FileRecord,
+    cancel: CancellationToken,
+) -> (FileId, JobOutcome) {
+    let file = record.id;
+    let mut job = Job {
+        ctx,
+        record,
+        path: PathBuf::new(),
+        cancel,
+    };
+    let outcome = match job.run().await {
+        Ok(()) => JobOutcome::Finished,
+        Err(JobError::Stopped) => JobOutcome::Stopped,
+        Err(JobError::Changed) => {
+            job.abandon_upload().await;
+            JobOutcome::Deferred
+        }
+        Err(JobError::Catalog(e)) => {
+            // Usually the pipeline moved the row meanwhile (the file changed): its state wins.
+            tracing::debug!(file = %file, error = %e, "upload step not recorded");
+            JobOutcome::Deferred
+        }
+        Err(JobError::Fail {
+            code,
+            message,
+            temporary,
+        }) => {
+            job.fail(&code, &message, temporary);
+            JobOutcome::Finished
+        }
+    };
+    (file, outcome)
+}
+
+struct Job {
+    ctx: Arc<JobContext>,
+    record: FileRecord,
+    path: PathBuf,
+    cancel: CancellationToken,
+}
+
+impl Job {
+    async fn run(&mut self) -> Result<(), JobError> {
+        let file = self.record.id;
+        let (Some(key), Some(sha256)) = (self.record.planned_key.clone(), self.record.sha256)
+        else {
+            return Err(JobError::Fail {
+                code: "upload_not_planned".to_owned(),
+                message: "the file has no key or hash in the catalog; Lightbox reads it again \
+                          when it changes (or retry it)"
+                    .to_owned(),
+                temporary: false,
+            });
+        };
+        let folder = self
+            .ctx
+            .catalog
+            .with(|c| c.get_folder(self.record.folder))?;
+        let Some(folder) = folder else {
+            return Err(JobError::Changed); // the folder was removed meanwhile
+        };
+        self.path = folder.path.join(self.record.rel_path.to_path_buf());
+
+        // 1. Still the planned file?
+        match stat_file(&self.path) {
+            Ok(Some(stat)) if stat == self.record.stat => {}
+            Ok(_) => return Err(JobError::Changed),
+            Err(e) => return Err(read_failure(&self.path, &e)),
+        }
+        let sums = digest(self.path.clone(), self.cancel.clone()).await?;
+        if sums.sha256_hex != sha256.to_hex() || sums.size != self.record.stat.size {
+            return Err(JobError::Changed);
+        }
+        let expected = ExpectedContent::from(&sums);
+        let meta = ObjectMeta {
+            sha256,
+            original_name: self
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            capture_time: self.record.capture_time.as_ref().map(ToString::to_string),
+            source_host: self.ctx.source_host.clone(),
+            uploader: self.ctx.uploader.clone(),
+        };
+
+        // 2. Upload, 3. resume.
+        let size = expected.size;
+        if self.record.multipart.is_none() && size < self.ctx.multipart_threshold {
+            self.single_put(&key, &meta, &expected).await
+        } else {
+            let part_size = self.record.multipart.as_ref().map_or_else(
+                || self.ctx.part_size.unwrap_or(part_size_for(size)),
+                |m| m.part_size,
+            );
+            tracing::debug!(%file, parts = size.div_ceil(part_size), "multipart upload");
+            self.multipart(&key, &meta, &expected, part_size).await
+        }
+    }
+
+    async fn single_put(
+        &mut self,
+        key: &str,
+        meta: &ObjectMeta,
+        expected: &ExpectedContent,
+    ) -> Result<(), JobError> {
+        if self.record.state == FileState::Planned {
+            let file = self.record.id;
+            self.ctx
+                .catalog
+                .with(|c| c.mark_uploading(file, &UploadMethod::SinglePut, Timestamp::now()))?;
+        }
+        self.emit_progress(0, 1, 0, expected.size);
+        let outcome = {
+            let _permit = self.permit().await?;
+            let (ctx, path) = (&self.ctx, &self.path);
+            self.cancellable(
+                ctx.retrier
+                    .run(|_| ctx.transfer.put_small(path, key, meta, expected)),
+            )
+            .await?
+        };
+        self.emit_progress(1, 1, expected.size, expected.size);
+        self.verify(key, meta, expected, outcome == PutOutcome::AlreadyExists)
+            .await
+    }
+
+    async fn multipart(
+        &mut self,
+        key: &str,
+        meta: &ObjectMeta,
+        expected: &ExpectedContent,
+        part_size: u64,
+    ) -> Result<(), JobError> {
+        let file = self.record.id;
+        let mut resumed = Vec::new();
+        let upload = match self.record.multipart.clone() {
+            Some(upload) => match self.reconcile(key, &upload).await? {
+                Some(trusted) => {
+                    resumed = trusted;
+                    Some(upload)
+                }
+                None => None,
+            },
+            None => None,
+        };
+        let upload = match upload {
+            Some(upload) => upload,
+            None => {
+                let (ctx, cancel) = (&self.ctx, &self.cancel);
+                let upload_id = cancellable(
+                    cancel,
+                    ctx.retrier
+                        .run(|_| ctx.transfer.create_multipart(key, meta)),
+                )
+                .await?;
+                let method = UploadMethod::multipart(upload_id.clone(), part_size);
+                self.ctx
+                    .catalog
+                    .with(|c| c.mark_uploading(file, &method, Timestamp::now()))?;
+                MultipartUpload {
+                    upload_id,
+                    part_size,
+                }
+            }
+        };
+        self.send_parts(key, &upload, expected, &resumed).await?;
+        self.complete(key, meta, expected, &upload).await
+    }
+
+    /// Which journalled parts of `upload` the server still has (same number, same ETag).
+    /// `None` when the server no longer knows the upload: the row is back in `Planned` and a
+    /// new upload starts (if the old one had completed, its completion meets the object and
+    /// verifies it as a duplicate).
+    async fn reconcile(
+        &mut self,
+        key: &str,
+        upload: &MultipartUpload,
+    ) -> Result<Option<Vec<CompletedPart>>, JobError> {
+        let file = self.record.id;
+        let journal = self.ctx.catalog.with(|c| c.parts(file))?;
+        let (ctx, cancel) = (&self.ctx, &self.cancel);
+        let listed = cancellable(
+            cancel,
+            ctx.retrier
+                .run(|_| ctx.transfer.list_parts(&upload.upload_id, key)),
+        )
+        .await;
+        match listed {
+            Ok(server) => {
+                let trusted: Vec<CompletedPart> = journal
+                    .into_iter()
+                    .filter(|part| {
+                        server
+                            .iter()
+                            .any(|s| s.part_number == part.part_number && s.etag == part.etag)
+                    })
+                    .collect();
+                tracing::info!(
+                    %file, journalled = trusted.len(), on_server = server.len(),
+                    "resuming multipart upload"
+                );
+                Ok(Some(trusted))
+            }
+            Err(e) if problem(&e) == Some(S3Problem::UploadGone) => {
+                // Completed by an earlier run whose reply was lost, or aborted/expired.
+                self.ctx
+                    .catalog
+                    .with(|c| c.clear_upload(file, Timestamp::now()))?;
+                self.record.state = FileState::Planned;
+                self.record.multipart = None;
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Send every part of `upload` not in `resumed`, up to the per-file and global limits,
+    /// journalling each as S3 accepts it.
+    async fn send_parts(
+        &self,
+        key: &str,
+        upload: &MultipartUpload,
+        expected: &ExpectedContent,
+        resumed: &[CompletedPart],
+    ) -> Result<(), JobError> {
+        let ranges: Vec<PartRange> = part_ranges(expected.size, upload.part_size).collect();
+        let parts = u16::try_from(ranges.len()).unwrap_or(u16::MAX);
+        let done: HashSet<u16> = resumed.iter().map(|p| p.part_number).collect();
+        let mut bytes_sent: u64 = resumed.iter().map(|p| p.size).sum();
+        self.emit_progress(0, parts, bytes_sent, expected.size);
+        let mut missing = ranges
+            .into_iter()
+            .filter(|r| !done.contains(&r.part_number));
+        let stop_parts = self.cancel.child_token();
+        let mut sending = JoinSet::new();
+        let mut first_error = None;
+        loop {
+            while sending.len() < self.ctx.parts_per_file && !stop_parts.is_cancelled() {
+                let Some(range) = missing.next() else { break };
+                sending.spawn(send_part(
+                    Arc::clone(&self.ctx),
+                    self.record.id,
+                    upload.upload_id.clone(),
+                    key.to_owned(),
+                    self.path.clone(),
+                    range,
+                    stop_parts.clone(),
+                ));
+            }
+            let Some(sent) = sending.join_next().await else {
+                break;
+            };
+            match sent {
+                Ok(Ok(part)) => {
+                    bytes_sent += part.size;
+                    self.emit_progress(part.part_number, parts, bytes_sent, expected.size);
+                }
+                Ok(Err(e)) => {
+                    stop_parts.cancel();
+                    if !matches!(first_error, Some(JobError::Fail { .. })) {
+                        first_error = Some(e);
+                    }
+                }
+                Err(join) => {
+                    stop_parts.cancel();
+                    first_error.get_or_insert(temporary(
+                        "upload_part_panicked",
+                        format!("a part upload failed unexpectedly ({join}); Lightbox retries"),
+                    ));
+                }
+            }
+        }
+        if self.cancel.is_cancelled() {
+            return Err(JobError::Stopped);
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    async fn complete(
+        &mut self,
+        key: &str,
+        meta: &ObjectMeta,
+        expected: &ExpectedContent,
+        upload: &MultipartUpload,
+    ) -> Result<(), JobError> {
+        let file = self.record.id;
+        let parts = self.ctx.catalog.with(|c| c.parts(file))?;
+        let (ctx, cancel) = (&self.ctx, &self.cancel);
+        let completed = cancellable(
+            cancel,
+            ctx.retrier.run(|_| {
+                ctx.transfer
+                    .complete(&upload.upload_id, key, &parts, Some(expected))
+            }),
+        )
+        .await;
+        match completed {
+            Ok(PutOutcome::Created) => self.verify(key, meta, expected, false).await,
+            Ok(PutOutcome::AlreadyExists) => {
+                self.abort(&upload.upload_id, key).await;
+                let verified = self.verify(key, meta, expected, true).await;
+                if verified.is_err() {
+                    // Nothing to resume: a retry starts over (and meets the same object).
+                    self.ctx
+                        .catalog
+                        .with(|c| c.clear_upload(file, Timestamp::now()))?;
+                }
+                verified
+            }
+            // Completed by an earlier attempt whose reply was lost? HEAD decides.
+            Err(e) if problem(&e) == Some(S3Problem::UploadGone) => {
+                let verified = self.verify(key, meta, expected, false).await;
+                if verified.is_err() {
+                    self.ctx
+                        .catalog
+                        .with(|c| c.clear_upload(file, Timestamp::now()))?;
+                }
+                verified
+            }
+            // The parts do not add up to the file: start over with a fresh upload.
+            Err(e) if problem(&e) == Some(S3Problem::ContentMismatch) => {
+                self.abort(&upload.upload_id, key).await;
+                self.ctx
+                    .catalog
+                    .with(|c| c.clear_upload(file, Timestamp::now()))?;
+                Err(e)
+            }
+            // A part the journal names is missing: the resume's ListParts sorts it out.
+            Err(JobError::Fail { code, message, .. }) if code == S3Problem::InvalidPart.code() => {
+                Err(JobError::Fail {
+                    code,
+                    message,
+                    temporary: true,
+                })
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `HeadObject` must show the file's size and CRC64/NVME; then `Uploaded → Done`.
+    async fn verify(
+        &mut self,
+        key: &str,
+        meta: &ObjectMeta,
+        expected: &ExpectedContent,
+        existed: bool,
+    ) -> Result<(), JobError> {
+        self.emit(FilePhase::Verifying {
+            key: key.to_owned(),
+        });
+        let (ctx, cancel) = (&self.ctx, &self.cancel);
+        let facts = cancellable(cancel, ctx.retrier.run(|_| ctx.transfer.head(key))).await?;
+        let bucket = self.ctx.transfer.bucket();
+        let Some(facts) = facts else {
+            return Err(temporary(
+                "upload_object_missing",
+                format!(
+                    "s3://{bucket}/{key} was not there after the upload; Lightbox uploads it again"
+                ),
+            ));
+        };
+        let same_sha = facts.meta.as_ref().is_some_and(|m| m.sha256 == meta.sha256);
+        match facts.compare(expected) {
+            ContentMatch::Verified => {}
+            ContentMatch::NoChecksum if same_sha && facts.size == expected.size => {}
+            ContentMatch::Different { reason } if existed || !same_sha => {
+                return Err(JobError::Fail {
+                    code: "upload_key_taken".to_owned(),
+                    message: format!(
+                        "s3://{bucket}/{key} already holds a different file ({reason}); \
+                         Lightbox never overwrites it: rename the local file to upload it \
+                         under another name, or ask an admin to check that object"
+                    ),
+                    temporary: false,
+                });
+            }
+            ContentMatch::Different { reason } => {
+                return Err(temporary(
+                    "upload_verify_failed",
+                    format!(
+                        "s3://{bucket}/{key} does not match the file after the upload \
+                         ({reason}); Lightbox uploads it again"
+                    ),
+                ));
+            }
+            ContentMatch::NoChecksum => {
+                return Err(JobError::Fail {
+                    code: "upload_key_taken".to_owned(),
+                    message: format!(
+                        "s3://{bucket}/{key} already exists without a checksum Lightbox can \
+                         verify, so it is not overwritten: rename the local file to upload it \
+                         under another name, or ask an admin to check that object"
+                    ),
+                    temporary: false,
+                });
+            }
+        }
+        let file = self.record.id;
+        self.ctx.catalog.with(|c| -> Result<(), CatalogError> {
+            let now = Timestamp::now();
+            c.mark_uploaded(file, now)?;
+            // No previews yet: Done at once (see the uploader's module docs).
+            c.mark_done(file, now)
+        })?;
+        self.record.state = FileState::Done;
+        tracing::info!(path = %self.path.display(), key, duplicate = existed, "uploaded");
+        self.emit(FilePhase::Uploaded {
+            key: key.to_owned(),
+            duplicate: existed,
+        });
+        Ok(())
+    }
+
+    /// The file changed: abort the multipart upload of the old content, if any (the pipeline
+    /// clears the journal when it re-observes the file).
+    async fn abandon_upload(&self) {
+        if let (Some(upload), Some(key)) = (&self.record.multipart, &self.record.planned_key) {
+            self.abort(&upload.upload_id, key).await;
+        }
+    }
+
+    async fn abort(&self, upload_id: &str, key: &str) {
+        let (ctx, cancel) = (&self.ctx, &self.cancel);
+        let aborted = cancellable(
+            cancel,
+            ctx.retrier.run(|_| ctx.transfer.abort(upload_id, key)),
+        )
+        .await;
+        if let Err(e) = aborted {
+            // The bucket's abort-incomplete-multipart rule cleans it up eventually.
+            tracing::warn!(key, upload_id, error = ?e, "could not abort a multipart upload");
+        }
+    }
+
+    fn fail(&self, code: &str, message: &str, temporary: bool) {
+        let now = Timestamp::now();
+        let next = temporary.then(|| now + retry_delay(self.record.attempts));
+        tracing::warn!(path = %self.path.display(), code, message, "upload failed");
+        let file = self.record.id;
+        if let Err(e) = self
+            .ctx
+            .catalog
+            .with(|c| c.record_failure(file, code, message, next, now))
+        {
+            tracing::error!(path = %self.path.display(), error = %e, "cannot record the failure");
+        }
+        self.emit(FilePhase::Failed {
+            code: code.to_owned(),
+            message: message.to_owned(),
+        });
+    }
+
+    async fn permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>, JobError> {
+        tokio::select! {
+            permit = self.ctx.requests.acquire() => permit.map_err(|_| JobError::Stopped),
+            () = self.cancel.cancelled() => Err(JobError::Stopped),
+        }
+    }
+
+    async fn cancellable<T>(
+        &self,
+        call: impl Future<Output = Result<T, RetryError<UploadError>>>,
+    ) -> Result<T, JobError> {
+        cancellable(&self.cancel, call).await
+    }
+
+    fn emit_progress(&self, part: u16, parts: u16, bytes_sent: u64, bytes_total: u64) {
+        self.emit(FilePhase::Uploading {
+            part,
+            parts,
+            bytes_sent,
+            bytes_total,
+        });
+    }
+
+    fn emit(&self, phase: FilePhase) {
+        emit(&self.ctx.events, self.record.id, &self.path, phase);
+    }
+}
+
+/// One part: wait for a request slot, send it under the retrier, journal it.
+async fn send_part(
+    ctx: Arc<JobContext>,
+    file: FileId,
+    upload_id: String,
+    key: String,
+    path: PathBuf,
+    range: PartRange,
+    cancel: CancellationToken,
+) -> Result<CompletedPart, JobError> {
+    let _permit = tokio::select! {
+        permit = ctx.requests.acquire() => permit.map_err(|_| JobError::Stopped)?,
+        () = cancel.cancelled() => return Err(JobError::Stopped),
+    };
+    let part = cancellable(
+        &cancel,
+        ctx.retrier.run(|_| {
+            ctx.transfer.put_part(
+                &upload_id,
+                &key,
+                range.part_number,
+                &path,
+                range.offset,
+                range.len,
+            )
+        }),
+    )
+    .await?;
+    ctx.catalog
+        .with(|c| c.record_part(file, &upload_id, &part, Timestamp::now()))?;
+    Ok(part)
+}
+
+/// `call`, abandoned (as [`JobError::Stopped`]) when `cancel` fires first.
+async fn cancellable<T>(
+    cancel: &CancellationToken,
+    call: impl Future<Output = Result<T, RetryError<UploadError>>>,
+) -> Result<T, JobError> {
+    tokio::select! {
+        result = call => result.map_err(JobError::from),
+        () = cancel.cancelled() => Err(JobError::Stopped),
+    }
+}
+
+/// One streaming pass over `path`: its SHA-256 and CRC64/NVME (on a blocking thread, which
+/// stops between chunks when `cancel` fires).
+async fn digest(path: PathBuf, cancel: CancellationToken) -> Result<ContentSums, JobError> {
+    let reading = tokio::task::spawn_blocking(move || -> Result<ContentSums, JobError> {
+        let mut file = match std::fs::File::open(&path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(JobError::Changed),
+            Err(e) => return Err(read_failure(&path, &e)),
+        };
+        let mut digest = ContentDigest::new();
+        let mut buffer = vec![0_u8; CHUNK_SIZE];
+        loop {
+            if cancel.is_cancelled() {
+                return Err(JobError::Stopped);
+            }
+            match file.read(&mut buffer) {
+                Ok(0) => return Ok(digest.finish()),
+                Ok(n) => digest.update(&buffer[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(read_failure(&path, &e)),
+            }
+        }
+    });
+    reading.await.unwrap_or_else(|join| {
+        Err(temporary(
+            "upload_read_file",
+            format!("reading the file failed unexpectedly ({join}); Lightbox retries"),
+        ))
+    })
+}
+
+fn read_failure(path: &Path, e: &std::io::Error) -> JobError {
+    temporary(
+        "upload_read_file",
+        format!(
+            "{} could not be read for upload ({e}); check the disk or network share, \
+             Lightbox will retry",
+            path.display()
+        ),
+    )
+}
+
+/// 30 s, doubling per attempt, at most 30 minutes.
+fn retry_delay(attempts: u32) -> SignedDuration {
+    let delay = FIRST_RETRY
+        .saturating_mul(1 << attempts.min(6))
+        .min(LAST_RETRY);
+    SignedDuration::try_from(delay).unwrap_or(SignedDuration::from_secs(1800))
+}
+
+fn emit(events: &broadcast::Sender<EngineEvent>, file: FileId, path: &Path, phase: FilePhase) {
+    let event = EngineEvent::File(FileEvent {
+        file: file.get(),
+        path: path.display().to_string(),
+        phase,
+    });
+    // An error only means nobody is subscribed right now; the catalog has the state.
+    if events.send(event).is_err() {
+        tracing::trace!("upload event with no subscriber");
+    }
+}

@@ -1,0 +1,222 @@
+//! The uploader component: takes `Planned` files to verified objects in the bucket (DESIGN.md,
+//! data flow step 5), a few files at a time, newest first.
+//!
+//! One task (this loop) picks work from the catalog and keeps a [`JoinSet`] of per-file jobs
+//! ([`super::upload_job`]); each job keeps a `JoinSet` of its part requests. Every handle is
+//! joined: `Engine::stop` cancels the token, jobs stop starting parts, abandon the request in
+//! flight, and the loop waits for them. The catalog's multipart journal makes the next start
+//! resume with only the missing parts.
+//!
+//! What gets picked, each time a slot is free (woken by any event on the bus, and once a second
+//! for due retries):
+//! 1. `Uploading` rows not in flight (left by an earlier run: resume them first, so parts
+//!    already sent do not expire);
+//! 2. `Planned` rows, newest mtime first;
+//! 3. `Failed` rows that failed while uploading and whose `next_attempt_at` has come
+//!    ([`crate::catalog::Catalog::retry`] puts them back first).
+//!
+//! # Done, not Uploaded
+//! Previews do not exist yet, so a verified original goes `Uploaded → Done` at once (two
+//! transactions; a crash between them leaves `Uploaded`, which the next start finishes). The
+//! previewer issue will take over the `Uploaded → Done` step.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use jiff::Timestamp;
+use tokio::sync::{Semaphore, broadcast};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use super::events::EngineEvent;
+use super::shared_catalog::SharedCatalog;
+use super::upload_job::{JobContext, JobOutcome, upload_file};
+use crate::catalog::{CatalogError, FileId, FileRecord, FileState};
+use crate::config::UploadConfig;
+use crate::retry::{Retrier, RetryPolicy};
+use crate::upload::S3Transfer;
+
+/// How often due retries and deferred files are looked at when nothing else happens.
+const TICK: Duration = Duration::from_secs(1);
+/// How long a file that changed on disk under the uploader is left to the pipeline before the
+/// uploader looks at its row again.
+const DEFER: Duration = Duration::from_secs(30);
+
+/// Where the engine uploads originals, and what it writes about who uploaded them.
+#[derive(Debug, Clone)]
+pub struct UploadTarget {
+    /// The bucket and a client (its SDK retries off: the uploader's `Retrier` retries).
+    pub transfer: S3Transfer,
+    /// The uploader identity written to object metadata (the Cognito `sub`, or the daemon's
+    /// role name).
+    pub uploader: String,
+    /// This machine's name, written to object metadata.
+    pub source_host: String,
+    pub config: UploadConfig,
+}
+
+impl UploadTarget {
+    /// Upload to `transfer` with the default `[upload]` settings.
+    #[must_use]
+    pub fn new(
+        transfer: S3Transfer,
+        uploader: impl Into<String>,
+        source_host: impl Into<String>,
+    ) -> Self {
+        Self {
+            transfer,
+            uploader: uploader.into(),
+            source_host: source_host.into(),
+            config: UploadConfig::default(),
+        }
+    }
+}
+
+pub(crate) struct Uploader {
+    ctx: Arc<JobContext>,
+    concurrency: usize,
+    wake: broadcast::Receiver<EngineEvent>,
+    jobs: JoinSet<(FileId, JobOutcome)>,
+    in_flight: HashSet<FileId>,
+    /// Files that changed on disk under a job: left to the pipeline until the instant.
+    deferred: HashMap<FileId, Instant>,
+}
+
+impl Uploader {
+    /// An uploader for `target`. `events` is the engine's bus: it is subscribed to here (so no
+    /// `Planned` event is missed) and written to by the jobs.
+    pub(crate) fn new(
+        target: &UploadTarget,
+        catalog: SharedCatalog,
+        events: broadcast::Sender<EngineEvent>,
+    ) -> Self {
+        let config = &target.config;
+        let mib = 1024 * 1024;
+        let wake = events.subscribe();
+        let ctx = JobContext {
+            catalog,
+            transfer: target.transfer.clone(),
+            retrier: Retrier::new(RetryPolicy::default()),
+            requests: Semaphore::new(config.max_requests_in_flight.max(1)),
+            parts_per_file: config.max_requests_in_flight.max(1),
+            events,
+            uploader: target.uploader.clone(),
+            source_host: target.source_host.clone(),
+            multipart_threshold: config.multipart_threshold_mib.saturating_mul(mib),
+            part_size: config
+                .part_size_mib
+                .map(|size| size.max(5).saturating_mul(mib)),
+        };
+        Self {
+            ctx: Arc::new(ctx),
+            concurrency: config.concurrency.max(1),
+            wake,
+            jobs: JoinSet::new(),
+            in_flight: HashSet::new(),
+            deferred: HashMap::new(),
+        }
+    }
+
+    pub(crate) async fn run(mut self, cancel: CancellationToken) {
+        self.finish_uploaded();
+        let mut tick = tokio::time::interval(TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            self.fill(&cancel);
+            tokio::select! {
+                biased;
+                () = cancel.cancelled() => break,
+                Some(done) = self.jobs.join_next(), if !self.jobs.is_empty() => self.on_done(done),
+                // Any event may mean new work (a `Planned` file); a lag is a wake-up too.
+                _ = self.wake.recv() => {}
+                _ = tick.tick() => {}
+            }
+        }
+        // Stop: jobs see the same token, stop starting parts and abandon the request in flight.
+        while let Some(done) = self.jobs.join_next().await {
+            self.on_done(done);
+        }
+    }
+
+    fn on_done(&mut self, done: Result<(FileId, JobOutcome), tokio::task::JoinError>) {
+        match done {
+            Ok((file, outcome)) => {
+                self.in_flight.remove(&file);
+                if outcome == JobOutcome::Deferred {
+                    self.deferred.insert(file, Instant::now() + DEFER);
+                }
+            }
+            Err(e) => {
+                // The file id is lost with the panic; the row stays where it was and is picked
+                // again at the next start (it is still in `in_flight` until then).
+                tracing::error!(error = %e, "an upload job panicked");
+            }
+        }
+    }
+
+    /// Rows left `Uploaded` by a crash between the two last transactions (see module docs).
+    fn finish_uploaded(&self) {
+        let now = Timestamp::now();
+        let finished = self.ctx.catalog.with(|c| -> Result<(), CatalogError> {
+            for record in c.files_due(FileState::Uploaded, now, usize::MAX)? {
+                c.mark_done(record.id, now)?;
+            }
+            Ok(())
+        });
+        if let Err(e) = finished {
+            tracing::error!(error = %e, "cannot finish uploaded files");
+        }
+    }
+
+    /// Start jobs while slots are free.
+    fn fill(&mut self, cancel: &CancellationToken) {
+        if cancel.is_cancelled() || self.jobs.len() >= self.concurrency {
+            return;
+        }
+        let now_instant = Instant::now();
+        self.deferred.retain(|_, until| *until > now_instant);
+        let free = self.concurrency - self.jobs.len();
+        let skip = self.in_flight.len() + self.deferred.len();
+        let candidates = match self.candidates(free + skip) {
+            Ok(candidates) => candidates,
+            Err(e) => return tracing::error!(error = %e, "cannot list files to upload"),
+        };
+        let startable: Vec<FileRecord> = candidates
+            .into_iter()
+            .filter(|r| !self.in_flight.contains(&r.id) && !self.deferred.contains_key(&r.id))
+            .take(free)
+            .collect();
+        for record in startable {
+            self.in_flight.insert(record.id);
+            self.jobs.spawn(upload_file(
+                Arc::clone(&self.ctx),
+                record,
+                cancel.child_token(),
+            ));
+        }
+    }
+
+    /// Up to `limit` rows of each kind of work, in the order they should start.
+    fn candidates(&self, limit: usize) -> Result<Vec<FileRecord>, CatalogError> {
+        let now = Timestamp::now();
+        self.ctx.catalog.with(|c| {
+            // Due retries of upload failures go back to the state they failed in first.
+            for failed in c.files_due(FileState::Failed, now, limit)? {
+                let ours = matches!(
+                    failed.failed_in,
+                    Some(FileState::Planned | FileState::Uploading | FileState::Uploaded)
+                );
+                if ours
+                    && !self.in_flight.contains(&failed.id)
+                    && c.retry(failed.id, now)? == FileState::Uploaded
+                {
+                    c.mark_done(failed.id, now)?;
+                }
+            }
+            let mut rows = c.files_due(FileState::Uploading, now, limit)?;
+            rows.extend(c.files_due(FileState::Planned, now, limit)?);
+            Ok(rows)
+        })
+    }
+}

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::retry::RetryConfig;
+use aws_sdk_s3::config::timeout::TimeoutConfig;
 use aws_sdk_s3::operation::head_object::HeadObjectError;
 use aws_sdk_s3::primitives::{ByteStream, Length};
 use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode};
@@ -53,16 +54,29 @@ pub struct S3Transfer {
 
 /// Parts and uploads per list page: S3's maximum.
 const LIST_PAGE_SIZE: i32 = 1000;
+/// Time to establish a connection to the S3 endpoint.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// Longest silence while waiting for response bytes (not a limit on the whole
+/// transfer, so slow links still upload large parts).
+const READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl S3Transfer {
     /// Transfers to `bucket` with `client`'s configuration, except that the SDK's own retries
-    /// are disabled: `retry::Retrier` owns retries (see the `retry` module docs).
+    /// are disabled (`retry::Retrier` owns retries, see the `retry` module docs) and every
+    /// request has connect and read timeouts: a server that accepts a request and never
+    /// answers must become a temporary error the Retrier sees, not a job blocked for ever.
     #[must_use]
     pub fn new(client: &Client, bucket: impl Into<String>) -> Self {
         let config = client
             .config()
             .to_builder()
             .retry_config(RetryConfig::disabled())
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(CONNECT_TIMEOUT)
+                    .read_timeout(READ_TIMEOUT)
+                    .build(),
+            )
             .build();
         Self {
             client: Client::from_conf(config),

@@ -6,3 +6,4 @@ mod ingest;
 mod support;
 mod upload;
 mod upload_engine;
+mod upload_faults;

@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufWriter, Write as _};
 use std::path::{Path, PathBuf};
 
 use lightbox_tests::fault_proxy::{FaultProxy, S3Operation};
@@ -15,37 +14,7 @@ use sync_core::config::UploadConfig;
 use sync_core::engine::{FileEvent, FilePhase, UploadTarget};
 use sync_core::upload::S3Transfer;
 
-use crate::support::{PATIENCE, TestEngine, fast_ingest};
-
-const MIB: u64 = 1024 * 1024;
-
-/// `size` pseudo-random bytes (xorshift), written in 1 MiB chunks, first to a hidden temporary
-/// name and then renamed in, as a camera import does.
-fn write_photo(dir: &Path, name: &str, size: u64, seed: u64) -> PathBuf {
-    let temporary = dir.join(format!(".{name}.tmp"));
-    let mut out = BufWriter::new(File::create(&temporary).expect("create test file"));
-    let mut state = seed | 1;
-    let mut left = size;
-    let mut chunk = Vec::new();
-    while left > 0 {
-        chunk.clear();
-        let n = usize::try_from(left.min(MIB)).expect("at most 1 MiB");
-        while chunk.len() < n {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            chunk.extend_from_slice(&state.to_le_bytes());
-        }
-        chunk.truncate(n);
-        out.write_all(&chunk).expect("write test file");
-        left -= u64::try_from(n).expect("small");
-    }
-    out.flush().expect("flush test file");
-    drop(out);
-    let path = dir.join(name);
-    std::fs::rename(&temporary, &path).expect("rename into place");
-    path
-}
+use crate::support::{MIB, PATIENCE, TestEngine, fast_ingest, write_photo};
 
 fn sha256_of_file(path: &Path) -> String {
     let mut file = File::open(path).expect("open local file");
@@ -154,10 +123,10 @@ async fn dropped_files_end_as_verified_objects_with_their_sha256() {
         TestEngine::start_with(fast_ingest(), Some(target(&client, &bucket, small_parts()))).await;
 
     let files = [
-        write_photo(&t.folder, "a.jpg", 100 * 1024, 1),
-        write_photo(&t.folder, "b.jpg", MIB, 2),
-        write_photo(&t.folder, "c.cr3", 3 * MIB + 17, 3),
-        write_photo(&t.folder, "big.cr3", 40 * MIB, 4),
+        write_photo(&t.folder, "a.jpg", 100 * 1024, 1).path,
+        write_photo(&t.folder, "b.jpg", MIB, 2).path,
+        write_photo(&t.folder, "c.cr3", 3 * MIB + 17, 3).path,
+        write_photo(&t.folder, "big.cr3", 40 * MIB, 4).path,
     ];
     let paths: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
     let (keys, seen) = wait_uploaded(&mut t, &paths).await;
@@ -211,7 +180,7 @@ async fn a_stopped_multipart_upload_resumes_with_only_the_missing_parts() {
         ..small_parts()
     };
     let mut t = TestEngine::start_with(fast_ingest(), Some(target(&client, &bucket, config))).await;
-    let path = write_photo(&t.folder, "long.cr3", 48 * MIB, 7);
+    let path = write_photo(&t.folder, "long.cr3", 48 * MIB, 7).path;
     let shown = path.display().to_string();
 
     let first = t

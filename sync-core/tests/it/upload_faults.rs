@@ -5,14 +5,9 @@
 //! project's venv), never through the proxy or the engine.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fs::File;
-use std::io::{BufWriter, Write as _};
-use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use lightbox_tests::fault_proxy::{Fault, FaultPlan, FaultProxy, RandomFaults, S3Operation};
 use lightbox_tests::stack;
 use sha2::{Digest as _, Sha256};
@@ -22,61 +17,12 @@ use sync_core::engine::{EngineEvent, FileEvent, FilePhase, UploadTarget};
 use sync_core::upload::S3Transfer;
 use tokio::sync::broadcast::error::TryRecvError;
 
-use crate::support::{PATIENCE, TestEngine, fast_ingest};
+use crate::support::{MIB, PATIENCE, Photo, TestEngine, fast_ingest, write_photo};
 
 const KIB: u64 = 1024;
-const MIB: u64 = 1024 * KIB;
 
 /// Fixed, so a failure can be replayed with the same fault schedule.
 const FAULT_SEED: u64 = 0x5EED_F00D;
-
-/// A file written for a test, with what the bucket must end up holding for it.
-struct Photo {
-    name: String,
-    path: PathBuf,
-    size: u64,
-    sha256: String,
-    /// Base64 of the big-endian CRC64/NVME, as S3 reports it.
-    crc64nvme: String,
-}
-
-/// `size` pseudo-random bytes (xorshift from `seed`), written in 1 MiB chunks to a hidden
-/// temporary name and renamed in (as a camera import does), hashed on the way.
-fn write_photo(dir: &Path, name: &str, size: u64, seed: u64) -> Photo {
-    let temporary = dir.join(format!(".{name}.tmp"));
-    let mut out = BufWriter::new(File::create(&temporary).expect("create test file"));
-    let mut sha = Sha256::new();
-    let mut crc = crc64fast_nvme::Digest::new();
-    let mut state = seed | 1;
-    let mut left = size;
-    let mut chunk = Vec::new();
-    while left > 0 {
-        chunk.clear();
-        let n = usize::try_from(left.min(MIB)).expect("at most 1 MiB");
-        while chunk.len() < n {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            chunk.extend_from_slice(&state.to_le_bytes());
-        }
-        chunk.truncate(n);
-        out.write_all(&chunk).expect("write test file");
-        sha.update(&chunk);
-        crc.write(&chunk);
-        left -= u64::try_from(n).expect("small");
-    }
-    out.flush().expect("flush test file");
-    drop(out);
-    let path = dir.join(name);
-    std::fs::rename(&temporary, &path).expect("rename into place");
-    Photo {
-        name: name.to_owned(),
-        path,
-        size,
-        sha256: hex::encode(sha.finalize()),
-        crc64nvme: BASE64.encode(crc.sum64().to_be_bytes()),
-    }
-}
 
 /// Files from 32 MiB on go up in 8 MiB parts, so a 33–36 MiB file has 5 parts.
 fn small_parts() -> UploadConfig {

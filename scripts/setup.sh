@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Everything a fresh Debian 12 machine needs, installed once and then skipped:
-# Debian packages, the Python venv (moto, boto3, aws-cli), Garage, cargo-nextest,
+# Debian packages, the Python venv (moto, boto3, aws-cli), Garage, the benchmark
+# peers (s5cmd, rclone), cargo-nextest,
 # and the UI's npm packages. Safe to re-run.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -8,6 +9,7 @@ set -euo pipefail
 "$LIGHTBOX_ROOT/scripts/install-system.sh"
 "$LIGHTBOX_ROOT/scripts/install-python.sh"
 "$LIGHTBOX_ROOT/scripts/install-garage.sh"
+"$LIGHTBOX_ROOT/scripts/install-bench-tools.sh"
 if ! cargo nextest --version >/dev/null 2>&1; then
   log "installing cargo-nextest"
   cargo install --locked --quiet cargo-nextest

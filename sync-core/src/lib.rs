@@ -10,6 +10,7 @@ pub mod engine;
 pub mod file_stat;
 pub mod ingest;
 pub mod ipc;
+pub mod ops;
 pub mod plan;
 pub mod retry;
 pub mod s3_client;

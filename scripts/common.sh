@@ -15,6 +15,25 @@ MOTO_VERSION="5.2.5"
 VENV_DIR="$LIGHTBOX_CACHE/venv-moto-$MOTO_VERSION"
 GARAGE_ROOT="$LIGHTBOX_CACHE/garage-$GARAGE_VERSION"
 GARAGE_BIN="$GARAGE_ROOT/bin/garage"
+# infra/ static checks: two venvs, because checkov's bc-python-hcl2 and python-hcl2
+# install the same `hcl2` module (versions pinned in scripts/requirements-{infra,checkov}.in).
+INFRA_VENV_DIR="$LIGHTBOX_CACHE/venv-infra-hcl2-8.1.4"
+CHECKOV_VENV_DIR="$LIGHTBOX_CACHE/venv-infra-checkov-3.3.30"
 
 log() { printf '\033[1m[lightbox]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[31m[lightbox] error:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# ensure_venv DIR REQUIREMENTS: (re)create the venv DIR from a pinned requirements
+# file, unless it was already built from exactly that file.
+ensure_venv() {
+  local dir=$1 req=$2 stamp want
+  stamp="$dir/.requirements.sha256"
+  want=$(sha256sum "$req" | cut -d' ' -f1)
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+    return 0
+  fi
+  log "creating Python venv at $dir"
+  python3 -m venv "$dir"
+  "$dir/bin/pip" install --quiet --disable-pip-version-check -r "$req"
+  echo "$want" > "$stamp"
+}

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Everything a fresh Debian 12 machine needs, installed once and then skipped:
-# Debian packages, the Python venv (moto, boto3, aws-cli), Garage, cargo-nextest,
+# Debian packages, the Python venvs (moto, boto3, aws-cli; infra/'s checks), Garage, cargo-nextest,
 # and the UI's npm packages. Safe to re-run.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 "$LIGHTBOX_ROOT/scripts/install-system.sh"
 "$LIGHTBOX_ROOT/scripts/install-python.sh"
+"$LIGHTBOX_ROOT/scripts/install-infra-tools.sh"
 "$LIGHTBOX_ROOT/scripts/install-garage.sh"
 if ! cargo nextest --version >/dev/null 2>&1; then
   log "installing cargo-nextest"

@@ -2,6 +2,7 @@
 layout: the four files, typed and described variables, described outputs, pinned
 versions, and a README that lists every input and output."""
 
+import json
 import re
 
 import pytest
@@ -63,3 +64,6 @@ def test_the_example_has_one_output_object_for_import_terraform():
         ["region", "user_pool_id", "client_id", "identity_pool_id", "bucket", "hosted_ui_domain"]
     ), "`lightbox config import-terraform` reads exactly these keys"
     assert outputs["admin_temporary_password"].get("sensitive") is True, "the admin's password is never printed"
+    sample = json.loads((INFRA / EXAMPLE / "terraform-output.example.json").read_text(encoding="utf-8"))
+    assert sorted(sample["lightbox"]["value"]) == sorted(value), \
+        "the sample `terraform output -json` (the import-terraform test fixture) has the output's keys"

@@ -13,6 +13,7 @@ pub mod ipc;
 pub mod plan;
 pub mod retry;
 pub mod s3_client;
+pub mod terraform_import;
 pub mod upload;
 
 /// The version of the engine, as built.

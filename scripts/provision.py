@@ -12,7 +12,9 @@ Garage the bucket and key already exist (scripts/stack.sh). Writes to the state 
   stack.env      `export` lines pointing AWS_CONFIG_FILE etc. at the files above
 
 SPEC below is the single statement of what is provisioned; the infra parity test
-compares it with infra/ and fails when the two drift apart.
+(infra/tests/test_parity.py, run by scripts/check-infra.sh) compares it with
+infra/ and fails when the two drift apart. It reads SPEC with `ast`, so SPEC must
+stay a literal.
 """
 
 import argparse
@@ -58,7 +60,16 @@ SPEC = {
         "staff": "Upload and view photos",
     },
     "admin_user": {"username": "admin", "email": "admin@studio.local", "group": "admins"},
-    "bucket": {"name": "lightbox-dev"},
+    "bucket": {
+        "name": "lightbox-dev",
+        "block_public_access": True,
+        "object_ownership": "BucketOwnerEnforced",
+        "encryption": "AES256",
+        "tls_only": True,
+        "versioning": True,
+        "noncurrent_version_expiration_days": 30,
+        "abort_incomplete_multipart_days": 7,
+    },
     "identity_pool": {"name": "lightbox_studio", "allow_unauthenticated": False},
 }
 
@@ -71,6 +82,40 @@ def temporary_password(length: int = 16) -> str:
     chars += [secrets.choice(alphabet) for _ in range(length - len(chars))]
     secrets.SystemRandom().shuffle(chars)
     return "".join(chars)
+
+
+def configure_bucket(s3, bucket: str, spec: dict) -> None:
+    """The bucket settings infra/modules/storage declares, as far as SPEC states them."""
+    block = spec["block_public_access"]
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": block, "IgnorePublicAcls": block, "BlockPublicPolicy": block, "RestrictPublicBuckets": block,
+    })
+    s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": spec["object_ownership"]}]})
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={
+        "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": spec["encryption"]}}],
+    })
+    if spec["versioning"]:
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    if spec["tls_only"]:
+        arn = f"arn:aws:s3:::{bucket}"
+        s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                "Resource": [arn, f"{arn}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }],
+        }))
+    rules = [{
+        "ID": "abort-incomplete-multipart-uploads", "Status": "Enabled", "Filter": {},
+        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": spec["abort_incomplete_multipart_days"]},
+    }]
+    if spec["versioning"]:
+        rules.append({
+            "ID": "expire-noncurrent-versions", "Status": "Enabled", "Filter": {},
+            "NoncurrentVersionExpiration": {"NoncurrentDays": spec["noncurrent_version_expiration_days"]},
+        })
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": rules})
 
 
 def provision_moto(moto: str) -> dict:
@@ -123,6 +168,7 @@ def provision_moto(moto: str) -> dict:
 
     bucket = SPEC["bucket"]["name"]
     s3.create_bucket(Bucket=bucket)
+    configure_bucket(s3, bucket, SPEC["bucket"])
 
     provider = f"cognito-idp.{REGION}.amazonaws.com/{pool_id}"
     ip = SPEC["identity_pool"]

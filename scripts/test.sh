@@ -22,6 +22,10 @@ step "cargo fmt --check"
 cargo fmt --all --check
 done_step
 
+step "infra/: HCL parse, parity with the local provisioning, checkov, terraform fmt"
+scripts/check-infra.sh
+done_step
+
 step "UI: build, type check, unit tests"
 (cd ui && npm run --silent build && npm run --silent check && npm test --silent)
 done_step

@@ -138,6 +138,8 @@ pub struct CognitoConfig {
     pub user_pool_id: Option<String>,
     pub client_id: Option<String>,
     pub identity_pool_id: Option<String>,
+    /// The Hosted UI domain (`<prefix>.auth.<region>.amazoncognito.com`), when the pool has one.
+    pub hosted_ui_domain: Option<String>,
     /// Endpoint override for the Cognito user pool API (local stack).
     pub idp_endpoint: Option<String>,
     /// Endpoint override for the Cognito identity pool API (local stack).

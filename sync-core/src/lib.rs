@@ -14,6 +14,7 @@ pub mod ops;
 pub mod plan;
 pub mod retry;
 pub mod s3_client;
+pub mod terraform_import;
 pub mod upload;
 
 /// The version of the engine, as built.

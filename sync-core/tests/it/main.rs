@@ -2,6 +2,7 @@
 //! `lightbox` binary against the local stack.
 
 mod cli;
+mod config_import;
 mod ingest;
 mod support;
 mod upload;

@@ -53,6 +53,17 @@ pub enum ConfigCommand {
     },
     /// Print the path of the config file in use.
     Path,
+    /// Turn `terraform output -json` (infra/examples/studio) into a config file.
+    ImportTerraform {
+        /// The file written by `terraform output -json > FILE`.
+        file: PathBuf,
+        /// Write the config here instead of printing it.
+        #[arg(long, value_name = "PATH")]
+        write: Option<PathBuf>,
+        /// Replace the file at --write if it exists.
+        #[arg(long, requires = "write")]
+        force: bool,
+    },
 }
 
 #[derive(Subcommand)]

@@ -3,6 +3,7 @@
 
 mod catalog_cmd;
 mod cli;
+mod config_cmd;
 mod run;
 
 use anyhow::Result;
@@ -20,6 +21,10 @@ async fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    // Needs no config (and may be writing the first one).
+    if let Command::Config(ConfigCommand::ImportTerraform { file, write, force }) = &cli.command {
+        return config_cmd::import_terraform(file, write.as_deref(), *force);
+    }
     let loaded = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Config(ConfigCommand::Show { json }) => {
@@ -29,6 +34,7 @@ async fn main() -> Result<()> {
                 print!("{}", toml::to_string_pretty(&loaded.config)?);
             }
         }
+        Command::Config(ConfigCommand::ImportTerraform { .. }) => unreachable!("handled above"),
         Command::Config(ConfigCommand::Path) => {
             let state = if loaded.file_found {
                 ""

@@ -1,0 +1,50 @@
+# A studio's whole Lightbox account: user pool with the first admin, the bucket,
+# the identity pool with a role per group, and a role for a server running the
+# daemon. `terraform output -json > tf.json && lightbox config import-terraform tf.json`
+# turns the `lightbox` output into the app's config.
+
+provider "aws" {
+  region = var.region
+
+  default_tags {
+    tags = var.tags
+  }
+}
+
+module "cognito" {
+  source = "../../modules/cognito"
+
+  name                    = var.name
+  admin_email             = var.admin_email
+  admin_password_delivery = var.admin_password_delivery
+  hosted_ui_domain        = var.hosted_ui_domain
+  callback_urls           = var.callback_urls
+  logout_urls             = var.logout_urls
+}
+
+module "storage" {
+  source = "../../modules/storage"
+
+  bucket_name                     = var.bucket_name
+  kms_key_arn                     = var.kms_key_arn
+  abort_incomplete_multipart_days = 7
+}
+
+module "identity" {
+  source = "../../modules/identity"
+
+  name               = replace(var.name, "-", "_")
+  user_pool_endpoint = module.cognito.user_pool_endpoint
+  client_id          = module.cognito.client_id
+  group_roles = [
+    { group = "admins", policy_json = module.storage.admin_policy_json },
+    { group = "staff", policy_json = module.storage.writer_policy_json },
+  ]
+}
+
+module "daemon_role" {
+  source = "../../modules/daemon_role"
+
+  name        = "${var.name}-daemon"
+  policy_json = module.storage.writer_policy_json
+}

@@ -1,0 +1,21 @@
+variable "name" {
+  type        = string
+  description = "Name of the role and of its instance profile."
+}
+
+variable "trusted_services" {
+  type        = list(string)
+  description = "AWS services that may assume the role: EC2 for an instance profile, ecs-tasks.amazonaws.com for an ECS task."
+  default     = ["ec2.amazonaws.com"]
+}
+
+variable "policy_json" {
+  type        = string
+  description = "The role's bucket policy document (the storage module's writer_policy_json: list, get, put; no delete)."
+}
+
+variable "tags" {
+  type        = map(string)
+  description = "Tags for the role and the instance profile."
+  default     = {}
+}

@@ -6,6 +6,7 @@
 
 pub mod catalog;
 pub mod config;
+pub mod doctor;
 pub mod engine;
 pub mod file_stat;
 pub mod ingest;
@@ -14,6 +15,7 @@ pub mod ops;
 pub mod plan;
 pub mod retry;
 pub mod s3_client;
+pub mod service_unit;
 pub mod terraform_import;
 pub mod upload;
 

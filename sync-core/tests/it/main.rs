@@ -3,6 +3,7 @@
 
 mod cli;
 mod config_import;
+mod daemon_ops;
 mod ingest;
 mod support;
 mod upload;

@@ -32,6 +32,16 @@ pub enum Command {
         #[arg(long = "folder", value_name = "DIR")]
         folders: Vec<PathBuf>,
     },
+    /// Check config, credentials, bucket access, clock skew, inotify limits and free
+    /// disk; each failing check says how to fix it. Exits 1 when one fails.
+    Doctor {
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the daemon as a systemd service.
+    #[command(subcommand)]
+    Service(ServiceCommand),
     /// Manage the watched camera import folders.
     #[command(subcommand)]
     Folders(FoldersCommand),
@@ -77,5 +87,21 @@ pub enum FoldersCommand {
         /// Print JSON for scripts.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ServiceCommand {
+    /// Write the systemd unit for `lightbox run` (system-wide unless --user).
+    Install {
+        /// A user unit (~/.config/systemd/user) instead of a system one.
+        #[arg(long)]
+        user: bool,
+        /// Print the unit instead of writing it.
+        #[arg(long)]
+        print: bool,
+        /// Replace an existing unit.
+        #[arg(long)]
+        force: bool,
     },
 }

@@ -4,22 +4,18 @@
 mod catalog_cmd;
 mod cli;
 mod config_cmd;
+mod doctor_cmd;
 mod run;
+mod service_cmd;
 
 use anyhow::Result;
 use clap::Parser;
-use cli::{Cli, Command, ConfigCommand};
+use cli::{Cli, Command, ConfigCommand, ServiceCommand};
 use sync_core::config::Config;
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("LIGHTBOX_LOG")
-                .unwrap_or_else(|_| "info,aws_config=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    init_logging();
     let cli = Cli::parse();
     // Needs no config (and may be writing the first one).
     if let Command::Config(ConfigCommand::ImportTerraform { file, write, force }) = &cli.command {
@@ -47,9 +43,32 @@ async fn main() -> Result<()> {
             run::check_bucket(&loaded.config).await?;
             println!("ok: bucket {} is reachable", loaded.config.storage.bucket);
         }
+        Command::Doctor { json } => {
+            if !doctor_cmd::doctor(&loaded, run::source_host(), json).await? {
+                std::process::exit(1);
+            }
+        }
+        Command::Service(ServiceCommand::Install { user, print, force }) => {
+            service_cmd::install(&loaded.path, user, print, force)?;
+        }
         Command::Run { folders } => run::run(&loaded.config, &folders).await?,
         Command::Folders(command) => catalog_cmd::folders(&loaded.config, command)?,
         Command::Status { json } => catalog_cmd::status(&loaded.config, json)?,
     }
     Ok(())
+}
+
+/// Logs go to stderr: levels from `LIGHTBOX_LOG` (an `EnvFilter`, default `info`), one
+/// JSON object per line when `LIGHTBOX_LOG_FORMAT=json` (for journald and collectors).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LIGHTBOX_LOG")
+        .unwrap_or_else(|_| "info,aws_config=warn".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var("LIGHTBOX_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
 }

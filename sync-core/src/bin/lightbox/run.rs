@@ -80,7 +80,7 @@ fn log_event(event: &EngineEvent) {
 }
 
 /// This machine's name for object metadata: `HOSTNAME`, else `/etc/hostname`.
-fn source_host() -> String {
+pub fn source_host() -> String {
     std::env::var("HOSTNAME")
         .ok()
         .or_else(|| std::fs::read_to_string("/etc/hostname").ok())

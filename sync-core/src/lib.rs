@@ -11,6 +11,7 @@ pub mod file_stat;
 pub mod ingest;
 pub mod ipc;
 pub mod plan;
+pub mod preview;
 pub mod retry;
 pub mod s3_client;
 pub mod upload;

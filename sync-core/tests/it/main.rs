@@ -3,6 +3,7 @@
 
 mod cli;
 mod ingest;
+mod preview;
 mod support;
 mod upload;
 mod upload_engine;

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod config;
 pub mod engine;
 pub mod file_stat;
+pub mod gallery;
 pub mod ingest;
 pub mod ipc;
 pub mod plan;

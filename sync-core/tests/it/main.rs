@@ -2,6 +2,7 @@
 //! `lightbox` binary against the local stack.
 
 mod cli;
+mod gallery;
 mod ingest;
 mod preview;
 mod support;

@@ -16,6 +16,7 @@ pub mod preview;
 pub mod retry;
 pub mod s3_client;
 pub mod upload;
+pub mod zip_import;
 
 /// The version of the engine, as built.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

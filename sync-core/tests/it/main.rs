@@ -9,3 +9,4 @@ mod support;
 mod upload;
 mod upload_engine;
 mod upload_faults;
+mod zip_import;

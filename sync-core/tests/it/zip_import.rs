@@ -62,7 +62,8 @@ fn unsafe_and_oversized_archives_are_refused_before_writing() {
     let many: Vec<(String, Vec<u8>)> = (0..5)
         .map(|i| (format!("{i}.jpg"), jpeg(8, 8, None)))
         .collect();
-    let cases: [(&str, Vec<(&str, Vec<u8>)>, Limits, &str); 4] = [
+    type Case<'a> = (&'a str, Vec<(&'a str, Vec<u8>)>, Limits, &'a str);
+    let cases: [Case; 4] = [
         (
             "zip-slip",
             vec![

@@ -3,6 +3,7 @@
 
 mod catalog_cmd;
 mod cli;
+mod gallery_cmd;
 mod run;
 
 use anyhow::Result;
@@ -44,6 +45,8 @@ async fn main() -> Result<()> {
         Command::Run { folders } => run::run(&loaded.config, &folders).await?,
         Command::Folders(command) => catalog_cmd::folders(&loaded.config, command)?,
         Command::Status { json } => catalog_cmd::status(&loaded.config, json)?,
+        Command::Gallery(command) => gallery_cmd::gallery(&loaded.config, command).await?,
+        Command::ImportZip { file } => gallery_cmd::import(&loaded.config, &file)?,
     }
     Ok(())
 }

@@ -9,15 +9,18 @@ pub mod config;
 pub mod doctor;
 pub mod engine;
 pub mod file_stat;
+pub mod gallery;
 pub mod ingest;
 pub mod ipc;
 pub mod ops;
 pub mod plan;
+pub mod preview;
 pub mod retry;
 pub mod s3_client;
 pub mod service_unit;
 pub mod terraform_import;
 pub mod upload;
+pub mod zip_import;
 
 /// The version of the engine, as built.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

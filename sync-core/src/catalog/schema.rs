@@ -9,7 +9,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, TransactionBehavior};
 
-use super::{CatalogError, Fault, content, files, folders, parts, tombstones};
+use super::{CatalogError, Fault, content, files, folders, parts, previews, tombstones};
 
 /// One schema step.
 pub(super) struct Migration {
@@ -26,6 +26,7 @@ const MIGRATIONS: &[Migration] = &[
     parts::CREATE_PARTS,
     content::CREATE_UPLOADED_OBJECTS,
     tombstones::CREATE_TOMBSTONES,
+    previews::CREATE_PREVIEWS,
 ];
 
 /// The schema version this build writes.

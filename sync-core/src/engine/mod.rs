@@ -13,6 +13,7 @@
 
 mod events;
 mod pipeline;
+mod previewer;
 mod scan;
 mod shared_catalog;
 mod upload_job;
@@ -29,6 +30,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use events::{EngineEvent, FileEvent, FilePhase};
 use pipeline::{Command, Pipeline, PipelineParts};
+use previewer::Previewer;
 pub use scan::{ScanError, ScanReport, scan_folder};
 pub use shared_catalog::SharedCatalog;
 pub use uploader::UploadTarget;
@@ -138,6 +140,8 @@ impl Engine {
         if let Some(target) = &settings.upload {
             let uploader = Uploader::new(target, catalog.clone(), events.clone());
             tasks.push(tokio::spawn(uploader.run(cancel.clone())));
+            let previewer = Previewer::new(target.transfer.clone(), catalog.clone(), &events);
+            tasks.push(tokio::spawn(previewer.run(cancel.clone())));
         }
         tasks.push(tokio::spawn(pipeline.run(
             signal_rx,

@@ -298,7 +298,7 @@ fn find_box<'a>(bytes: &'a [u8], box_type: &[u8; 4]) -> Option<Option<&'a [u8]>>
 
 /// Fujifilm RAF: a big-endian header pointing at an embedded JPEG that carries the
 /// EXIF. `None`: not a RAF; `Some(None)`: the JPEG lies past `bytes`.
-fn raf_embedded_jpeg(bytes: &[u8]) -> Option<Option<&[u8]>> {
+pub(crate) fn raf_embedded_jpeg(bytes: &[u8]) -> Option<Option<&[u8]>> {
     if !bytes.starts_with(b"FUJIFILMCCD-RAW") {
         return None;
     }

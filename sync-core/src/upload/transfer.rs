@@ -108,6 +108,12 @@ impl S3Transfer {
         &self.bucket
     }
 
+    /// The SDK client (retries off), for other components on the same bucket (previews).
+    #[must_use]
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
     /// Upload the file at `path` as `key` in one `PutObject`, unless `key` exists.
     ///
     /// The body is streamed from the file (`content.size` bytes, never all in memory) with the

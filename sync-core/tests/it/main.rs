@@ -4,8 +4,11 @@
 mod cli;
 mod config_import;
 mod daemon_ops;
+mod gallery;
 mod ingest;
+mod preview;
 mod support;
 mod upload;
 mod upload_engine;
 mod upload_faults;
+mod zip_import;

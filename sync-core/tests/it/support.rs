@@ -170,3 +170,26 @@ pub fn write_photo(dir: &Path, name: &str, size: u64, seed: u64) -> Photo {
 
 /// One MiB.
 pub const MIB: u64 = 1024 * 1024;
+
+/// The bytes of `key` in `bucket`; panics with the SDK's full error.
+pub async fn get_object_bytes(client: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Vec<u8> {
+    let object = client
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .unwrap_or_else(|e| {
+            panic!(
+                "GetObject {key}: {}",
+                aws_sdk_s3::error::DisplayErrorContext(e)
+            )
+        });
+    object
+        .body
+        .collect()
+        .await
+        .expect("read the object body")
+        .into_bytes()
+        .to_vec()
+}

@@ -51,6 +51,38 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Browse, open and delete photos in the bucket.
+    #[command(subcommand)]
+    Gallery(GalleryCommand),
+    /// Unpack a ZIP of photos into the import folder, to be uploaded like a camera import.
+    ImportZip { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+pub enum GalleryCommand {
+    /// List originals, newest first (refreshes the local cache).
+    Ls {
+        /// A day (YYYY-MM-DD), month (YYYY-MM) or year (YYYY).
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Presigned URLs (thumb, screen, original) for an original's key.
+    Url { key: String },
+    /// Delete originals and their previews (asks for confirmation unless --yes).
+    Rm {
+        #[arg(required = true)]
+        keys: Vec<String>,
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Download an original.
+    Get {
+        key: String,
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]

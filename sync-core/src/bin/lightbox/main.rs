@@ -5,6 +5,7 @@ mod catalog_cmd;
 mod cli;
 mod config_cmd;
 mod doctor_cmd;
+mod gallery_cmd;
 mod run;
 mod service_cmd;
 
@@ -54,6 +55,8 @@ async fn main() -> Result<()> {
         Command::Run { folders } => run::run(&loaded.config, &folders).await?,
         Command::Folders(command) => catalog_cmd::folders(&loaded.config, command)?,
         Command::Status { json } => catalog_cmd::status(&loaded.config, json)?,
+        Command::Gallery(command) => gallery_cmd::gallery(&loaded.config, command).await?,
+        Command::ImportZip { file } => gallery_cmd::import(&loaded.config, &file)?,
     }
     Ok(())
 }

@@ -1,0 +1,265 @@
+//! The bucket side of the gallery: delimiter listing for year/month/day navigation, the full
+//! listing of a prefix that fills the cache, presigned GET URLs and downloads.
+
+use std::path::Path;
+use std::time::Duration;
+
+use aws_sdk_s3::Client;
+use aws_sdk_s3::presigning::PresigningConfig;
+use jiff::Timestamp;
+use serde::Serialize;
+use tokio::io::AsyncWriteExt as _;
+
+use super::GalleryError;
+use super::cache::RemoteObject;
+use crate::preview::{PreviewKind, preview_key};
+
+/// The prefix every original lives under.
+pub const ORIGINALS: &str = "originals/";
+
+/// The longest a presigned URL lives.
+pub const MAX_URL_LIFETIME: Duration = Duration::from_secs(15 * 60);
+/// How long before the credentials expire a URL must stop working.
+const CREDENTIAL_MARGIN: Duration = Duration::from_secs(60);
+
+/// The gallery's view of one bucket.
+#[derive(Debug, Clone)]
+pub struct Bucket {
+    pub client: Client,
+    pub bucket: String,
+}
+
+/// Presigned GET URLs for one original.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PhotoUrls {
+    pub key: String,
+    pub thumb: String,
+    pub screen: String,
+    pub original: String,
+    /// How long the URLs work, in seconds.
+    pub expires_in_secs: u64,
+}
+
+/// The lifetime of a presigned URL: at most [`MAX_URL_LIFETIME`], and ending
+/// [`CREDENTIAL_MARGIN`] before the credentials that sign it expire (a URL outliving its
+/// credentials fails with 403 mid-scroll). At least one second.
+#[must_use]
+pub fn url_lifetime(now: Timestamp, credentials_expire: Option<Timestamp>) -> Duration {
+    let by_credentials = credentials_expire.map_or(MAX_URL_LIFETIME, |expiry| {
+        let left = expiry.duration_since(now).unsigned_abs();
+        left.saturating_sub(CREDENTIAL_MARGIN)
+    });
+    by_credentials
+        .min(MAX_URL_LIFETIME)
+        .max(Duration::from_secs(1))
+}
+
+/// The date prefix of `date` (`YYYY`, `YYYY-MM` or `YYYY-MM-DD`), e.g. `originals/2024/05/`.
+#[must_use]
+pub fn date_prefix(date: Option<&str>) -> String {
+    match date {
+        None | Some("") => ORIGINALS.to_owned(),
+        Some(date) => format!("{ORIGINALS}{}/", date.replace('-', "/")),
+    }
+}
+
+impl Bucket {
+    /// The sub-prefixes one level below `prefix` (years under `originals/`, months under a
+    /// year, days under a month), newest first.
+    ///
+    /// # Errors
+    /// [`GalleryError::S3`].
+    pub async fn child_prefixes(&self, prefix: &str) -> Result<Vec<String>, GalleryError> {
+        let mut pages = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(prefix)
+            .delimiter("/")
+            .into_paginator()
+            .send();
+        let mut found = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page =
+                page.map_err(|e| GalleryError::s3("ListObjectsV2", &self.bucket, prefix, e))?;
+            found.extend(
+                page.common_prefixes()
+                    .iter()
+                    .filter_map(|p| p.prefix().map(str::to_owned)),
+            );
+        }
+        found.sort_by(|a, b| b.cmp(a));
+        Ok(found)
+    }
+
+    /// Every object under `prefix` (1000 a request, S3's maximum).
+    ///
+    /// # Errors
+    /// [`GalleryError::S3`].
+    pub async fn list_all(&self, prefix: &str) -> Result<Vec<RemoteObject>, GalleryError> {
+        let mut pages = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(prefix)
+            .into_paginator()
+            .send();
+        let mut found = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page =
+                page.map_err(|e| GalleryError::s3("ListObjectsV2", &self.bucket, prefix, e))?;
+            found.extend(page.contents().iter().filter_map(|o| {
+                Some(RemoteObject {
+                    key: o.key()?.to_owned(),
+                    size: u64::try_from(o.size().unwrap_or(0)).unwrap_or(0),
+                    modified_ms: o
+                        .last_modified()
+                        .and_then(|t| t.to_millis().ok())
+                        .unwrap_or(0),
+                })
+            }));
+        }
+        Ok(found)
+    }
+
+    /// A presigned GET of `key` that works for `lifetime`.
+    ///
+    /// # Errors
+    /// [`GalleryError::S3`] when the request cannot be signed (no credentials).
+    pub async fn presign_get(&self, key: &str, lifetime: Duration) -> Result<String, GalleryError> {
+        let config = PresigningConfig::expires_in(lifetime)
+            .map_err(|e| GalleryError::s3("presign", &self.bucket, key, e))?;
+        let request = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .presigned(config)
+            .await
+            .map_err(|e| GalleryError::s3("presign", &self.bucket, key, e))?;
+        Ok(request.uri().to_owned())
+    }
+
+    /// Thumb, screen and original URLs for the original `key`.
+    ///
+    /// # Errors
+    /// [`GalleryError::NotAnOriginal`], [`GalleryError::S3`].
+    pub async fn photo_urls(
+        &self,
+        key: &str,
+        lifetime: Duration,
+    ) -> Result<PhotoUrls, GalleryError> {
+        let not_original = || GalleryError::NotAnOriginal {
+            key: key.to_owned(),
+        };
+        let thumb = preview_key(PreviewKind::Thumb, key).ok_or_else(not_original)?;
+        let screen = preview_key(PreviewKind::Screen, key).ok_or_else(not_original)?;
+        Ok(PhotoUrls {
+            key: key.to_owned(),
+            thumb: self.presign_get(&thumb, lifetime).await?,
+            screen: self.presign_get(&screen, lifetime).await?,
+            original: self.presign_get(key, lifetime).await?,
+            expires_in_secs: lifetime.as_secs(),
+        })
+    }
+
+    /// Download `key` to `to`, streamed through a temporary file next to it and renamed into
+    /// place, so `to` never holds half a photo. Returns the bytes written.
+    ///
+    /// # Errors
+    /// [`GalleryError::NotFound`], [`GalleryError::S3`], [`GalleryError::Write`].
+    pub async fn download(&self, key: &str, to: &Path) -> Result<u64, GalleryError> {
+        let object = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| {
+                if e.as_service_error()
+                    .is_some_and(aws_sdk_s3::operation::get_object::GetObjectError::is_no_such_key)
+                {
+                    GalleryError::NotFound {
+                        key: key.to_owned(),
+                    }
+                } else {
+                    GalleryError::s3("GetObject", &self.bucket, key, e)
+                }
+            })?;
+        let write_err = |source| GalleryError::Write {
+            path: to.to_path_buf(),
+            source,
+        };
+        let partial = to.with_extension("lightbox-part");
+        let mut file = tokio::fs::File::create(&partial).await.map_err(write_err)?;
+        let mut body = object.body;
+        let mut written = 0u64;
+        while let Some(chunk) = body
+            .try_next()
+            .await
+            .map_err(|e| GalleryError::s3("GetObject", &self.bucket, key, e))?
+        {
+            file.write_all(&chunk).await.map_err(write_err)?;
+            written += u64::try_from(chunk.len()).unwrap_or(0);
+        }
+        file.sync_all().await.map_err(write_err)?;
+        drop(file);
+        tokio::fs::rename(&partial, to).await.map_err(write_err)?;
+        Ok(written)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::ToSpan as _;
+
+    #[test]
+    fn urls_die_before_the_credentials_that_sign_them() {
+        let now: Timestamp = "2024-05-01T12:00:00Z".parse().expect("a timestamp");
+        let cases = [
+            (
+                None,
+                MAX_URL_LIFETIME,
+                "no expiry known (instance role): the cap",
+            ),
+            (
+                Some(now + 1.hour()),
+                MAX_URL_LIFETIME,
+                "plenty left: the cap",
+            ),
+            (
+                Some(now + 5.minutes()),
+                Duration::from_secs(240),
+                "5 min left: one minute short of it",
+            ),
+            (
+                Some(now + 30.seconds()),
+                Duration::from_secs(1),
+                "nearly expired: the minimum, refresh first",
+            ),
+            (
+                Some(now - 1.minute()),
+                Duration::from_secs(1),
+                "already expired: the minimum",
+            ),
+        ];
+        for (expiry, want, why) in cases {
+            assert_eq!(url_lifetime(now, expiry), want, "{why}");
+        }
+    }
+
+    #[test]
+    fn dates_become_key_prefixes() {
+        let cases = [
+            (None, "originals/"),
+            (Some("2024"), "originals/2024/"),
+            (Some("2024-05"), "originals/2024/05/"),
+            (Some("2024-05-01"), "originals/2024/05/01/"),
+        ];
+        for (date, want) in cases {
+            assert_eq!(date_prefix(date), want, "{date:?}");
+        }
+    }
+}

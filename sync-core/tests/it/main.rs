@@ -7,3 +7,4 @@ mod support;
 mod upload;
 mod upload_engine;
 mod upload_faults;
+mod upload_push;

@@ -3,7 +3,10 @@
 
 mod catalog_cmd;
 mod cli;
+mod push;
 mod run;
+
+use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::Parser;
@@ -11,15 +14,21 @@ use cli::{Cli, Command, ConfigCommand};
 use sync_core::config::Config;
 
 #[tokio::main]
-async fn main() -> Result<()> {
+async fn main() -> Result<ExitCode> {
+    let cli = Cli::parse();
+    // `push` draws progress bars: only warnings are logged under them.
+    let default_log = if matches!(cli.command, Command::Push(_)) {
+        "warn"
+    } else {
+        "info,aws_config=warn"
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("LIGHTBOX_LOG")
-                .unwrap_or_else(|_| "info,aws_config=warn".into()),
+                .unwrap_or_else(|_| default_log.into()),
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
     let loaded = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Config(ConfigCommand::Show { json }) => {
@@ -42,8 +51,9 @@ async fn main() -> Result<()> {
             println!("ok: bucket {} is reachable", loaded.config.storage.bucket);
         }
         Command::Run { folders } => run::run(&loaded.config, &folders).await?,
+        Command::Push(args) => return push::push(&loaded.config, args).await,
         Command::Folders(command) => catalog_cmd::folders(&loaded.config, command)?,
         Command::Status { json } => catalog_cmd::status(&loaded.config, json)?,
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }

@@ -26,6 +26,7 @@ const MIGRATIONS: &[Migration] = &[
     parts::CREATE_PARTS,
     content::CREATE_UPLOADED_OBJECTS,
     tombstones::CREATE_TOMBSTONES,
+    files::ADD_CRC64NVME,
 ];
 
 /// The schema version this build writes.

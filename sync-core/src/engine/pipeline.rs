@@ -524,9 +524,15 @@ impl Pipeline {
                     return tracing::error!("fingerprint produced an invalid SHA-256");
                 };
                 let captured = fingerprint.exif.captured;
-                let recorded = self
-                    .catalog
-                    .with(|c| c.record_fingerprint(job.file, sha, captured.as_ref(), now));
+                let recorded = self.catalog.with(|c| {
+                    c.record_fingerprint(
+                        job.file,
+                        sha,
+                        Some(&fingerprint.crc64nvme_base64),
+                        captured.as_ref(),
+                        now,
+                    )
+                });
                 match recorded {
                     Ok(()) => self.plan(job.file, &job.path, sha, captured.as_ref()),
                     // Changed or vanished while it was read: the newer state wins.

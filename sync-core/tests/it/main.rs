@@ -5,6 +5,7 @@ mod cli;
 mod ingest;
 mod support;
 mod upload;
+mod upload_crash;
 mod upload_engine;
 mod upload_faults;
 mod upload_push;

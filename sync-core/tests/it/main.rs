@@ -8,4 +8,5 @@ mod upload;
 mod upload_crash;
 mod upload_engine;
 mod upload_faults;
+mod upload_orphans;
 mod upload_push;

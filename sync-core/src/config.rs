@@ -71,6 +71,10 @@ pub struct UploadConfig {
     /// Bytes per part in MiB (at least 5, S3's minimum). Unset: 16 MiB, more for files too
     /// large for 10,000 such parts.
     pub part_size_mib: Option<u64>,
+    /// Multipart uploads under `originals/` that the journal does not know are aborted at
+    /// start once they are this many hours old (younger ones may be another machine's live
+    /// upload).
+    pub orphan_min_age_hours: u64,
 }
 
 impl Default for UploadConfig {
@@ -80,6 +84,7 @@ impl Default for UploadConfig {
             max_requests_in_flight: 8,
             multipart_threshold_mib: 32,
             part_size_mib: None,
+            orphan_min_age_hours: 24,
         }
     }
 }

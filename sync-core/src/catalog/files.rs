@@ -54,6 +54,12 @@ pub(super) const CREATE_FILES: Migration = Migration {
     ",
 };
 
+/// The fingerprint's CRC64/NVME, kept so the uploader does not re-read the file for it.
+pub(super) const ADD_CRC64NVME: Migration = Migration {
+    description: "add files.crc64nvme",
+    sql: "ALTER TABLE files ADD COLUMN crc64nvme TEXT;",
+};
+
 /// The last failure recorded for a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
@@ -83,6 +89,10 @@ pub struct FileRecord {
     pub state: FileState,
     /// Set from `Hashed` on.
     pub sha256: Option<Sha256Digest>,
+    /// The content's CRC64/NVME (base64 of the big-endian value, as S3 names it), read in the
+    /// same pass as `sha256`: what the server checks the upload against, so the uploader need
+    /// not read the file again to know it. `None` for rows hashed before it was recorded.
+    pub crc64nvme: Option<String>,
     /// From EXIF, with the camera's offset, when the file has one.
     pub capture_time: Option<CaptureTime>,
     /// The object key, from `Planned` on.
@@ -106,7 +116,7 @@ pub struct FileRecord {
 }
 
 pub(super) const FILE_COLUMNS: &str = "id, folder_id, rel_path, size, mtime_ns, os_file_id, \
-     state, sha256, capture_time, planned_key, skip_reason, upload_id, part_size, attempts, \
+     state, sha256, crc64nvme, capture_time, planned_key, skip_reason, upload_id, part_size, attempts, \
      next_attempt_at_ms, failed_in, last_error_code, last_error_message, created_at_ms, \
      updated_at_ms";
 
@@ -126,6 +136,7 @@ pub(super) fn file_from_row(row: &Row<'_>) -> rusqlite::Result<FileRecord> {
         },
         state: row.get("state")?,
         sha256: row.get("sha256")?,
+        crc64nvme: row.get("crc64nvme")?,
         capture_time: row.get("capture_time")?,
         planned_key: row.get("planned_key")?,
         skip_reason: row.get("skip_reason")?,

@@ -227,7 +227,7 @@ fn observe_one(
     }
     conn.prepare_cached(
         "UPDATE files SET size = ?2, mtime_ns = ?3, os_file_id = ?4, state = ?5,
-             sha256 = NULL, capture_time = NULL, planned_key = NULL, skip_reason = NULL,
+             sha256 = NULL, crc64nvme = NULL, capture_time = NULL, planned_key = NULL, skip_reason = NULL,
              upload_id = NULL, part_size = NULL, attempts = 0, next_attempt_at_ms = NULL,
              failed_in = NULL, last_error_code = NULL, last_error_message = NULL,
              updated_at_ms = ?6

@@ -91,6 +91,22 @@ impl Catalog {
         })
     }
 
+    /// Every multipart upload id the journal holds (uploads in flight or waiting for a retry):
+    /// the uploads in the bucket that are ours to resume, not orphans.
+    ///
+    /// # Errors
+    /// SQLite failures.
+    pub fn journalled_upload_ids(&self) -> Result<Vec<String>, CatalogError> {
+        self.read("list upload ids", |conn| {
+            let mut stmt =
+                conn.prepare_cached("SELECT upload_id FROM files WHERE upload_id IS NOT NULL")?;
+            let ids = stmt
+                .query_map([], |row| row.get(0))?
+                .collect::<rusqlite::Result<Vec<String>>>()?;
+            Ok(ids)
+        })
+    }
+
     /// The saved parts of `file`'s upload in flight, by part number (empty when none).
     ///
     /// # Errors

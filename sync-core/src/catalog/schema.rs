@@ -27,6 +27,7 @@ const MIGRATIONS: &[Migration] = &[
     content::CREATE_UPLOADED_OBJECTS,
     tombstones::CREATE_TOMBSTONES,
     previews::CREATE_PREVIEWS,
+    files::ADD_CRC64NVME,
 ];
 
 /// The schema version this build writes.

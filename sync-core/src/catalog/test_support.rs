@@ -82,7 +82,7 @@ pub(crate) fn drive_to(
             FileState::Discovered => {}
             FileState::Ready => catalog.mark_ready(file, now).expect("ready"),
             FileState::Hashed => catalog
-                .record_fingerprint(file, sha256, None, now)
+                .record_fingerprint(file, sha256, None, None, now)
                 .expect("hashed"),
             FileState::Planned => {
                 catalog

@@ -72,7 +72,8 @@ impl Catalog {
         })
     }
 
-    /// `Ready → Hashed`: the content's SHA-256 and, when EXIF has one, its capture time.
+    /// `Ready → Hashed`: the content's SHA-256 and CRC64/NVME (base64, from the same read) and,
+    /// when EXIF has one, its capture time.
     /// A file that changed while it was being read is back to `Discovered` by then, so the
     /// stale hash is refused with [`CatalogError::WrongState`].
     ///
@@ -82,15 +83,17 @@ impl Catalog {
         &mut self,
         file: FileId,
         sha256: Sha256Digest,
+        crc64nvme: Option<&str>,
         capture_time: Option<&CaptureTime>,
         now: Timestamp,
     ) -> Result<(), CatalogError> {
         self.write("record fingerprint", |conn| {
             require_state(conn, file, "record the fingerprint of", &[Ready])?;
             conn.execute(
-                "UPDATE files SET state = ?2, sha256 = ?3, capture_time = ?4, updated_at_ms = ?5
+                "UPDATE files SET state = ?2, sha256 = ?3, capture_time = ?4, updated_at_ms = ?5,
+                     crc64nvme = ?6
                  WHERE id = ?1",
-                params![file, Hashed, sha256, capture_time, Millis(now)],
+                params![file, Hashed, sha256, capture_time, Millis(now), crc64nvme],
             )?;
             Ok(())
         })
@@ -348,7 +351,7 @@ mod tests {
         catalog.mark_ready(file, at(2)).expect("ready");
         assert_eq!(state(&catalog), Ready, "settled");
         catalog
-            .record_fingerprint(file, sha(1), Some(&capture), at(3))
+            .record_fingerprint(file, sha(1), Some("AAAAAAAAAAA="), Some(&capture), at(3))
             .expect("hashed");
         assert_eq!(state(&catalog), Hashed, "fingerprinted");
         catalog
@@ -389,7 +392,7 @@ mod tests {
         type Step = fn(&mut Catalog, FileId) -> Result<(), CatalogError>;
         let steps: [(FileState, &str, Step); 6] = [
             (Discovered, "fingerprint", |c, f| {
-                c.record_fingerprint(f, sha(9), None, at(50))
+                c.record_fingerprint(f, sha(9), None, None, at(50))
             }),
             (Ready, "plan", |c, f| c.record_plan(f, "k", at(50))),
             (Hashed, "upload", |c, f| {

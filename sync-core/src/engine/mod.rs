@@ -68,6 +68,8 @@ pub enum EngineError {
     Watch(#[from] WatchError),
     #[error("folder {path} does not exist or is not a folder: create it or check the path")]
     FolderNotFound { path: PathBuf },
+    #[error("{path} is not a readable file: check the path")]
+    FileNotFound { path: PathBuf },
     #[error("the engine has stopped: start it again")]
     Stopped,
     #[error("the engine did not stop within {0:?}; some work will resume at the next start")]
@@ -84,6 +86,7 @@ impl EngineError {
             Self::Plan(e) => e.code(),
             Self::Watch(_) => "watch_failed",
             Self::FolderNotFound { .. } => "folder_not_found",
+            Self::FileNotFound { .. } => "file_not_found",
             Self::Stopped => "engine_stopped",
             Self::StopTimeout(_) => "engine_stop_timeout",
         }
@@ -202,6 +205,22 @@ impl Engine {
     pub async fn remove_folder(&self, path: &Path) -> Result<bool, EngineError> {
         let (reply, answer) = oneshot::channel();
         self.send(Command::RemoveFolder {
+            path: path.to_path_buf(),
+            reply,
+        })
+        .await?;
+        answer.await.map_err(|_| EngineError::Stopped)?
+    }
+
+    /// Queue the single file at `path` now, without watching or scanning its folder
+    /// (`lightbox push FILE`). Returns whether it was queued (`false`: the name filter leaves
+    /// it out, e.g. a sidecar or temporary file).
+    ///
+    /// # Errors
+    /// When the path is not a file or the engine has stopped.
+    pub async fn add_file(&self, path: &Path) -> Result<bool, EngineError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Command::AddFile {
             path: path.to_path_buf(),
             reply,
         })

@@ -49,6 +49,11 @@ pub(crate) enum Command {
         path: PathBuf,
         reply: oneshot::Sender<Result<bool, EngineError>>,
     },
+    /// Queue one file now (`lightbox push`): see [`Pipeline::add_file`].
+    AddFile {
+        path: PathBuf,
+        reply: oneshot::Sender<Result<bool, EngineError>>,
+    },
     Rescan,
 }
 
@@ -519,9 +524,15 @@ impl Pipeline {
                     return tracing::error!("fingerprint produced an invalid SHA-256");
                 };
                 let captured = fingerprint.exif.captured;
-                let recorded = self
-                    .catalog
-                    .with(|c| c.record_fingerprint(job.file, sha, captured.as_ref(), now));
+                let recorded = self.catalog.with(|c| {
+                    c.record_fingerprint(
+                        job.file,
+                        sha,
+                        Some(&fingerprint.crc64nvme_base64),
+                        captured.as_ref(),
+                        now,
+                    )
+                });
                 match recorded {
                     Ok(()) => self.plan(job.file, &job.path, sha, captured.as_ref()),
                     // Changed or vanished while it was read: the newer state wins.
@@ -690,7 +701,52 @@ impl Pipeline {
                     tracing::debug!("remove-folder caller went away");
                 }
             }
+            Command::AddFile { path, reply } => {
+                let result = self.add_file(&path);
+                if reply.send(result).is_err() {
+                    tracing::debug!("add-file caller went away");
+                }
+            }
             Command::Rescan => self.scan_all().await,
+        }
+    }
+
+    /// Queue the single file at `path` (with the same filter, settle, fingerprint and plan as a
+    /// watched folder's files). Its folder is catalogued if no watched folder holds it, but
+    /// disabled: it is neither watched nor scanned, now or at a later start, so only the named
+    /// file goes up. Returns whether the file was queued (`false`: the filter leaves it out).
+    fn add_file(&mut self, path: &Path) -> Result<bool, EngineError> {
+        let not_found = || EngineError::FileNotFound {
+            path: path.to_path_buf(),
+        };
+        let canonical = std::fs::canonicalize(path).map_err(|_| not_found())?;
+        let parent = canonical.parent().ok_or_else(not_found)?.to_path_buf();
+        let folder = match self.folder_of(&canonical).cloned() {
+            Some(folder) => folder,
+            None => {
+                let folder = self.catalog.with(|c| {
+                    let id = c.add_folder(&parent, Timestamp::now())?;
+                    c.set_folder_enabled(id, false)?;
+                    c.get_folder(id)
+                })?;
+                let folder = folder.ok_or_else(not_found)?;
+                self.folders.push(folder.clone());
+                folder
+            }
+        };
+        let relative = canonical
+            .strip_prefix(&folder.path)
+            .map_err(|_| not_found())?;
+        if !self.filter.verdict(relative).is_candidate() {
+            return Ok(false);
+        }
+        let rel_path = RelPath::from_path(relative)?;
+        match stat_file(&canonical) {
+            Ok(Some(stat)) => {
+                self.observe(&folder, &rel_path, &canonical, stat);
+                Ok(true)
+            }
+            Ok(None) | Err(_) => Err(not_found()),
         }
     }
 

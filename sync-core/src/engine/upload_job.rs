@@ -1,10 +1,11 @@
 //! One file's upload, from `Planned` (or a resumed `Uploading`) to a verified object.
 //!
-//! 1. **Check the file is still what was planned.** Its stat must equal the catalogued one,
-//!    and one streaming pass recomputes its SHA-256 and CRC64/NVME ([`ContentDigest`]): the
-//!    SHA-256 must equal the fingerprint's, and the CRC64/NVME is what the server checks the
-//!    upload against. (The catalog does not store the CRC; recomputing it costs one read of the
-//!    file, usually from the page cache, and proves the bytes sent are the bytes hashed.) A file
+//! 1. **Check the file is still what was planned.** Its stat (size, mtime, file id) must equal
+//!    the catalogued one. The fingerprint's CRC64/NVME, read in the same pass as its SHA-256
+//!    and kept in the catalog, is what the server checks the upload against (`PutObject`, and
+//!    `CompleteMultipartUpload` with a `FULL_OBJECT` checksum), so bytes that differ from the
+//!    hashed ones are refused without the file being read again here. (Rows hashed before the
+//!    catalog kept the CRC get one more streaming pass, [`ContentDigest`], as before.) A file
 //!    that changed is left to the pipeline, which re-plans it; a multipart upload of the old
 //!    content is aborted.
 //! 2. **Upload.** Below the multipart threshold: `PutObject` (guarded against overwriting).
@@ -209,11 +210,22 @@ impl Job {
             Ok(_) => return Err(JobError::Changed),
             Err(e) => return Err(read_failure(&self.path, &e)),
         }
-        let sums = digest(self.path.clone(), self.cancel.clone()).await?;
-        if sums.sha256_hex != sha256.to_hex() || sums.size != self.record.stat.size {
-            return Err(JobError::Changed);
-        }
-        let expected = ExpectedContent::from(&sums);
+        let expected = match &self.record.crc64nvme {
+            // The fingerprint's CRC64/NVME: the server refuses any other bytes, so the file is
+            // not read again here (one read for the fingerprint, one for the upload).
+            Some(crc) => ExpectedContent {
+                size: self.record.stat.size,
+                crc64nvme_base64: crc.clone(),
+            },
+            // A row hashed before the catalog kept the CRC: read the file once more for it.
+            None => {
+                let sums = digest(self.path.clone(), self.cancel.clone()).await?;
+                if sums.sha256_hex != sha256.to_hex() || sums.size != self.record.stat.size {
+                    return Err(JobError::Changed);
+                }
+                ExpectedContent::from(&sums)
+            }
+        };
         let meta = ObjectMeta {
             sha256,
             original_name: self

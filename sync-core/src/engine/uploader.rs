@@ -15,6 +15,9 @@
 //! 3. `Failed` rows that failed while uploading and whose `next_attempt_at` has come
 //!    ([`crate::catalog::Catalog::retry`] puts them back first).
 //!
+//! Before the first pick, multipart uploads under `originals/` that the journal does not know
+//! and that are older than `upload.orphan_min_age_hours` are aborted ([`crate::upload::orphans`]).
+//!
 //! # Done, not Uploaded
 //! Previews do not exist yet, so a verified original goes `Uploaded → Done` at once (two
 //! transactions; a crash between them leaves `Uploaded`, which the next start finishes). The
@@ -24,7 +27,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use tokio::sync::{Semaphore, broadcast};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -34,8 +37,9 @@ use super::shared_catalog::SharedCatalog;
 use super::upload_job::{JobContext, JobOutcome, upload_file};
 use crate::catalog::{CatalogError, FileId, FileRecord, FileState};
 use crate::config::UploadConfig;
+use crate::plan::key_layout::ORIGINALS_PREFIX;
 use crate::retry::{Retrier, RetryPolicy};
-use crate::upload::S3Transfer;
+use crate::upload::{S3Transfer, abort_orphaned_uploads};
 
 /// How often due retries and deferred files are looked at when nothing else happens.
 const TICK: Duration = Duration::from_secs(1);
@@ -81,6 +85,7 @@ pub(crate) struct Uploader {
     in_flight: HashSet<FileId>,
     /// Files that changed on disk under a job: left to the pipeline until the instant.
     deferred: HashMap<FileId, Instant>,
+    orphan_min_age: SignedDuration,
 }
 
 impl Uploader {
@@ -115,11 +120,18 @@ impl Uploader {
             jobs: JoinSet::new(),
             in_flight: HashSet::new(),
             deferred: HashMap::new(),
+            orphan_min_age: SignedDuration::from_hours(
+                i64::try_from(config.orphan_min_age_hours).unwrap_or(i64::MAX / 3600),
+            ),
         }
     }
 
     pub(crate) async fn run(mut self, cancel: CancellationToken) {
         self.finish_uploaded();
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            () = self.abort_orphans() => {}
+        }
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -152,6 +164,34 @@ impl Uploader {
                 // again at the next start (it is still in `in_flight` until then).
                 tracing::error!(error = %e, "an upload job panicked");
             }
+        }
+    }
+
+    /// Abort multipart uploads of ours that no journal knows (see [`crate::upload::orphans`]).
+    async fn abort_orphans(&self) {
+        let journal = match self.ctx.catalog.with(|c| c.journalled_upload_ids()) {
+            Ok(ids) => ids.into_iter().collect(),
+            Err(e) => return tracing::error!(error = %e, "cannot read the upload journal"),
+        };
+        let swept = abort_orphaned_uploads(
+            &self.ctx.transfer,
+            &self.ctx.retrier,
+            ORIGINALS_PREFIX,
+            &journal,
+            Timestamp::now(),
+            self.orphan_min_age,
+        )
+        .await;
+        match swept {
+            Ok(sweep) if sweep.aborted.is_empty() && sweep.failed == 0 => {}
+            Ok(sweep) => tracing::info!(
+                listed = sweep.listed,
+                aborted = sweep.aborted.len(),
+                failed = sweep.failed,
+                "orphaned multipart uploads swept"
+            ),
+            // Not a reason to stop uploading: the next start (or the lifecycle rule) sweeps.
+            Err(e) => tracing::warn!(error = %e, "cannot list multipart uploads to sweep orphans"),
         }
     }
 

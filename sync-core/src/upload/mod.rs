@@ -7,6 +7,8 @@
 //!   `put_small`, `head`;
 //! - [`multipart`]: `create_multipart`, `put_part`, `list_parts`, `complete`, `abort`,
 //!   `list_uploads`;
+//! - [`orphans`]: which multipart uploads under our prefix no journal knows (pure), and the
+//!   sweep that aborts them;
 //! - [`part_size`]: single put or multipart, and the part size (pure);
 //! - [`meta`]: the `x-amz-meta-*` Lightbox writes, ASCII-safe;
 //! - [`checksum`]: [`ExpectedContent`] and the per-part CRC64/NVME;
@@ -76,6 +78,7 @@ pub mod error;
 pub mod facts;
 pub mod meta;
 pub mod multipart;
+pub mod orphans;
 pub mod part_size;
 pub mod transfer;
 
@@ -84,6 +87,7 @@ pub use error::{S3Call, S3Problem, UploadError};
 pub use facts::{ContentMatch, ObjectFacts};
 pub use meta::ObjectMeta;
 pub use multipart::PendingUpload;
+pub use orphans::{OrphanSweep, abort_orphaned_uploads, orphaned_uploads};
 pub use part_size::{
     DEFAULT_PART_SIZE, MIN_PART_SIZE, MULTIPART_THRESHOLD, PartRange, TransferShape, part_ranges,
     part_size_for, transfer_shape,

@@ -159,12 +159,22 @@ pub fn write_photo(dir: &Path, name: &str, size: u64, seed: u64) -> Photo {
     drop(out);
     let path = dir.join(name);
     std::fs::rename(&temporary, &path).expect("rename into place");
-    Photo {
-        name: name.to_owned(),
-        path,
-        size,
-        sha256: hex::encode(sha.finalize()),
-        crc64nvme: BASE64.encode(crc.sum64().to_be_bytes()),
+    Photo::hashed(path, size, sha, &crc)
+}
+
+impl Photo {
+    /// The photo at `path` whose bytes went through `sha` and `crc`.
+    pub fn hashed(path: PathBuf, size: u64, sha: Sha256, crc: &crc64fast_nvme::Digest) -> Self {
+        Self {
+            name: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            path,
+            size,
+            sha256: hex::encode(sha.finalize()),
+            crc64nvme: BASE64.encode(crc.sum64().to_be_bytes()),
+        }
     }
 }
 

@@ -42,6 +42,9 @@ pub enum Command {
     /// Run the daemon as a systemd service.
     #[command(subcommand)]
     Service(ServiceCommand),
+    /// Upload files and folders once (same pipeline as `run`, no settle wait), then exit;
+    /// non-zero exit when any file failed.
+    Push(PushArgs),
     /// Manage the watched camera import folders.
     #[command(subcommand)]
     Folders(FoldersCommand),
@@ -136,4 +139,26 @@ pub enum ServiceCommand {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(clap::Args)]
+pub struct PushArgs {
+    /// Files and folders to upload (folders with everything below them).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// One JSON line per finished file, then a summary line (no progress bars).
+    #[arg(long)]
+    pub json: bool,
+    /// Files and requests in flight at once (overrides upload.concurrency and
+    /// upload.max_requests_in_flight).
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+    /// Multipart part size in MiB (overrides upload.part_size_mib).
+    #[arg(long, value_name = "MIB")]
+    pub part_size_mib: Option<u64>,
+    /// Keep the push's catalog (upload journal) here, so that a push that was interrupted
+    /// resumes its multipart uploads when run again with the same PATH. Default: a
+    /// temporary catalog, removed at exit.
+    #[arg(long, value_name = "PATH")]
+    pub catalog: Option<PathBuf>,
 }

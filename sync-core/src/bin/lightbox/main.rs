@@ -6,8 +6,11 @@ mod cli;
 mod config_cmd;
 mod doctor_cmd;
 mod gallery_cmd;
+mod push;
 mod run;
 mod service_cmd;
+
+use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::Parser;
@@ -15,12 +18,18 @@ use cli::{Cli, Command, ConfigCommand, ServiceCommand};
 use sync_core::config::Config;
 
 #[tokio::main]
-async fn main() -> Result<()> {
-    init_logging();
+async fn main() -> Result<ExitCode> {
     let cli = Cli::parse();
+    // `push` draws progress bars: only warnings are logged under them.
+    init_logging(if matches!(cli.command, Command::Push(_)) {
+        "warn"
+    } else {
+        "info,aws_config=warn"
+    });
     // Needs no config (and may be writing the first one).
     if let Command::Config(ConfigCommand::ImportTerraform { file, write, force }) = &cli.command {
-        return config_cmd::import_terraform(file, write.as_deref(), *force);
+        config_cmd::import_terraform(file, write.as_deref(), *force)?;
+        return Ok(ExitCode::SUCCESS);
     }
     let loaded = Config::load(cli.config.as_deref())?;
     match cli.command {
@@ -46,26 +55,27 @@ async fn main() -> Result<()> {
         }
         Command::Doctor { json } => {
             if !doctor_cmd::doctor(&loaded, run::source_host(), json).await? {
-                std::process::exit(1);
+                return Ok(ExitCode::FAILURE);
             }
         }
         Command::Service(ServiceCommand::Install { user, print, force }) => {
             service_cmd::install(&loaded.path, user, print, force)?;
         }
         Command::Run { folders } => run::run(&loaded.config, &folders).await?,
+        Command::Push(args) => return push::push(&loaded.config, args).await,
         Command::Folders(command) => catalog_cmd::folders(&loaded.config, command)?,
         Command::Status { json } => catalog_cmd::status(&loaded.config, json)?,
         Command::Gallery(command) => gallery_cmd::gallery(&loaded.config, command).await?,
         Command::ImportZip { file } => gallery_cmd::import(&loaded.config, &file)?,
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }
 
-/// Logs go to stderr: levels from `LIGHTBOX_LOG` (an `EnvFilter`, default `info`), one
+/// Logs go to stderr: levels from `LIGHTBOX_LOG` (an `EnvFilter`, else `default`), one
 /// JSON object per line when `LIGHTBOX_LOG_FORMAT=json` (for journald and collectors).
-fn init_logging() {
+fn init_logging(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("LIGHTBOX_LOG")
-        .unwrap_or_else(|_| "info,aws_config=warn".into());
+        .unwrap_or_else(|_| default.into());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

@@ -17,19 +17,10 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(30);
 pub async fn run(config: &Config, folders: &[PathBuf]) -> Result<()> {
     check_bucket(config).await?;
     let catalog_path = config.state_dir()?.join(CATALOG_FILE);
-    let storage = config.require_storage()?;
-    let client = sync_core::s3_client::build_s3_client(storage, &config.auth).await;
-    let host = source_host();
-    // The headless daemon uploads as the OS user it runs as (a signed-in user's Cognito
-    // `sub` replaces this once the daemon can sign in).
-    let uploader = std::env::var("USER").unwrap_or_else(|_| "lightbox".to_owned());
     let engine = Engine::start(&EngineSettings {
         catalog_path,
         ingest: config.ingest.clone(),
-        upload: Some(UploadTarget {
-            config: config.upload.clone(),
-            ..UploadTarget::new(S3Transfer::new(&client, &storage.bucket), uploader, host)
-        }),
+        upload: Some(upload_target(config).await?),
     })?;
     let mut events = engine.subscribe();
     let logger = tokio::spawn(async move {
@@ -54,6 +45,23 @@ pub async fn run(config: &Config, folders: &[PathBuf]) -> Result<()> {
     logger.await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The configured bucket and `[upload]` settings, as the engine's upload target.
+pub async fn upload_target(config: &Config) -> Result<UploadTarget> {
+    let storage = config.require_storage()?;
+    let client = sync_core::s3_client::build_s3_client(storage, &config.auth).await;
+    // The headless daemon uploads as the OS user it runs as (a signed-in user's Cognito
+    // `sub` replaces this once the daemon can sign in).
+    let uploader = std::env::var("USER").unwrap_or_else(|_| "lightbox".to_owned());
+    Ok(UploadTarget {
+        config: config.upload.clone(),
+        ..UploadTarget::new(
+            S3Transfer::new(&client, &storage.bucket),
+            uploader,
+            source_host(),
+        )
+    })
 }
 
 fn log_event(event: &EngineEvent) {

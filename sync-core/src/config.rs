@@ -25,6 +25,7 @@ pub struct Config {
     pub auth: AuthConfig,
     pub ingest: IngestConfig,
     pub upload: UploadConfig,
+    pub daemon: DaemonConfig,
     /// Where the catalog and other local state live. Default: the platform data dir
     /// (`~/.local/share/lightbox` on Linux).
     pub state_dir: Option<PathBuf>,
@@ -87,6 +88,15 @@ impl Default for UploadConfig {
             orphan_min_age_hours: 24,
         }
     }
+}
+
+/// The headless daemon (`lightbox run`) as an operator sees it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DaemonConfig {
+    /// Serve `/health` and Prometheus `/metrics` here (loopback only, e.g.
+    /// `"127.0.0.1:9464"`). Unset: not served.
+    pub listen: Option<std::net::SocketAddr>,
 }
 
 /// Where originals and previews go.

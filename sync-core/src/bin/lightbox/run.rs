@@ -2,14 +2,17 @@
 //! Ctrl-C or SIGTERM.
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use sync_core::config::Config;
 use sync_core::engine::{
     CATALOG_FILE, Engine, EngineEvent, EngineSettings, FilePhase, UploadTarget,
 };
+use sync_core::ops::{self, DaemonMetrics, QueueProbe};
 use sync_core::upload::S3Transfer;
+use tokio_util::sync::CancellationToken;
 
 /// How long a stop waits for components to finish their current step.
 const STOP_TIMEOUT: Duration = Duration::from_secs(30);
@@ -22,11 +25,24 @@ pub async fn run(config: &Config, folders: &[PathBuf]) -> Result<()> {
         ingest: config.ingest.clone(),
         upload: Some(upload_target(config).await?),
     })?;
+    let metrics = Arc::new(DaemonMetrics::new());
+    let ops_cancel = CancellationToken::new();
+    let ops = match config.daemon.listen {
+        Some(listen) => {
+            let probe = engine.clone();
+            let queue: QueueProbe = Arc::new(move || probe.counts().map_err(|e| e.to_string()));
+            Some(ops::serve(listen, Arc::clone(&metrics), queue, ops_cancel.clone()).await?)
+        }
+        None => None,
+    };
     let mut events = engine.subscribe();
     let logger = tokio::spawn(async move {
         loop {
             match events.recv().await {
-                Ok(event) => log_event(&event),
+                Ok(event) => {
+                    metrics.observe(&event, Instant::now());
+                    log_event(&event);
+                }
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
                     tracing::warn!(missed = n, "event log fell behind");
                 }
@@ -41,6 +57,11 @@ pub async fn run(config: &Config, folders: &[PathBuf]) -> Result<()> {
     shutdown_signal().await?;
     tracing::info!("stopping");
     engine.stop(STOP_TIMEOUT).await?;
+    // The /health server holds an engine handle: stop it first.
+    ops_cancel.cancel();
+    if let Some(server) = ops {
+        server.join().await;
+    }
     drop(engine); // closes the event bus, which ends the logger
     logger.await?;
     tracing::info!("stopped");

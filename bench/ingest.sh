@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Ingest benchmarks: reconciliation scan of 100k catalogued files, and peak memory
-# while fingerprinting a 4 GiB file. Figures only (this machine is noisy).
+# while fingerprinting a 4 GiB file. Figures only (this machine is noisy); the table
+# goes to bench/results/ingest.md.
 #   bench/ingest.sh [WORK_DIR]     (default ~/.cache/lightbox/bench; needs ~4.5 GB)
 set -euo pipefail
 . "$(dirname "$0")/../scripts/common.sh"
@@ -10,7 +11,8 @@ cargo build --release --quiet -p lightbox-bench
 BIN="$CARGO_TARGET_DIR/release/ingest-bench"
 
 log "scan: 100,000 catalogued files (first run creates them)"
-/usr/bin/time -v "$BIN" scan --files 100000 "$WORK/scan" 2> "$WORK/scan.time"
+/usr/bin/time -v "$BIN" scan --files 100000 "$WORK/scan" > "$WORK/scan.json" 2> "$WORK/scan.time"
+cat "$WORK/scan.json"
 grep -E "Maximum resident" "$WORK/scan.time"
 
 BIG="$WORK/4GiB.bin"
@@ -19,5 +21,18 @@ if [[ ! -f "$BIG" ]]; then
   head -c 4G /dev/urandom > "$BIG"
 fi
 log "fingerprint: 4 GiB, peak RSS"
-/usr/bin/time -v "$BIN" fingerprint "$BIG" 2> "$WORK/fp.time"
+/usr/bin/time -v "$BIN" fingerprint "$BIG" > "$WORK/fp.json" 2> "$WORK/fp.time"
+cat "$WORK/fp.json"
 grep -E "Maximum resident" "$WORK/fp.time"
+
+mkdir -p "$LIGHTBOX_ROOT/bench/results"
+python3 - "$WORK" > "$LIGHTBOX_ROOT/bench/results/ingest.md" <<'PY'
+import json, re, sys
+w = sys.argv[1]
+rss = lambda f: int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", open(f"{w}/{f}").read()).group(1)) / 1024
+scan, fp = json.load(open(f"{w}/scan.json")), json.load(open(f"{w}/fp.json"))
+print("| workload | figure | peak RSS MiB |\n|---|---:|---:|")
+print(f"| rescan of {scan['files']:,} catalogued, unchanged files | {scan['rescan_s']:.2f} s | {rss('scan.time'):.1f} |")
+print(f"| fingerprint (SHA-256 + CRC64NVME + EXIF) of {fp['bytes'] / 2**30:.0f} GiB | {fp['mb_per_s']:.0f} MB/s | {rss('fp.time'):.1f} |")
+PY
+log "wrote bench/results/ingest.md"

@@ -22,7 +22,7 @@ use tokio_util::sync::CancellationToken;
 use super::events::{EngineEvent, FilePhase};
 use super::shared_catalog::SharedCatalog;
 use crate::catalog::PreviewStatus;
-use crate::preview::{PreviewError, PreviewKind, make_previews, preview_key};
+use crate::preview::{PreviewKind, make_previews, preview_key, read_source};
 use crate::retry::{Retrier, RetryPolicy};
 use crate::upload::{S3Call, S3Transfer, UploadError};
 
@@ -83,8 +83,7 @@ impl Previewer {
             return;
         }
         let made = tokio::task::spawn_blocking(move || {
-            let bytes =
-                std::fs::read(&path).map_err(|source| PreviewError::Read { path, source })?;
+            let bytes = read_source(&path)?;
             make_previews(&bytes, &PreviewKind::ALL)
         })
         .await;

@@ -30,6 +30,12 @@ pub enum PreviewError {
          for; the original is uploaded"
     )]
     TooLarge { width: u32, height: u32 },
+    /// The source file is larger than previews are read for.
+    #[error(
+        "no preview: the file is {bytes} bytes, more than previews are made from; the \
+         original is uploaded"
+    )]
+    FileTooLarge { bytes: u64 },
     /// The local file could not be read.
     #[error("cannot read {path} to make its preview ({source}); it is retried at the next start")]
     Read {
@@ -46,7 +52,7 @@ impl PreviewError {
             Self::Unsupported { .. } => "preview_unsupported",
             Self::NoEmbeddedPreview { .. } => "preview_no_embedded",
             Self::Corrupt { .. } => "preview_failed",
-            Self::TooLarge { .. } => "preview_too_large",
+            Self::TooLarge { .. } | Self::FileTooLarge { .. } => "preview_too_large",
             Self::Read { .. } => "preview_read_failed",
         }
     }

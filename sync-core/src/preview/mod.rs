@@ -22,6 +22,7 @@ mod error;
 pub mod format;
 pub mod orient;
 pub mod raw;
+mod source;
 
 use fast_image_resize::images::Image;
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
@@ -29,6 +30,7 @@ use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer
 pub use decode::Rgb;
 pub use error::PreviewError;
 pub use format::SourceFormat;
+pub use source::{MAX_SOURCE_BYTES, read_source};
 
 use crate::ingest::exif_facts::exif_facts_from_head;
 

@@ -321,7 +321,7 @@ async fn preview_row_inner(ctx: &PreviewContext, record: FileRecord) -> bool {
     let path = folder
         .as_ref()
         .map_or_else(PathBuf::new, |f| f.join(record.rel_path.to_path_buf()));
-    let catalogued = record.stat.clone();
+    let catalogued = record.stat;
     let made =
         tokio::task::spawn_blocking(move || make_from_disk(folder.as_deref(), &path, &catalogued))
             .await;

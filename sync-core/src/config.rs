@@ -26,6 +26,7 @@ pub struct Config {
     pub ingest: IngestConfig,
     pub upload: UploadConfig,
     pub daemon: DaemonConfig,
+    pub previews: PreviewConfig,
     /// Where the catalog and other local state live. Default: the platform data dir
     /// (`~/.local/share/lightbox` on Linux).
     pub state_dir: Option<PathBuf>,
@@ -97,6 +98,43 @@ pub struct DaemonConfig {
     /// Serve `/health` and Prometheus `/metrics` here (loopback only, e.g.
     /// `"127.0.0.1:9464"`). Unset: not served.
     pub listen: Option<std::net::SocketAddr>,
+}
+
+/// Thumbnails and screen previews made after an original is verified (the engine's previewer).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PreviewConfig {
+    /// Make previews. `false` (for benchmarks of raw upload speed): a verified original is
+    /// `done` at once and gets no preview, not even later.
+    pub enabled: bool,
+    /// Previews made at once (each on a blocking thread: decoding is CPU-heavy). 0: one per
+    /// core.
+    pub workers: usize,
+    /// How often (seconds) uploaded originals still without previews are looked for again:
+    /// after a crash, a missed event, or a preview upload that failed.
+    pub catchup_interval_secs: u64,
+}
+
+impl Default for PreviewConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            workers: 0,
+            catchup_interval_secs: 60,
+        }
+    }
+}
+
+impl PreviewConfig {
+    /// Previews made at once: `workers`, or one per core when it is 0.
+    #[must_use]
+    pub fn worker_count(&self) -> usize {
+        if self.workers > 0 {
+            self.workers
+        } else {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        }
+    }
 }
 
 /// Where originals and previews go.
@@ -312,6 +350,11 @@ mod tests {
             config.upload,
             UploadConfig::default(),
             "the example shows the upload defaults"
+        );
+        assert_eq!(
+            config.previews,
+            PreviewConfig::default(),
+            "the example shows the preview defaults"
         );
     }
 

@@ -50,7 +50,7 @@ pub use ids::{FileId, FolderId, InvalidSha256Hex, Sha256Digest};
 pub use lock::CatalogLock;
 pub use observe::{CataloguedStat, Observation, ObserveOutcome, Vanished};
 pub use parts::CompletedPart;
-pub use previews::PreviewStatus;
+pub use previews::{PREVIEW_SOURCE_MISSING, PreviewStatus, SOURCE_MISSING_MESSAGE};
 pub use rel_path::RelPath;
 pub use resume::{ResumeStep, UnfinishedFile};
 pub use state::{FileState, StateCounts, UnknownFileState};

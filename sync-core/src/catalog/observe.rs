@@ -19,6 +19,7 @@ use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::folders::require_folder;
+use super::previews::record_source_missing;
 use super::sql_values::{Millis, StoredU64};
 use super::{Catalog, CatalogError, Fault, FileId, FileStat, FileState, FolderId, RelPath};
 
@@ -156,20 +157,34 @@ impl Catalog {
     ///
     /// # Errors
     /// SQLite failures.
+    ///
+    /// An `Uploaded` file (original verified, previews not made yet) never gets its previews
+    /// then: `preview_source_missing` goes into the previews ledger for its key, unless an
+    /// outcome is there already, dated when the row was last written.
     pub fn mark_vanished(&mut self, file: FileId) -> Result<Option<Vanished>, CatalogError> {
         self.write("mark file vanished", |conn| {
-            Ok(conn
+            let gone = conn
                 .query_row(
-                    "DELETE FROM files WHERE id = ?1 RETURNING state, upload_id",
+                    "DELETE FROM files WHERE id = ?1
+                     RETURNING state, upload_id, planned_key, updated_at_ms",
                     [file],
                     |row| {
-                        Ok(Vanished {
+                        let vanished = Vanished {
                             state: row.get(0)?,
                             abort_upload_id: row.get(1)?,
-                        })
+                        };
+                        let key: Option<String> = row.get(2)?;
+                        Ok((vanished, key, row.get::<_, Millis>(3)?))
                     },
                 )
-                .optional()?)
+                .optional()?;
+            let Some((vanished, key, updated)) = gone else {
+                return Ok(None);
+            };
+            if let (FileState::Uploaded, Some(key)) = (vanished.state, key) {
+                record_source_missing(conn, &key, updated.0)?;
+            }
+            Ok(Some(vanished))
         })
     }
 }
@@ -254,8 +269,8 @@ mod tests {
     use std::time::Instant;
 
     use super::*;
-    use crate::catalog::UploadMethod;
     use crate::catalog::test_support::{at, catalog_with_folder, drive_to, part, rel, sha, stat};
+    use crate::catalog::{PreviewStatus, UploadMethod};
     use crate::file_stat::OsFileId;
 
     #[test]
@@ -376,6 +391,51 @@ mod tests {
             stat(999, 999),
             "the new stat is what later scans compare with"
         );
+    }
+
+    #[test]
+    fn vanishing_before_previews_records_source_missing_once() {
+        // (state when it vanished, ledger before, ledger after, why)
+        let missing = Some("preview_source_missing");
+        let cases = [
+            (
+                FileState::Uploaded,
+                None,
+                missing,
+                "verified, previews never made: say why",
+            ),
+            (
+                FileState::Uploaded,
+                Some("made"),
+                Some("made"),
+                "a known outcome is kept",
+            ),
+            (FileState::Done, None, None, "finished rows are not touched"),
+            (
+                FileState::Planned,
+                None,
+                None,
+                "never uploaded: no original, no preview",
+            ),
+        ];
+        for (state, before, after, why) in cases {
+            let (mut catalog, folder) = catalog_with_folder();
+            let file = drive_to(&mut catalog, folder, "a.jpg", sha(1), state);
+            if before == Some("made") {
+                catalog
+                    .record_preview("originals/a.jpg", &PreviewStatus::Made, at(30))
+                    .expect("recorded");
+            }
+
+            catalog.mark_vanished(file).expect("vanished");
+
+            let code = match catalog.preview_status("originals/a.jpg").expect("read") {
+                Some(PreviewStatus::Made) => Some("made".to_owned()),
+                Some(PreviewStatus::None { code, .. }) => Some(code),
+                None => None,
+            };
+            assert_eq!(code.as_deref(), after, "{why}");
+        }
     }
 
     #[test]

@@ -3,11 +3,12 @@
 //! file row, so it outlives the local file like the other bucket ledgers.
 
 use jiff::Timestamp;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::schema::Migration;
 use super::sql_values::Millis;
-use super::{Catalog, CatalogError};
+use super::transitions::mark_done_in;
+use super::{Catalog, CatalogError, FileId};
 
 pub(super) const CREATE_PREVIEWS: Migration = Migration {
     description: "create previews",
@@ -43,19 +44,29 @@ impl Catalog {
         status: &PreviewStatus,
         now: Timestamp,
     ) -> Result<(), CatalogError> {
-        let (text, code, message) = match status {
-            PreviewStatus::Made => ("made", None, None),
-            PreviewStatus::None { code, message } => ("none", Some(code), Some(message)),
-        };
         self.write("record preview", |conn| {
-            conn.execute(
-                "INSERT INTO previews (original_key, status, code, message, updated_at_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (original_key) DO UPDATE SET status = ?2, code = ?3, message = ?4,
-                     updated_at_ms = ?5",
-                params![original_key, text, code, message, Millis(now)],
-            )?;
-            Ok(())
+            Ok(upsert_preview(conn, original_key, status, now)?)
+        })
+    }
+
+    /// The previews of `file` (an `Uploaded` row whose original is `original_key`) are
+    /// finished: record `status` and move the row `Uploaded → Done`, in one transaction, so a
+    /// crash leaves either both or neither (DESIGN.md, data flow step 6). A `None` outcome
+    /// (no preview possible, with its code) finishes a row as much as `Made` does.
+    ///
+    /// # Errors
+    /// [`CatalogError::WrongState`] when the row is no longer `Uploaded` (nothing is written),
+    /// [`CatalogError::FileNotFound`]; SQLite failures.
+    pub fn finish_previews(
+        &mut self,
+        file: FileId,
+        original_key: &str,
+        status: &PreviewStatus,
+        now: Timestamp,
+    ) -> Result<(), CatalogError> {
+        self.write("finish previews", |conn| {
+            mark_done_in(conn, file, now)?;
+            Ok(upsert_preview(conn, original_key, status, now)?)
         })
     }
 
@@ -88,10 +99,59 @@ impl Catalog {
     }
 }
 
+/// The code for an original whose local file was gone before its previews were made.
+pub const PREVIEW_SOURCE_MISSING: &str = "preview_source_missing";
+
+/// Record [`PREVIEW_SOURCE_MISSING`] for `original_key` unless an outcome is known already.
+pub(super) fn record_source_missing(
+    conn: &Connection,
+    original_key: &str,
+    now: Timestamp,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO previews (original_key, status, code, message, updated_at_ms)
+         VALUES (?1, 'none', ?2, ?3, ?4)
+         ON CONFLICT (original_key) DO NOTHING",
+    )?
+    .execute(params![
+        original_key,
+        PREVIEW_SOURCE_MISSING,
+        SOURCE_MISSING_MESSAGE,
+        Millis(now)
+    ])?;
+    Ok(())
+}
+
+/// What [`PREVIEW_SOURCE_MISSING`] means for the user.
+pub const SOURCE_MISSING_MESSAGE: &str = "no preview: the local file was gone before its preview \
+                                          was made; the original is uploaded and can be opened \
+                                          full size";
+
+fn upsert_preview(
+    conn: &Connection,
+    original_key: &str,
+    status: &PreviewStatus,
+    now: Timestamp,
+) -> rusqlite::Result<()> {
+    let (text, code, message) = match status {
+        PreviewStatus::Made => ("made", None, None),
+        PreviewStatus::None { code, message } => ("none", Some(code), Some(message)),
+    };
+    conn.prepare_cached(
+        "INSERT INTO previews (original_key, status, code, message, updated_at_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (original_key) DO UPDATE SET status = ?2, code = ?3, message = ?4,
+             updated_at_ms = ?5",
+    )?
+    .execute(params![original_key, text, code, message, Millis(now)])?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::test_support::at;
+    use crate::catalog::FileState;
+    use crate::catalog::test_support::{at, catalog_with_folder, drive_to, sha};
 
     #[test]
     fn the_last_outcome_per_key_is_kept() {
@@ -121,5 +181,64 @@ mod tests {
             None,
             "unknown keys have no outcome"
         );
+    }
+
+    #[test]
+    fn finishing_previews_makes_only_an_uploaded_row_done() {
+        let none = PreviewStatus::None {
+            code: "preview_source_missing".into(),
+            message: "gone".into(),
+        };
+        // (state before, outcome, finishes?, why)
+        let cases = [
+            (
+                FileState::Uploaded,
+                PreviewStatus::Made,
+                true,
+                "previews in the bucket",
+            ),
+            (
+                FileState::Uploaded,
+                none.clone(),
+                true,
+                "no preview, with a code, is finished too",
+            ),
+            (
+                FileState::Done,
+                PreviewStatus::Made,
+                false,
+                "already done: refused",
+            ),
+            (
+                FileState::Planned,
+                PreviewStatus::Made,
+                false,
+                "the original is not verified yet",
+            ),
+        ];
+        for (before, status, finishes, why) in cases {
+            let (mut catalog, folder) = catalog_with_folder();
+            let file = drive_to(&mut catalog, folder, "a.jpg", sha(1), before);
+            let key = "originals/a.jpg";
+
+            let result = catalog.finish_previews(file, key, &status, at(50));
+
+            let after = catalog.get_file(file).expect("read").expect("row").state;
+            let ledger = catalog.preview_status(key).expect("read");
+            if finishes {
+                assert!(result.is_ok(), "{why}: {result:?}");
+                assert_eq!(after, FileState::Done, "{why}");
+                assert_eq!(
+                    ledger,
+                    Some(status),
+                    "{why}: the outcome is kept with the row"
+                );
+            } else {
+                let err = result.expect_err(why);
+                assert_eq!(err.code(), "catalog_wrong_state", "{why}: {err}");
+                assert_eq!(after, before, "{why}: the row is untouched");
+                assert_eq!(ledger, None, "{why}: nothing is written (one transaction)");
+            }
+        }
     }
 }

@@ -19,7 +19,7 @@ use rusqlite::{Connection, params};
 use super::content::{key_owner, record_uploaded_object};
 use super::files::require_state;
 use super::sql_values::{Millis, StoredU64};
-use super::{Catalog, CatalogError, FileId, FileState, MultipartUpload, Sha256Digest};
+use super::{Catalog, CatalogError, Fault, FileId, FileState, MultipartUpload, Sha256Digest};
 
 use FileState::{Discovered, Failed, Hashed, Planned, Ready, Uploaded, Uploading};
 
@@ -51,6 +51,18 @@ fn set_state(
 ) -> rusqlite::Result<()> {
     conn.prepare_cached("UPDATE files SET state = ?2, updated_at_ms = ?3 WHERE id = ?1")?
         .execute(params![file, state, Millis(now)])?;
+    Ok(())
+}
+
+/// `Uploaded → Done` inside the caller's transaction (see [`Catalog::mark_done`]).
+pub(super) fn mark_done_in(conn: &Connection, file: FileId, now: Timestamp) -> Result<(), Fault> {
+    require_state(conn, file, "mark done", &[Uploaded])?;
+    conn.execute(
+        "UPDATE files SET state = ?2, last_error_code = NULL, last_error_message = NULL,
+             next_attempt_at_ms = NULL, updated_at_ms = ?3
+         WHERE id = ?1",
+        params![file, FileState::Done, Millis(now)],
+    )?;
     Ok(())
 }
 
@@ -252,16 +264,7 @@ impl Catalog {
     /// # Errors
     /// [`CatalogError::WrongState`], [`CatalogError::FileNotFound`]; SQLite failures.
     pub fn mark_done(&mut self, file: FileId, now: Timestamp) -> Result<(), CatalogError> {
-        self.write("mark file done", |conn| {
-            require_state(conn, file, "mark done", &[Uploaded])?;
-            conn.execute(
-                "UPDATE files SET state = ?2, last_error_code = NULL, last_error_message = NULL,
-                     next_attempt_at_ms = NULL, updated_at_ms = ?3
-                 WHERE id = ?1",
-                params![file, FileState::Done, Millis(now)],
-            )?;
-            Ok(())
-        })
+        self.write("mark file done", |conn| mark_done_in(conn, file, now))
     }
 
     /// A step failed: `→ Failed` from any working state, with `code` and `message`, one more

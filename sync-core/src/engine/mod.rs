@@ -143,7 +143,7 @@ impl Engine {
         if let Some(target) = &settings.upload {
             let uploader = Uploader::new(target, catalog.clone(), events.clone());
             tasks.push(tokio::spawn(uploader.run(cancel.clone())));
-            let previewer = Previewer::new(target.transfer.clone(), catalog.clone(), &events);
+            let previewer = Previewer::new(target, catalog.clone(), &events);
             tasks.push(tokio::spawn(previewer.run(cancel.clone())));
         }
         tasks.push(tokio::spawn(pipeline.run(

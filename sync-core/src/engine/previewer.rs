@@ -1,151 +1,454 @@
-//! The previewer component: after an original is uploaded and verified, make its thumbnail and
-//! screen preview from the local file and put them under `previews/` (DESIGN.md, data flow
-//! step 6).
+//! The previewer component: takes `Uploaded` rows (original verified in the bucket) to `Done`
+//! by making their thumbnail and screen preview from the local file and putting them under
+//! `previews/` (DESIGN.md, data flow step 6).
 //!
-//! It listens on the engine's bus for `Uploaded` events (so the uploader needs no change) and
-//! works one file at a time: decoding runs on a blocking thread, the two PUTs under the
-//! [`Retrier`]. The outcome goes to the catalog's `previews` ledger: `made`, or `none` with the
-//! preview error's code (`preview_unsupported`, `preview_failed`, ...). A preview failure never
-//! touches the original or its row.
+//! The catalog is the queue, as for the uploader: the bus only wakes the previewer (an
+//! `Uploaded` event, a lag, a finished job), and every wake-up lists `Uploaded` rows. At start
+//! and every `previews.catchup_interval_secs` it looks again, which is the catch-up: a restart
+//! after a crash between upload and preview, a lagged receiver, or a preview upload that failed
+//! all end with previews.
 //!
-//! Limits, stated: the row is already `Done` when the previewer starts (the uploader marks it),
-//! so a crash between upload and preview leaves no preview; the ledger shows which keys have
-//! none, and a catch-up pass over `Done` rows without a ledger entry is still to be written.
+//! Per row (one job; at most `previews.workers` at once, decoding on a blocking thread):
+//! 1. The ledger already says `made` for the key: `Done` at once.
+//! 2. The local file is checked ([`check_source`]): gone (its folder still there) is recorded as
+//!    no preview, `preview_source_missing`; changed since it was hashed, `preview_source_changed`
+//!    (the bytes are no longer the original's); an unavailable folder or an unreadable file is
+//!    left for the next catch-up.
+//! 3. Previews are made; a format without previews (HEIC, a non-image) is found from the first
+//!    bytes without reading the whole file.
+//! 4. The two PUTs run under the [`Retrier`]; if they still fail the row stays `Uploaded` and is
+//!    left alone until the next catch-up.
+//! 5. The outcome (`made`, or `none` with its code) and `Uploaded → Done` are one transaction
+//!    ([`crate::catalog::Catalog::finish_previews`]). A preview problem never fails the original.
+//!
+//! With `previews.enabled = false`, `Uploaded` rows become `Done` at once, without a ledger entry.
 
-use std::path::PathBuf;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
 
 use aws_sdk_s3::primitives::ByteStream;
 use jiff::Timestamp;
 use tokio::sync::broadcast;
+use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::events::{EngineEvent, FilePhase};
 use super::shared_catalog::SharedCatalog;
-use crate::catalog::PreviewStatus;
-use crate::preview::{PreviewKind, make_previews, preview_key, read_source};
-use crate::retry::{Retrier, RetryPolicy};
+use super::uploader::UploadTarget;
+use crate::catalog::{
+    CatalogError, FileId, FileRecord, FileStat, FileState, PREVIEW_SOURCE_MISSING, PreviewStatus,
+    SOURCE_MISSING_MESSAGE,
+};
+use crate::config::PreviewConfig;
+use crate::ingest::stat_file;
+use crate::preview::{Preview, PreviewError, PreviewKind, make_previews, preview_key, read_source};
+use crate::retry::{Retrier, RetryError, RetryPolicy};
 use crate::upload::{S3Call, S3Transfer, UploadError};
 
-pub(crate) struct Previewer {
+/// What every preview job shares.
+struct PreviewContext {
     transfer: S3Transfer,
     catalog: SharedCatalog,
-    events: broadcast::Receiver<EngineEvent>,
     retrier: Retrier,
 }
 
+pub(crate) struct Previewer {
+    ctx: Arc<PreviewContext>,
+    settings: PreviewConfig,
+    wake: broadcast::Receiver<EngineEvent>,
+    jobs: JoinSet<(FileId, bool)>,
+    in_flight: HashSet<FileId>,
+    /// Rows whose previews could not be finished (S3 failing, folder unavailable): left alone
+    /// until the next catch-up.
+    deferred: HashSet<FileId>,
+}
+
 impl Previewer {
-    /// Subscribe now (before the uploader can emit) so no upload is missed.
+    /// Subscribe now (before the uploader can emit) so no wake-up is missed.
     pub(crate) fn new(
-        transfer: S3Transfer,
+        target: &UploadTarget,
         catalog: SharedCatalog,
         events: &broadcast::Sender<EngineEvent>,
     ) -> Self {
         Self {
-            transfer,
-            catalog,
-            events: events.subscribe(),
-            retrier: Retrier::new(RetryPolicy::default()),
+            ctx: Arc::new(PreviewContext {
+                transfer: target.transfer.clone(),
+                catalog,
+                retrier: Retrier::new(RetryPolicy::default()),
+            }),
+            settings: target.previews.clone(),
+            wake: events.subscribe(),
+            jobs: JoinSet::new(),
+            in_flight: HashSet::new(),
+            deferred: HashSet::new(),
         }
     }
 
     pub(crate) async fn run(mut self, cancel: CancellationToken) {
+        let period = Duration::from_secs(self.settings.catchup_interval_secs.max(1));
+        // The first tick is immediate: the catch-up at start.
+        let mut catchup = tokio::time::interval(period);
+        catchup.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            let event = tokio::select! {
+            let look = tokio::select! {
                 biased;
                 () = cancel.cancelled() => break,
-                event = self.events.recv() => event,
+                Some(done) = self.jobs.join_next(), if !self.jobs.is_empty() => {
+                    self.on_done(done);
+                    true
+                }
+                event = self.wake.recv() => match event {
+                    Ok(EngineEvent::File(file)) => matches!(file.phase, FilePhase::Uploaded { .. }),
+                    Ok(_) => false,
+                    // Missed events are no loss: the catalog is the queue.
+                    Err(broadcast::error::RecvError::Lagged(_)) => true,
+                    Err(broadcast::error::RecvError::Closed) => break,
+                },
+                _ = catchup.tick() => {
+                    self.deferred.clear();
+                    true
+                }
             };
-            match event {
-                Ok(EngineEvent::File(file)) => {
-                    if let FilePhase::Uploaded { key, .. } = file.phase {
-                        tokio::select! {
-                            biased;
-                            () = cancel.cancelled() => break,
-                            () = self.preview(PathBuf::from(file.path), key) => {}
-                        }
-                    }
-                }
-                Ok(_) => {}
-                Err(broadcast::error::RecvError::Lagged(missed)) => {
-                    tracing::warn!(
-                        missed,
-                        "the previewer fell behind; some previews are missing"
-                    );
-                }
-                Err(broadcast::error::RecvError::Closed) => break,
+            if look {
+                self.fill(&cancel);
             }
+        }
+        // Decoding threads run to their end; their results are dropped and the rows stay
+        // `Uploaded` for the next start.
+        self.jobs.shutdown().await;
+    }
+
+    fn on_done(&mut self, done: Result<(FileId, bool), tokio::task::JoinError>) {
+        match done {
+            Ok((file, finished)) => {
+                self.in_flight.remove(&file);
+                if !finished {
+                    self.deferred.insert(file);
+                }
+            }
+            // The id is lost with the panic; the row stays `Uploaded` (and in `in_flight`)
+            // until the next start.
+            Err(e) => tracing::error!(error = %e, "a preview job panicked"),
         }
     }
 
-    async fn preview(&self, path: PathBuf, key: String) {
-        let already = self.catalog.with(|c| c.preview_status(&key));
-        if matches!(already, Ok(Some(PreviewStatus::Made))) {
+    /// Start jobs for `Uploaded` rows while workers are free.
+    fn fill(&mut self, cancel: &CancellationToken) {
+        if cancel.is_cancelled() {
             return;
         }
-        let made = tokio::task::spawn_blocking(move || {
-            let bytes = read_source(&path)?;
-            make_previews(&bytes, &PreviewKind::ALL)
-        })
-        .await;
-        let status = match made {
-            Ok(Ok(previews)) => match self.put_all(&key, previews).await {
-                Ok(()) => PreviewStatus::Made,
-                Err(e) => {
-                    tracing::warn!(key, error = %e, "previews not uploaded");
-                    return;
-                }
-            },
-            Ok(Err(e)) => {
-                tracing::info!(key, code = e.code(), error = %e, "no preview");
-                PreviewStatus::None {
-                    code: e.code().to_owned(),
-                    message: e.to_string(),
-                }
-            }
-            Err(e) => {
-                tracing::error!(key, error = %e, "the preview task panicked");
-                PreviewStatus::None {
-                    code: "preview_failed".to_owned(),
-                    message: format!("preview failed: {e}; the original is uploaded"),
-                }
-            }
+        if !self.settings.enabled {
+            return self.finish_without_previews();
+        }
+        let workers = self.settings.worker_count();
+        let free = workers.saturating_sub(self.jobs.len());
+        if free == 0 {
+            return;
+        }
+        let limit = free + self.in_flight.len() + self.deferred.len();
+        let rows = self
+            .ctx
+            .catalog
+            .with(|c| c.files_due(FileState::Uploaded, Timestamp::now(), limit));
+        let rows = match rows {
+            Ok(rows) => rows,
+            Err(e) => return tracing::error!(error = %e, "cannot list files waiting for previews"),
         };
-        let now = Timestamp::now();
-        if let Err(e) = self.catalog.with(|c| c.record_preview(&key, &status, now)) {
-            tracing::error!(key, error = %e, "cannot record the preview outcome");
+        let startable: Vec<FileRecord> = rows
+            .into_iter()
+            .filter(|r| !self.in_flight.contains(&r.id) && !self.deferred.contains(&r.id))
+            .take(free)
+            .collect();
+        for record in startable {
+            self.in_flight.insert(record.id);
+            self.jobs.spawn(preview_row(
+                Arc::clone(&self.ctx),
+                record,
+                cancel.child_token(),
+            ));
         }
     }
 
-    async fn put_all(
-        &self,
-        original: &str,
-        previews: Vec<crate::preview::Preview>,
-    ) -> Result<(), crate::retry::RetryError<UploadError>> {
-        for preview in previews {
-            let Some(key) = preview_key(preview.kind, original) else {
-                continue;
-            };
-            let bucket = self.transfer.bucket();
-            let client = self.transfer.client();
-            self.retrier
-                .run(|_| {
-                    let body = ByteStream::from(preview.jpeg.clone());
-                    let key = key.clone();
-                    async move {
-                        client
-                            .put_object()
-                            .bucket(bucket)
-                            .key(&key)
-                            .content_type("image/jpeg")
-                            .body(body)
-                            .send()
-                            .await
-                            .map(drop)
-                            .map_err(|e| UploadError::from_sdk(S3Call::PutObject, bucket, &key, e))
-                    }
-                })
-                .await?;
+    /// `[previews] enabled = false`: verified originals are done as they are.
+    fn finish_without_previews(&self) {
+        let now = Timestamp::now();
+        let finished = self.ctx.catalog.with(|c| -> Result<(), CatalogError> {
+            for record in c.files_due(FileState::Uploaded, now, usize::MAX)? {
+                c.mark_done(record.id, now)?;
+            }
+            Ok(())
+        });
+        if let Err(e) = finished {
+            tracing::error!(error = %e, "cannot mark uploaded files done");
         }
-        Ok(())
+    }
+}
+
+/// Where the local file stands when its previews are due.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum SourceCheck {
+    /// The file the original was uploaded from: read it.
+    Read,
+    /// No preview, for good: this code.
+    NoPreview(&'static str),
+    /// Not now (an unmounted share, an unreadable file): the next catch-up tries again.
+    Later(String),
+}
+
+/// Decide from the folder root and the file's stat now (pure; the caller stats).
+fn check_source(
+    folder_available: bool,
+    now: &std::io::Result<Option<FileStat>>,
+    catalogued: &FileStat,
+) -> SourceCheck {
+    match now {
+        // An unmounted folder is never taken for a deleted file.
+        _ if !folder_available => {
+            SourceCheck::Later("its folder is not available (unmounted or removed)".to_owned())
+        }
+        Ok(Some(stat)) if stat == catalogued => SourceCheck::Read,
+        Ok(Some(_)) => SourceCheck::NoPreview("preview_source_changed"),
+        Ok(None) => SourceCheck::NoPreview(PREVIEW_SOURCE_MISSING),
+        Err(e) => SourceCheck::Later(format!("cannot stat the file ({e})")),
+    }
+}
+
+fn no_preview_message(code: &str) -> String {
+    if code == PREVIEW_SOURCE_MISSING {
+        return SOURCE_MISSING_MESSAGE.to_owned();
+    }
+    "no preview: the local file changed after it was uploaded, so a preview of it would not \
+     show the uploaded original; that is uploaded and can be opened full size"
+        .to_owned()
+}
+
+/// What the blocking half of a job found.
+enum Made {
+    Previews(Vec<Preview>),
+    None(PreviewStatus),
+    Later(String),
+}
+
+/// Check, read and decode on a blocking thread.
+fn make_from_disk(folder: Option<&Path>, path: &Path, catalogued: &FileStat) -> Made {
+    let available = folder.is_some_and(Path::is_dir);
+    match check_source(available, &stat_file(path), catalogued) {
+        SourceCheck::Read => {}
+        SourceCheck::NoPreview(code) => {
+            return Made::None(PreviewStatus::None {
+                code: code.to_owned(),
+                message: no_preview_message(code),
+            });
+        }
+        SourceCheck::Later(why) => return Made::Later(why),
+    }
+    // `read_source` reads only the head of what cannot have a preview (a video, unknown
+    // bytes, HEIC) and caps what it reads whole.
+    match read_source(path).and_then(|bytes| make_previews(&bytes, &PreviewKind::ALL)) {
+        Ok(previews) => Made::Previews(previews),
+        Err(PreviewError::Read { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            Made::None(PreviewStatus::None {
+                code: PREVIEW_SOURCE_MISSING.to_owned(),
+                message: SOURCE_MISSING_MESSAGE.to_owned(),
+            })
+        }
+        Err(PreviewError::Read { source, .. }) => {
+            Made::Later(format!("cannot read the file ({source})"))
+        }
+        Err(e) => Made::None(PreviewStatus::None {
+            code: e.code().to_owned(),
+            message: e.to_string(),
+        }),
+    }
+}
+
+/// One row's previews; returns whether the row is finished (`false`: left for the catch-up).
+async fn preview_row(
+    ctx: Arc<PreviewContext>,
+    record: FileRecord,
+    cancel: CancellationToken,
+) -> (FileId, bool) {
+    let file = record.id;
+    let finished = tokio::select! {
+        biased;
+        () = cancel.cancelled() => false,
+        finished = preview_row_inner(&ctx, record) => finished,
+    };
+    (file, finished)
+}
+
+async fn preview_row_inner(ctx: &PreviewContext, record: FileRecord) -> bool {
+    let file = record.id;
+    let Some(key) = record.planned_key.clone() else {
+        // Not reachable through the pipeline (an uploaded row has its key); done without one.
+        finish(ctx, file, None);
+        return true;
+    };
+    match ctx.catalog.with(|c| c.preview_status(&key)) {
+        Ok(Some(PreviewStatus::Made)) => {
+            finish(ctx, file, Some((&key, &PreviewStatus::Made)));
+            return true;
+        }
+        Ok(_) => {}
+        Err(e) => {
+            tracing::error!(key, error = %e, "cannot read the preview ledger");
+            return false;
+        }
+    }
+    let folder = match ctx.catalog.with(|c| c.get_folder(record.folder)) {
+        Ok(folder) => folder.map(|f| f.path),
+        Err(e) => {
+            tracing::error!(key, error = %e, "cannot read the file's folder");
+            return false;
+        }
+    };
+    let path = folder
+        .as_ref()
+        .map_or_else(PathBuf::new, |f| f.join(record.rel_path.to_path_buf()));
+    let catalogued = record.stat;
+    let made =
+        tokio::task::spawn_blocking(move || make_from_disk(folder.as_deref(), &path, &catalogued))
+            .await;
+    let status = match made {
+        Ok(Made::Previews(previews)) => match put_all(ctx, &key, previews).await {
+            Ok(()) => PreviewStatus::Made,
+            Err(e) => {
+                tracing::warn!(key, error = %e, "previews not uploaded; tried again later");
+                return false;
+            }
+        },
+        Ok(Made::None(status)) => status,
+        Ok(Made::Later(why)) => {
+            tracing::warn!(key, why, "no preview yet; tried again later");
+            return false;
+        }
+        Err(e) => {
+            tracing::error!(key, error = %e, "the preview task panicked");
+            PreviewStatus::None {
+                code: "preview_failed".to_owned(),
+                message: format!("preview failed: {e}; the original is uploaded"),
+            }
+        }
+    };
+    if let PreviewStatus::None { code, message } = &status {
+        tracing::info!(key, code, message, "no preview");
+    }
+    finish(ctx, file, Some((&key, &status)));
+    true
+}
+
+/// Record the outcome and make the row `Done` (one transaction).
+fn finish(ctx: &PreviewContext, file: FileId, outcome: Option<(&str, &PreviewStatus)>) {
+    let now = Timestamp::now();
+    let finished = ctx.catalog.with(|c| match outcome {
+        Some((key, status)) => c.finish_previews(file, key, status, now).or_else(|e| {
+            // The row moved on meanwhile (the file changed): keep what the bucket holds.
+            tracing::debug!(%file, error = %e, "row not finished by its previews");
+            c.record_preview(key, status, now)
+        }),
+        None => c.mark_done(file, now),
+    });
+    if let Err(e) = finished {
+        tracing::error!(%file, error = %e, "cannot record the preview outcome");
+    }
+}
+
+async fn put_all(
+    ctx: &PreviewContext,
+    original: &str,
+    previews: Vec<Preview>,
+) -> Result<(), RetryError<UploadError>> {
+    for preview in previews {
+        let Some(key) = preview_key(preview.kind, original) else {
+            continue;
+        };
+        let bucket = ctx.transfer.bucket();
+        let client = ctx.transfer.client();
+        ctx.retrier
+            .run(|_| {
+                let body = ByteStream::from(preview.jpeg.clone());
+                let key = key.clone();
+                async move {
+                    client
+                        .put_object()
+                        .bucket(bucket)
+                        .key(&key)
+                        .content_type("image/jpeg")
+                        .body(body)
+                        .send()
+                        .await
+                        .map(drop)
+                        .map_err(|e| UploadError::from_sdk(S3Call::PutObject, bucket, &key, e))
+                }
+            })
+            .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stat(size: u64, mtime_ns: i64) -> FileStat {
+        FileStat {
+            size,
+            mtime_ns,
+            os_file_id: None,
+        }
+    }
+
+    #[test]
+    fn the_local_file_decides_between_reading_giving_up_and_waiting() {
+        let catalogued = stat(10, 1);
+        let unreadable = || Err(std::io::Error::from(std::io::ErrorKind::PermissionDenied));
+        // (folder available, stat now, expected, why)
+        let cases: [(bool, std::io::Result<Option<FileStat>>, SourceCheck, &str); 6] = [
+            (
+                true,
+                Ok(Some(stat(10, 1))),
+                SourceCheck::Read,
+                "the uploaded file is there",
+            ),
+            (
+                true,
+                Ok(None),
+                SourceCheck::NoPreview("preview_source_missing"),
+                "gone from a folder that is there: deleted",
+            ),
+            (
+                true,
+                Ok(Some(stat(11, 2))),
+                SourceCheck::NoPreview("preview_source_changed"),
+                "other bytes than the original's",
+            ),
+            (
+                false,
+                Ok(None),
+                SourceCheck::Later("its folder is not available (unmounted or removed)".into()),
+                "an unmounted share is not a deletion",
+            ),
+            (
+                false,
+                Ok(Some(stat(10, 1))),
+                SourceCheck::Later("its folder is not available (unmounted or removed)".into()),
+                "the folder check comes first",
+            ),
+            (
+                true,
+                unreadable(),
+                SourceCheck::Later("cannot stat the file (permission denied)".into()),
+                "a permission problem may be fixed: try again later",
+            ),
+        ];
+        for (available, now, expected, why) in cases {
+            assert_eq!(
+                check_source(available, &now, &catalogued),
+                expected,
+                "{why}"
+            );
+        }
     }
 }

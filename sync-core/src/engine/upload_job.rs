@@ -492,7 +492,8 @@ impl Job {
         }
     }
 
-    /// `HeadObject` must show the file's size and CRC64/NVME; then `Uploaded → Done`.
+    /// `HeadObject` must show the file's size and CRC64/NVME; then `Uploading → Uploaded`. The
+    /// previewer takes the row on to `Done` (DESIGN.md, data flow step 6).
     async fn verify(
         &mut self,
         key: &str,
@@ -551,13 +552,10 @@ impl Job {
             }
         }
         let file = self.record.id;
-        self.ctx.catalog.with(|c| -> Result<(), CatalogError> {
-            let now = Timestamp::now();
-            c.mark_uploaded(file, now)?;
-            // No previews yet: Done at once (see the uploader's module docs).
-            c.mark_done(file, now)
-        })?;
-        self.record.state = FileState::Done;
+        self.ctx
+            .catalog
+            .with(|c| c.mark_uploaded(file, Timestamp::now()))?;
+        self.record.state = FileState::Uploaded;
         tracing::info!(path = %self.path.display(), key, duplicate = existed, "uploaded");
         self.emit(FilePhase::Uploaded {
             key: key.to_owned(),

@@ -18,10 +18,7 @@
 //! Before the first pick, multipart uploads under `originals/` that the journal does not know
 //! and that are older than `upload.orphan_min_age_hours` are aborted ([`crate::upload::orphans`]).
 //!
-//! # Done, not Uploaded
-//! Previews do not exist yet, so a verified original goes `Uploaded → Done` at once (two
-//! transactions; a crash between them leaves `Uploaded`, which the next start finishes). The
-//! previewer issue will take over the `Uploaded → Done` step.
+//! A verified original stays `Uploaded`: the previewer (`super::previewer`) makes it `Done`.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -36,7 +33,7 @@ use super::events::EngineEvent;
 use super::shared_catalog::SharedCatalog;
 use super::upload_job::{JobContext, JobOutcome, upload_file};
 use crate::catalog::{CatalogError, FileId, FileRecord, FileState};
-use crate::config::UploadConfig;
+use crate::config::{PreviewConfig, UploadConfig};
 use crate::plan::key_layout::ORIGINALS_PREFIX;
 use crate::retry::{Retrier, RetryPolicy};
 use crate::upload::{S3Transfer, abort_orphaned_uploads};
@@ -58,6 +55,8 @@ pub struct UploadTarget {
     /// This machine's name, written to object metadata.
     pub source_host: String,
     pub config: UploadConfig,
+    /// `[previews]`: whether and how verified originals get previews (the previewer).
+    pub previews: PreviewConfig,
 }
 
 impl UploadTarget {
@@ -73,6 +72,7 @@ impl UploadTarget {
             uploader: uploader.into(),
             source_host: source_host.into(),
             config: UploadConfig::default(),
+            previews: PreviewConfig::default(),
         }
     }
 }
@@ -127,7 +127,6 @@ impl Uploader {
     }
 
     pub(crate) async fn run(mut self, cancel: CancellationToken) {
-        self.finish_uploaded();
         tokio::select! {
             () = cancel.cancelled() => return,
             () = self.abort_orphans() => {}
@@ -195,20 +194,6 @@ impl Uploader {
         }
     }
 
-    /// Rows left `Uploaded` by a crash between the two last transactions (see module docs).
-    fn finish_uploaded(&self) {
-        let now = Timestamp::now();
-        let finished = self.ctx.catalog.with(|c| -> Result<(), CatalogError> {
-            for record in c.files_due(FileState::Uploaded, now, usize::MAX)? {
-                c.mark_done(record.id, now)?;
-            }
-            Ok(())
-        });
-        if let Err(e) = finished {
-            tracing::error!(error = %e, "cannot finish uploaded files");
-        }
-    }
-
     /// Start jobs while slots are free.
     fn fill(&mut self, cancel: &CancellationToken) {
         if cancel.is_cancelled() || self.jobs.len() >= self.concurrency {
@@ -247,11 +232,9 @@ impl Uploader {
                     failed.failed_in,
                     Some(FileState::Planned | FileState::Uploading | FileState::Uploaded)
                 );
-                if ours
-                    && !self.in_flight.contains(&failed.id)
-                    && c.retry(failed.id, now)? == FileState::Uploaded
-                {
-                    c.mark_done(failed.id, now)?;
+                if ours && !self.in_flight.contains(&failed.id) {
+                    // Back to `Uploaded` (if it failed there): the previewer finishes it.
+                    c.retry(failed.id, now)?;
                 }
             }
             let mut rows = c.files_due(FileState::Uploading, now, limit)?;

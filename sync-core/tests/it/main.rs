@@ -7,6 +7,7 @@ mod daemon_ops;
 mod gallery;
 mod ingest;
 mod preview;
+mod preview_catchup;
 mod support;
 mod upload;
 mod upload_crash;

@@ -77,6 +77,7 @@ pub async fn upload_target(config: &Config) -> Result<UploadTarget> {
     let uploader = std::env::var("USER").unwrap_or_else(|_| "lightbox".to_owned());
     Ok(UploadTarget {
         config: config.upload.clone(),
+        previews: config.previews.clone(),
         ..UploadTarget::new(
             S3Transfer::new(&client, &storage.bucket),
             uploader,

@@ -98,6 +98,7 @@ async fn run(cli: &Cli) -> Result<Value> {
     let thumbs = thumbnails(cli)?;
     Ok(json!({
         "machine": machine(),
+        "profile": if cfg!(debug_assertions) { "dev (dependencies at opt-level 2)" } else { "release" },
         "date": jiff::Timestamp::now().to_string(),
         "objects": cli.objects,
         "seeding": seeding,
@@ -507,8 +508,9 @@ fn markdown(r: &Value) -> String {
     );
     let _ = writeln!(
         md,
-        "Machine: {}. Figures from one run; targets are compared, never asserted.\n",
-        r["machine"].as_str().unwrap_or("")
+        "Machine: {}. Build: {}. Figures from one run; targets are compared, never asserted.\n",
+        r["machine"].as_str().unwrap_or(""),
+        r["profile"].as_str().unwrap_or("?")
     );
     let _ = writeln!(md, "| measure | Lightbox | peer / target | ratio |");
     let _ = writeln!(md, "|---|---|---|---|");

@@ -258,24 +258,7 @@ impl Bucket {
     }
 
     async fn content_sha256(&self, key: &str) -> Result<Sha256Digest, GalleryError> {
-        let head = self
-            .client
-            .head_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .send()
-            .await
-            .map_err(|e| {
-                if e.as_service_error()
-                    .is_some_and(aws_sdk_s3::operation::head_object::HeadObjectError::is_not_found)
-                {
-                    GalleryError::NotFound {
-                        key: key.to_owned(),
-                    }
-                } else {
-                    GalleryError::s3("HeadObject", &self.bucket, key, e)
-                }
-            })?;
+        let head = self.head(key).await?;
         let metadata = head.metadata().cloned().unwrap_or_default();
         ObjectMeta::from_user_metadata(&metadata)
             .map(|meta| meta.sha256)

@@ -32,6 +32,8 @@ pub enum GalleryError {
     NotFound { key: String },
     #[error("{key} is not an original (expected originals/...); pick the photo, not a preview")]
     NotAnOriginal { key: String },
+    #[error("{date:?} is not a date; use YYYY-MM-DD, YYYY-MM or YYYY (e.g. 2024-05-01)")]
+    BadDate { date: String },
     #[error("nothing to undo: the bucket has no versioning, so deletes are final")]
     NoUndo,
     #[error("cannot write {path} ({source}); choose a writable location")]
@@ -55,6 +57,7 @@ impl GalleryError {
             Self::ConfirmationMismatch => "gallery_confirmation_mismatch",
             Self::NotFound { .. } => "gallery_not_found",
             Self::NotAnOriginal { .. } => "gallery_not_an_original",
+            Self::BadDate { .. } => "gallery_bad_date",
             Self::NoUndo => "gallery_no_undo",
             Self::Write { .. } => "gallery_write_failed",
             Self::Catalog(e) => e.code(),

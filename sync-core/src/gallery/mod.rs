@@ -16,7 +16,7 @@ pub mod remote;
 pub use cache::{CACHE_FILE, GalleryCache, Page, RemoteObject};
 pub use delete::{DeleteOutcome, DeletePreview, Restorable, Role};
 pub use error::GalleryError;
-pub use remote::{Bucket, PhotoUrls, date_prefix, url_lifetime};
+pub use remote::{Bucket, PhotoUrls, checked_date_prefix, date_prefix, url_lifetime};
 
 /// List `prefix` in the bucket and make the cache's view of it match. Returns the count.
 ///

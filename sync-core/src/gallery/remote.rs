@@ -63,7 +63,73 @@ pub fn date_prefix(date: Option<&str>) -> String {
     }
 }
 
+/// [`date_prefix`] for a date typed by a person: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, and a real
+/// calendar date, or a clear error (a typo must not list an empty prefix as "no photos").
+///
+/// # Errors
+/// [`GalleryError::BadDate`].
+pub fn checked_date_prefix(date: Option<&str>) -> Result<String, GalleryError> {
+    let Some(text) = date.filter(|d| !d.is_empty()) else {
+        return Ok(ORIGINALS.to_owned());
+    };
+    let bad = || GalleryError::BadDate {
+        date: text.to_owned(),
+    };
+    let parts: Vec<&str> = text.split('-').collect();
+    let widths_ok = parts.len() <= 3
+        && parts.iter().enumerate().all(|(i, part)| {
+            part.len() == if i == 0 { 4 } else { 2 } && part.bytes().all(|b| b.is_ascii_digit())
+        });
+    if !widths_ok {
+        return Err(bad());
+    }
+    let number = |i: usize| parts.get(i).map_or(Ok(1), |p| p.parse::<i8>());
+    let year: i16 = parts[0].parse().map_err(|_| bad())?;
+    let month = number(1).map_err(|_| bad())?;
+    let day = number(2).map_err(|_| bad())?;
+    jiff::civil::Date::new(year, month, day).map_err(|_| bad())?;
+    Ok(date_prefix(Some(text)))
+}
+
 impl Bucket {
+    /// Fail with [`GalleryError::NotFound`] unless the original `key` is in the bucket (so a
+    /// typo gets a clear error, not a URL that answers 404 later).
+    ///
+    /// # Errors
+    /// [`GalleryError::NotAnOriginal`], [`GalleryError::NotFound`], [`GalleryError::S3`].
+    pub async fn require_original(&self, key: &str) -> Result<(), GalleryError> {
+        if !key.starts_with(ORIGINALS) {
+            return Err(GalleryError::NotAnOriginal {
+                key: key.to_owned(),
+            });
+        }
+        self.head(key).await.map(|_| ())
+    }
+
+    /// `HeadObject`, with a missing key as [`GalleryError::NotFound`].
+    pub(crate) async fn head(
+        &self,
+        key: &str,
+    ) -> Result<aws_sdk_s3::operation::head_object::HeadObjectOutput, GalleryError> {
+        self.client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| {
+                if e.as_service_error()
+                    .is_some_and(aws_sdk_s3::operation::head_object::HeadObjectError::is_not_found)
+                {
+                    GalleryError::NotFound {
+                        key: key.to_owned(),
+                    }
+                } else {
+                    GalleryError::s3("HeadObject", &self.bucket, key, e)
+                }
+            })
+    }
+
     /// The sub-prefixes one level below `prefix` (years under `originals/`, months under a
     /// year, days under a month), newest first.
     ///
@@ -247,6 +313,40 @@ mod tests {
         ];
         for (expiry, want, why) in cases {
             assert_eq!(url_lifetime(now, expiry), want, "{why}");
+        }
+    }
+
+    #[test]
+    fn typed_dates_are_checked_before_they_become_prefixes() {
+        let good = [
+            (None, "originals/"),
+            (Some("2024"), "originals/2024/"),
+            (Some("2024-02"), "originals/2024/02/"),
+            (Some("2024-02-29"), "originals/2024/02/29/"),
+        ];
+        for (date, want) in good {
+            assert_eq!(
+                checked_date_prefix(date).expect("a valid date"),
+                want,
+                "{date:?}"
+            );
+        }
+        for bad in [
+            "2023-02-29",
+            "2024-13",
+            "2024-5-1",
+            "24-05-01",
+            "2024/05/01",
+            "yesterday",
+            "2024-05-01-07",
+            "2024-00",
+        ] {
+            let err = checked_date_prefix(Some(bad)).expect_err(bad);
+            assert_eq!(
+                err.code(),
+                "gallery_bad_date",
+                "{bad:?} is no calendar date"
+            );
         }
     }
 

@@ -5,6 +5,7 @@ mod cli;
 mod config_import;
 mod daemon_ops;
 mod gallery;
+mod gallery_cli;
 mod ingest;
 mod preview;
 mod preview_catchup;

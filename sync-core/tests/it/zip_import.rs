@@ -8,7 +8,7 @@ use lightbox_tests::image_fixtures::{jpeg, png};
 use sync_core::zip_import::{Limits, import_zip};
 use zip::write::SimpleFileOptions;
 
-fn make_zip(path: &Path, entries: &[(&str, Vec<u8>)]) {
+pub fn make_zip(path: &Path, entries: &[(&str, Vec<u8>)]) {
     let file = std::fs::File::create(path).expect("the temp dir is writable");
     let mut zip = zip::ZipWriter::new(file);
     for (name, bytes) in entries {

@@ -1,6 +1,6 @@
 //! `lightbox gallery ...` and `lightbox import-zip`: the gallery backend from the command line.
 
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -9,7 +9,7 @@ use sync_core::catalog::{Catalog, CatalogLock};
 use sync_core::config::Config;
 use sync_core::engine::{CATALOG_FILE, SharedCatalog};
 use sync_core::gallery::{
-    Bucket, CACHE_FILE, GalleryCache, Role, date_prefix, refresh, url_lifetime,
+    Bucket, CACHE_FILE, GalleryCache, Role, checked_date_prefix, refresh, url_lifetime,
 };
 use sync_core::zip_import::{Limits, import_zip};
 
@@ -28,7 +28,7 @@ pub async fn gallery(config: &Config, command: GalleryCommand) -> Result<()> {
     let bucket = bucket(config).await?;
     match command {
         GalleryCommand::Ls { date, json } => {
-            let prefix = date_prefix(date.as_deref());
+            let prefix = checked_date_prefix(date.as_deref())?;
             let mut cache = GalleryCache::open(&config.state_dir()?.join(CACHE_FILE))?;
             refresh(&bucket, &mut cache, &prefix).await?;
             let page = cache.page(&prefix, None, 200)?;
@@ -44,6 +44,7 @@ pub async fn gallery(config: &Config, command: GalleryCommand) -> Result<()> {
             }
         }
         GalleryCommand::Url { key } => {
+            bucket.require_original(&key).await?;
             // The default credential chain does not tell its expiry here: the cap applies.
             let urls = bucket
                 .photo_urls(&key, url_lifetime(Timestamp::now(), None))
@@ -64,6 +65,11 @@ pub async fn gallery(config: &Config, command: GalleryCommand) -> Result<()> {
             }
             if !preview.undoable {
                 println!("the bucket has no versioning: this cannot be undone");
+            }
+            if !yes && !std::io::stdin().is_terminal() {
+                anyhow::bail!(
+                    "nothing deleted: no terminal to confirm on; pass --yes to delete without asking"
+                );
             }
             if !yes && !confirmed()? {
                 anyhow::bail!("nothing deleted");

@@ -96,16 +96,9 @@ def configure_bucket(s3, bucket: str, spec: dict) -> None:
     })
     if spec["versioning"]:
         s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-    if spec["tls_only"]:
-        arn = f"arn:aws:s3:::{bucket}"
-        s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({
-            "Version": "2012-10-17",
-            "Statement": [{
-                "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-                "Resource": [arn, f"{arn}/*"],
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            }],
-        }))
+    # spec["tls_only"] is infra's TLS-only bucket policy (the parity test checks it), not
+    # applied here: the local stack speaks plain HTTP on 127.0.0.1, and moto enforces
+    # bucket policies for non-root callers, so it would deny every identity-pool upload.
     rules = [{
         "ID": "abort-incomplete-multipart-uploads", "Status": "Enabled", "Filter": {},
         "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": spec["abort_incomplete_multipart_days"]},

@@ -111,7 +111,22 @@ impl Catalog {
             conn.pragma_update(None, "foreign_keys", true)?;
             Ok(journal_mode)
         };
-        let journal_mode = setup(&conn).map_err(|e| CatalogError::from_sqlite(&path, "open", e))?;
+        // Switching a new database to WAL takes an exclusive lock, and SQLite answers
+        // SQLITE_BUSY at once, without its busy handler, when another process is doing the
+        // same: retry until the busy timeout.
+        let started = std::time::Instant::now();
+        let journal_mode = loop {
+            match setup(&conn) {
+                Ok(mode) => break mode,
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.code == rusqlite::ErrorCode::DatabaseBusy
+                        && started.elapsed() < BUSY_TIMEOUT =>
+                {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Err(e) => return Err(CatalogError::from_sqlite(&path, "open", e)),
+            }
+        };
         if journal_mode != "wal" && journal_mode != "memory" {
             tracing::warn!(
                 catalog = %path.display(),

@@ -9,6 +9,7 @@ mod ingest;
 mod preview;
 mod support;
 mod upload;
+mod upload_controls;
 mod upload_crash;
 mod upload_engine;
 mod upload_faults;

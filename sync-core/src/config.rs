@@ -77,6 +77,13 @@ pub struct UploadConfig {
     /// start once they are this many hours old (younger ones may be another machine's live
     /// upload).
     pub orphan_min_age_hours: u64,
+    /// All uploads together send at most this many MiB per second. Unset or 0: unlimited.
+    /// Changeable at run time (`Engine::set_bandwidth_limit`).
+    pub bandwidth_limit_mib_per_sec: Option<u64>,
+    /// On SIGINT/SIGTERM, `lightbox run` starts no new request and lets the part requests in
+    /// flight finish (and be journalled) for up to this many seconds, then abandons the rest
+    /// (the next start resumes them).
+    pub shutdown_grace_secs: u64,
 }
 
 impl Default for UploadConfig {
@@ -87,6 +94,8 @@ impl Default for UploadConfig {
             multipart_threshold_mib: 32,
             part_size_mib: None,
             orphan_min_age_hours: 24,
+            bandwidth_limit_mib_per_sec: None,
+            shutdown_grace_secs: 20,
         }
     }
 }

@@ -20,6 +20,13 @@ pub enum EngineEvent {
     /// A watched folder cannot be read (unmounted, deleted, no permission). Nothing
     /// is treated as deleted while it is unavailable.
     FolderUnavailable { folder: String, reason: String },
+    /// The upload controls changed (`Engine::pause`, `resume`, `set_bandwidth_limit`).
+    /// While `paused`, no new upload request starts; ingest goes on.
+    UploadControls {
+        paused: bool,
+        /// MiB per second over all uploads; `None`: unlimited.
+        bandwidth_limit_mib_per_sec: Option<u64>,
+    },
 }
 
 /// A file's step, with its path as the user knows it.

@@ -10,6 +10,10 @@
 //!   mpsc channel. Every spawned task's handle is kept; `stop` cancels through a
 //!   token and waits with a timeout.
 //! - A lock file next to the catalog refuses a second engine.
+//! - Upload controls: [`Engine::pause`], [`Engine::resume`] and
+//!   [`Engine::set_bandwidth_limit`] go to the uploader on its own command channel; each change
+//!   is announced as [`EngineEvent::UploadControls`]. [`Engine::shutdown`] is the graceful
+//!   stop: no new request, the ones in flight finish (up to a deadline), then `stop`.
 
 mod events;
 mod pipeline;
@@ -34,13 +38,14 @@ use previewer::Previewer;
 pub use scan::{ScanError, ScanReport, scan_folder};
 pub use shared_catalog::SharedCatalog;
 pub use uploader::UploadTarget;
-use uploader::Uploader;
+use uploader::{Uploader, UploaderCommand};
 pub use watcher::{FolderWatcher, WatchError, WatchSignal};
 
 use crate::catalog::{Catalog, CatalogError, CatalogLock, FolderId, StateCounts};
 use crate::config::IngestConfig;
 use crate::ingest::{Filter, FilterError, Settler};
 use crate::plan::{KeyPlanner, PlanError};
+use crate::upload::TransferControls;
 
 /// The catalog's file name inside the state directory.
 pub const CATALOG_FILE: &str = "catalog.sqlite";
@@ -74,6 +79,8 @@ pub enum EngineError {
     Stopped,
     #[error("the engine did not stop within {0:?}; some work will resume at the next start")]
     StopTimeout(Duration),
+    #[error("this engine does not upload (no bucket configured): set [storage] to control uploads")]
+    UploadsOff,
 }
 
 impl EngineError {
@@ -89,6 +96,7 @@ impl EngineError {
             Self::FileNotFound { .. } => "file_not_found",
             Self::Stopped => "engine_stopped",
             Self::StopTimeout(_) => "engine_stop_timeout",
+            Self::UploadsOff => "engine_uploads_off",
         }
     }
 }
@@ -107,6 +115,21 @@ struct Inner {
     tasks: Mutex<Vec<JoinHandle<()>>>,
     /// Held while running; released by a clean `stop`.
     lock: Mutex<Option<CatalogLock>>,
+    /// The uploader's commands and the transfer's controls, when the engine uploads.
+    uploads: Option<UploadHandle>,
+}
+
+struct UploadHandle {
+    commands: mpsc::Sender<UploaderCommand>,
+    controls: Arc<TransferControls>,
+}
+
+/// How a graceful [`Engine::shutdown`] went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShutdownReport {
+    /// Whether every upload request in flight finished within the grace period (otherwise
+    /// the rest were abandoned; the next start resumes them).
+    pub drained: bool,
 }
 
 impl Engine {
@@ -139,9 +162,16 @@ impl Engine {
             rescan_interval: Duration::from_secs(settings.ingest.rescan_interval_secs.max(1)),
         });
         let mut tasks = Vec::new();
+        let mut uploads = None;
         // Subscribed before the pipeline starts, so no `Planned` event is missed.
         if let Some(target) = &settings.upload {
-            let uploader = Uploader::new(target, catalog.clone(), events.clone());
+            let (upload_commands, upload_command_rx) = mpsc::channel(16);
+            uploads = Some(UploadHandle {
+                commands: upload_commands,
+                controls: Arc::clone(target.transfer.controls()),
+            });
+            let uploader =
+                Uploader::new(target, catalog.clone(), events.clone(), upload_command_rx);
             tasks.push(tokio::spawn(uploader.run(cancel.clone())));
             let previewer = Previewer::new(target, catalog.clone(), &events);
             tasks.push(tokio::spawn(previewer.run(cancel.clone())));
@@ -159,6 +189,7 @@ impl Engine {
                 cancel,
                 tasks: Mutex::new(tasks),
                 lock: Mutex::new(Some(lock)),
+                uploads,
             }),
         })
     }
@@ -234,6 +265,76 @@ impl Engine {
     /// When the engine has stopped.
     pub async fn rescan(&self) -> Result<(), EngineError> {
         self.send(Command::Rescan).await
+    }
+
+    /// Start no new upload request until [`Engine::resume`]; requests already sent finish and
+    /// are journalled. Ingest (settle, hash, plan) goes on. Announced as
+    /// [`EngineEvent::UploadControls`] once in force.
+    ///
+    /// # Errors
+    /// When the engine does not upload or has stopped.
+    pub async fn pause(&self) -> Result<(), EngineError> {
+        self.send_upload(UploaderCommand::Pause).await
+    }
+
+    /// Undo [`Engine::pause`].
+    ///
+    /// # Errors
+    /// When the engine does not upload or has stopped.
+    pub async fn resume(&self) -> Result<(), EngineError> {
+        self.send_upload(UploaderCommand::Resume).await
+    }
+
+    /// Limit all uploads together to `mib_per_sec` MiB/s (`None` or 0: unlimited), from the
+    /// next bytes sent on, requests in flight included.
+    ///
+    /// # Errors
+    /// When the engine does not upload or has stopped.
+    pub async fn set_bandwidth_limit(&self, mib_per_sec: Option<u64>) -> Result<(), EngineError> {
+        self.send_upload(UploaderCommand::SetBandwidthLimit(mib_per_sec))
+            .await
+    }
+
+    /// Resolves when no upload request is in flight. While paused, that stays so.
+    ///
+    /// # Errors
+    /// When the engine does not upload.
+    pub async fn uploads_drained(&self) -> Result<(), EngineError> {
+        let uploads = self.inner.uploads.as_ref().ok_or(EngineError::UploadsOff)?;
+        uploads.controls.drained().await;
+        Ok(())
+    }
+
+    /// The graceful stop (SIGINT/SIGTERM of `lightbox run`): start no new upload request, let
+    /// the ones in flight finish and be journalled for up to `grace`, then [`Engine::stop`]
+    /// (which abandons what is left; the journal makes the next start resume it).
+    ///
+    /// # Errors
+    /// As [`Engine::stop`].
+    pub async fn shutdown(
+        &self,
+        grace: Duration,
+        timeout: Duration,
+    ) -> Result<ShutdownReport, EngineError> {
+        let mut drained = true;
+        if let Some(uploads) = &self.inner.uploads {
+            // Directly on the gate, not through the uploader's queue: in force at once.
+            uploads.controls.set_paused(true);
+            drained = tokio::time::timeout(grace, uploads.controls.drained())
+                .await
+                .is_ok();
+        }
+        self.stop(timeout).await?;
+        Ok(ShutdownReport { drained })
+    }
+
+    async fn send_upload(&self, command: UploaderCommand) -> Result<(), EngineError> {
+        let uploads = self.inner.uploads.as_ref().ok_or(EngineError::UploadsOff)?;
+        uploads
+            .commands
+            .send(command)
+            .await
+            .map_err(|_| EngineError::Stopped)
     }
 
     async fn send(&self, command: Command) -> Result<(), EngineError> {

@@ -15,6 +15,11 @@
 //! 3. `Failed` rows that failed while uploading and whose `next_attempt_at` has come
 //!    ([`crate::catalog::Catalog::retry`] puts them back first).
 //!
+//! Nothing is picked while paused ([`UploaderCommand::Pause`]): the transfer's pause gate
+//! ([`crate::upload::TransferControls`]) also holds the requests of jobs already running, so
+//! only requests already sent finish. Each change of the controls goes out as
+//! [`EngineEvent::UploadControls`].
+//!
 //! Before the first pick, multipart uploads under `originals/` that the journal does not know
 //! and that are older than `upload.orphan_min_age_hours` are aborted ([`crate::upload::orphans`]).
 //!
@@ -25,7 +30,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use jiff::{SignedDuration, Timestamp};
-use tokio::sync::{Semaphore, broadcast};
+use tokio::sync::{Semaphore, broadcast, mpsc};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -36,7 +41,7 @@ use crate::catalog::{CatalogError, FileId, FileRecord, FileState};
 use crate::config::{PreviewConfig, UploadConfig};
 use crate::plan::key_layout::ORIGINALS_PREFIX;
 use crate::retry::{Retrier, RetryPolicy};
-use crate::upload::{S3Transfer, abort_orphaned_uploads};
+use crate::upload::{S3Transfer, TransferControls, abort_orphaned_uploads};
 
 /// How often due retries and deferred files are looked at when nothing else happens.
 const TICK: Duration = Duration::from_secs(1);
@@ -77,8 +82,18 @@ impl UploadTarget {
     }
 }
 
+/// What the engine asks of the uploader (its own mpsc channel).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UploaderCommand {
+    Pause,
+    Resume,
+    /// MiB per second over all uploads; `None` or 0: unlimited.
+    SetBandwidthLimit(Option<u64>),
+}
+
 pub(crate) struct Uploader {
     ctx: Arc<JobContext>,
+    commands: mpsc::Receiver<UploaderCommand>,
     concurrency: usize,
     wake: broadcast::Receiver<EngineEvent>,
     jobs: JoinSet<(FileId, JobOutcome)>,
@@ -95,8 +110,13 @@ impl Uploader {
         target: &UploadTarget,
         catalog: SharedCatalog,
         events: broadcast::Sender<EngineEvent>,
+        commands: mpsc::Receiver<UploaderCommand>,
     ) -> Self {
         let config = &target.config;
+        target
+            .transfer
+            .controls()
+            .set_bandwidth_limit(config.bandwidth_limit_mib_per_sec);
         let mib = 1024 * 1024;
         let wake = events.subscribe();
         let ctx = JobContext {
@@ -115,6 +135,7 @@ impl Uploader {
         };
         Self {
             ctx: Arc::new(ctx),
+            commands,
             concurrency: config.concurrency.max(1),
             wake,
             jobs: JoinSet::new(),
@@ -134,10 +155,15 @@ impl Uploader {
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
+            // Commands sent before this pick apply to it (a pause right after start).
+            while let Ok(command) = self.commands.try_recv() {
+                self.on_command(command);
+            }
             self.fill(&cancel);
             tokio::select! {
                 biased;
                 () = cancel.cancelled() => break,
+                Some(command) = self.commands.recv() => self.on_command(command),
                 Some(done) = self.jobs.join_next(), if !self.jobs.is_empty() => self.on_done(done),
                 // Any event may mean new work (a `Planned` file); a lag is a wake-up too.
                 _ = self.wake.recv() => {}
@@ -147,6 +173,30 @@ impl Uploader {
         // Stop: jobs see the same token, stop starting parts and abandon the request in flight.
         while let Some(done) = self.jobs.join_next().await {
             self.on_done(done);
+        }
+    }
+
+    fn controls(&self) -> &TransferControls {
+        self.ctx.transfer.controls()
+    }
+
+    fn on_command(&self, command: UploaderCommand) {
+        let controls = self.controls();
+        match command {
+            UploaderCommand::Pause => {
+                controls.set_paused(true);
+            }
+            UploaderCommand::Resume => {
+                controls.set_paused(false);
+            }
+            UploaderCommand::SetBandwidthLimit(limit) => controls.set_bandwidth_limit(limit),
+        }
+        let event = EngineEvent::UploadControls {
+            paused: controls.is_paused(),
+            bandwidth_limit_mib_per_sec: controls.bandwidth_limit(),
+        };
+        if self.ctx.events.send(event).is_err() {
+            tracing::debug!("no one listens to the upload controls change");
         }
     }
 
@@ -196,7 +246,10 @@ impl Uploader {
 
     /// Start jobs while slots are free.
     fn fill(&mut self, cancel: &CancellationToken) {
-        if cancel.is_cancelled() || self.jobs.len() >= self.concurrency {
+        if cancel.is_cancelled()
+            || self.jobs.len() >= self.concurrency
+            || self.controls().is_paused()
+        {
             return;
         }
         let now_instant = Instant::now();

@@ -140,6 +140,7 @@ impl DaemonMetrics {
                 self.folders_unavailable.inc();
                 return;
             }
+            EngineEvent::UploadControls { .. } => return,
         };
         let mut in_flight = self
             .in_flight

@@ -13,7 +13,9 @@
 //! - [`meta`]: the `x-amz-meta-*` Lightbox writes, ASCII-safe;
 //! - [`checksum`]: [`ExpectedContent`] and the per-part CRC64/NVME;
 //! - [`facts`]: what `HeadObject` says, compared with the fingerprint;
-//! - [`error`]: [`UploadError`], with a stable code and an `ErrorClass`.
+//! - [`error`]: [`UploadError`], with a stable code and an `ErrorClass`;
+//! - [`controls`]: [`TransferControls`], the pause gate and bandwidth limit (a
+//!   [`TokenBucket`]) that every request through one transfer obeys.
 //!
 //! # Checksums
 //!
@@ -74,6 +76,7 @@
 //! ```
 
 pub mod checksum;
+pub mod controls;
 pub mod error;
 pub mod facts;
 pub mod meta;
@@ -83,6 +86,7 @@ pub mod part_size;
 pub mod transfer;
 
 pub use checksum::{ExpectedContent, part_crc64nvme};
+pub use controls::{TokenBucket, TransferControls};
 pub use error::{S3Call, S3Problem, UploadError};
 pub use facts::{ContentMatch, ObjectFacts};
 pub use meta::ObjectMeta;

@@ -17,7 +17,7 @@ use jiff::Timestamp;
 
 use super::checksum::part_crc64nvme;
 use super::part_size::MAX_PARTS;
-use super::transfer::{file_range_body, is_precondition_failed, signed_len};
+use super::transfer::{is_precondition_failed, signed_len};
 use super::{ExpectedContent, ObjectMeta, PutOutcome, S3Call, S3Transfer, UploadError};
 use crate::catalog::CompletedPart;
 
@@ -42,6 +42,7 @@ impl S3Transfer {
         meta: &ObjectMeta,
     ) -> Result<String, UploadError> {
         let call = S3Call::CreateMultipartUpload;
+        let _active = self.controls.enter().await;
         let output = self
             .client
             .create_multipart_upload()
@@ -81,8 +82,9 @@ impl S3Transfer {
         if part_number == 0 || u64::from(part_number) > MAX_PARTS {
             return Err(UploadError::PartNumberOutOfRange { part_number });
         }
+        let _active = self.controls.enter().await;
         let checksum = part_crc64nvme(path, offset, len).await?;
-        let body = file_range_body(path, offset, len).await?;
+        let body = self.file_range_body(path, offset, len).await?;
         let output = self
             .client
             .upload_part()
@@ -192,6 +194,7 @@ impl S3Transfer {
         expected: Option<&ExpectedContent>,
     ) -> Result<PutOutcome, UploadError> {
         let call = S3Call::CompleteMultipartUpload;
+        let _active = self.controls.enter().await;
         if self.key_taken_by_head(key).await? {
             return Ok(PutOutcome::AlreadyExists);
         }

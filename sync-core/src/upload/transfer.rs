@@ -2,14 +2,16 @@
 //! (`PutObject`, `HeadObject`). The multipart calls are in [`super::multipart`].
 
 use std::path::Path;
+use std::sync::Arc;
 
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::retry::RetryConfig;
 use aws_sdk_s3::config::timeout::TimeoutConfig;
 use aws_sdk_s3::operation::head_object::HeadObjectError;
-use aws_sdk_s3::primitives::{ByteStream, Length};
+use aws_sdk_s3::primitives::{ByteStream, Length, SdkBody};
 use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode};
 
+use super::controls::{ThrottledBody, TransferControls};
 use super::{ExpectedContent, ObjectFacts, ObjectMeta, S3Call, S3Problem, UploadError};
 
 /// How `put_small` and `complete` avoid overwriting an existing object.
@@ -50,6 +52,8 @@ pub struct S3Transfer {
     pub(super) bucket: String,
     pub(super) guard: OverwriteGuard,
     pub(super) list_page_size: i32,
+    /// Pause gate and bandwidth limit, shared by every clone.
+    pub(super) controls: Arc<TransferControls>,
 }
 
 /// Parts and uploads per list page: S3's maximum.
@@ -83,7 +87,14 @@ impl S3Transfer {
             bucket: bucket.into(),
             guard: OverwriteGuard::default(),
             list_page_size: LIST_PAGE_SIZE,
+            controls: Arc::default(),
         }
+    }
+
+    /// The pause gate and bandwidth limit that every clone of this transfer obeys.
+    #[must_use]
+    pub fn controls(&self) -> &Arc<TransferControls> {
+        &self.controls
     }
 
     /// Use `guard` against overwriting existing objects.
@@ -130,10 +141,11 @@ impl S3Transfer {
         meta: &ObjectMeta,
         content: &ExpectedContent,
     ) -> Result<PutOutcome, UploadError> {
+        let _active = self.controls.enter().await;
         if self.key_taken_by_head(key).await? {
             return Ok(PutOutcome::AlreadyExists);
         }
-        let body = file_range_body(path, 0, content.size).await?;
+        let body = self.file_range_body(path, 0, content.size).await?;
         let sent = self
             .client
             .put_object()
@@ -255,16 +267,27 @@ impl S3Transfer {
     }
 }
 
-/// `len` bytes of `path` from `offset`, streamed (64 KiB reads) and re-openable for a retry.
-///
-/// # Errors
-/// [`UploadError::FileVanished`], [`UploadError::FileChanged`] when the file ends before
-/// `offset + len`, [`UploadError::ReadFile`].
-pub(super) async fn file_range_body(
-    path: &Path,
-    offset: u64,
-    len: u64,
-) -> Result<ByteStream, UploadError> {
+impl S3Transfer {
+    /// `len` bytes of `path` from `offset`, streamed and released through the bandwidth limit
+    /// as they are sent (see [`super::controls`]).
+    ///
+    /// # Errors
+    /// [`UploadError::FileVanished`], [`UploadError::FileChanged`] when the file ends before
+    /// `offset + len`, [`UploadError::ReadFile`].
+    pub(super) async fn file_range_body(
+        &self,
+        path: &Path,
+        offset: u64,
+        len: u64,
+    ) -> Result<ByteStream, UploadError> {
+        let file = file_range_stream(path, offset, len).await?;
+        let throttled = ThrottledBody::new(file.into_inner(), Arc::clone(&self.controls));
+        Ok(ByteStream::new(SdkBody::from_body_1_x(throttled)))
+    }
+}
+
+/// `len` bytes of `path` from `offset`, streamed (64 KiB reads).
+async fn file_range_stream(path: &Path, offset: u64, len: u64) -> Result<ByteStream, UploadError> {
     let size = tokio::fs::metadata(path)
         .await
         .map_err(|e| UploadError::from_io(path, e))?

@@ -11,6 +11,7 @@ mod preview;
 mod preview_catchup;
 mod support;
 mod upload;
+mod upload_controls;
 mod upload_crash;
 mod upload_engine;
 mod upload_faults;

@@ -1,5 +1,7 @@
 //! `lightbox run`: the engine in the foreground, logging what happens, until
-//! Ctrl-C or SIGTERM.
+//! Ctrl-C or SIGTERM. Then a graceful stop: no new upload request, the part requests in flight
+//! finish and are journalled for up to `upload.shutdown_grace_secs`, the rest is abandoned
+//! (the next start resumes it), exit 0.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -14,7 +16,7 @@ use sync_core::ops::{self, DaemonMetrics, QueueProbe};
 use sync_core::upload::S3Transfer;
 use tokio_util::sync::CancellationToken;
 
-/// How long a stop waits for components to finish their current step.
+/// How long a stop waits, after the grace period, for components to finish their current step.
 const STOP_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub async fn run(config: &Config, folders: &[PathBuf]) -> Result<()> {
@@ -55,8 +57,19 @@ pub async fn run(config: &Config, folders: &[PathBuf]) -> Result<()> {
     }
     tracing::info!(bucket = %config.storage.bucket, "lightbox is running; Ctrl-C stops it");
     shutdown_signal().await?;
-    tracing::info!("stopping");
-    engine.stop(STOP_TIMEOUT).await?;
+    let grace = Duration::from_secs(config.upload.shutdown_grace_secs);
+    tracing::info!(
+        ?grace,
+        "stopping: no new uploads, waiting for the requests in flight"
+    );
+    let report = engine.shutdown(grace, STOP_TIMEOUT).await?;
+    if !report.drained {
+        tracing::warn!(
+            ?grace,
+            "upload requests still in flight after the grace period were abandoned; \
+             the next start resumes them"
+        );
+    }
     // The /health server holds an engine handle: stop it first.
     ops_cancel.cancel();
     if let Some(server) = ops {
@@ -106,6 +119,10 @@ fn log_event(event: &EngineEvent) {
         EngineEvent::FolderUnavailable { folder, reason } => {
             tracing::warn!(%folder, %reason, "folder unavailable; nothing is treated as deleted");
         }
+        EngineEvent::UploadControls {
+            paused,
+            bandwidth_limit_mib_per_sec,
+        } => tracing::info!(paused, ?bandwidth_limit_mib_per_sec, "upload controls"),
     }
 }
 

@@ -18,7 +18,8 @@ pub async fn run(config: &Config, folders: &[PathBuf]) -> Result<()> {
     check_bucket(config).await?;
     let catalog_path = config.state_dir()?.join(CATALOG_FILE);
     let storage = config.require_storage()?;
-    let client = sync_core::s3_client::build_s3_client(storage, &config.auth).await;
+    let client =
+        sync_core::s3_client::build_s3_client_in(storage, &config.auth, &config.state_dir()?).await;
     let host = source_host();
     // The headless daemon uploads as the OS user it runs as (a signed-in user's Cognito
     // `sub` replaces this once the daemon can sign in).
@@ -91,7 +92,8 @@ fn source_host() -> String {
 
 pub async fn check_bucket(config: &Config) -> Result<()> {
     let storage = config.require_storage()?;
-    let client = sync_core::s3_client::build_s3_client(storage, &config.auth).await;
+    let client =
+        sync_core::s3_client::build_s3_client_in(storage, &config.auth, &config.state_dir()?).await;
     client
         .head_bucket()
         .bucket(&storage.bucket)

@@ -1,6 +1,7 @@
 //! sync-core's integration tests (one binary): the engine on real files, and the
 //! `lightbox` binary against the local stack.
 
+mod auth_cli;
 mod auth_srp;
 mod cli;
 mod ingest;

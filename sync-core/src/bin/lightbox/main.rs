@@ -1,6 +1,7 @@
 //! `lightbox`: the headless daemon and command-line client. Wiring only; the work
 //! is in `sync_core`.
 
+mod auth_cmd;
 mod catalog_cmd;
 mod cli;
 mod run;
@@ -43,6 +44,13 @@ async fn main() -> Result<()> {
         }
         Command::Run { folders } => run::run(&loaded.config, &folders).await?,
         Command::Folders(command) => catalog_cmd::folders(&loaded.config, command)?,
+        Command::Login {
+            username,
+            password_stdin,
+            forgot_password,
+        } => auth_cmd::login(&loaded.config, username, password_stdin, forgot_password).await?,
+        Command::Logout => auth_cmd::logout(&loaded.config).await?,
+        Command::Whoami { json } => auth_cmd::whoami(&loaded.config, json).await?,
         Command::Status { json } => catalog_cmd::status(&loaded.config, json)?,
     }
     Ok(())

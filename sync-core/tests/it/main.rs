@@ -2,6 +2,7 @@
 //! `lightbox` binary against the local stack.
 
 mod auth_cli;
+mod auth_credentials;
 mod auth_srp;
 mod cli;
 mod ingest;

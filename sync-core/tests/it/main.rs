@@ -4,6 +4,7 @@
 mod auth_cli;
 mod auth_credentials;
 mod auth_srp;
+mod auth_tokens;
 mod cli;
 mod ingest;
 mod support;

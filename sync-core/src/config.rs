@@ -189,6 +189,9 @@ pub enum CredentialSource {
     /// profile. What the headless daemon uses on a server with an IAM role.
     #[default]
     DefaultChain,
+    /// The signed-in user's identity-pool credentials (`lightbox login` first): what the
+    /// desktop app and a daemon running as a user use. The role follows the user's group.
+    Cognito,
 }
 
 /// The studio's Cognito user pool and identity pool (written by
@@ -208,6 +211,44 @@ pub struct CognitoConfig {
     pub identity_endpoint: Option<String>,
     /// Where the pool's signing keys are served, when not at the AWS address.
     pub jwks_url: Option<String>,
+    /// `srp` (the password never leaves the machine) or `password` (`USER_PASSWORD_AUTH`).
+    pub sign_in_flow: crate::auth::SignInFlow,
+    /// The pool's password policy, checked before a new password is sent.
+    pub password_policy: crate::auth::password_policy::PasswordPolicy,
+    /// Where the refresh token is kept: `auto` (the OS keyring, else a 0600 file in
+    /// the state dir), `keyring` or `file`.
+    pub refresh_token_store: crate::auth::refresh_store::StoreChoice,
+}
+
+impl CognitoConfig {
+    /// The region of the pools: `region`, else the pool id's prefix.
+    #[must_use]
+    pub fn region(&self) -> Option<String> {
+        self.region.clone().or_else(|| {
+            self.user_pool_id
+                .as_deref()
+                .and_then(|p| p.split_once('_'))
+                .map(|(r, _)| r.to_owned())
+        })
+    }
+
+    /// `https://cognito-idp.<region>.amazonaws.com/<pool id>`: the `iss` of the pool's tokens.
+    #[must_use]
+    pub fn issuer(&self) -> Option<String> {
+        let pool = self.user_pool_id.as_deref()?;
+        Some(format!(
+            "https://cognito-idp.{}.amazonaws.com/{pool}",
+            self.region()?
+        ))
+    }
+
+    /// The JWKS address: `jwks_url`, else the AWS one under the issuer.
+    #[must_use]
+    pub fn jwks_url(&self) -> Option<String> {
+        self.jwks_url
+            .clone()
+            .or_else(|| self.issuer().map(|i| format!("{i}/.well-known/jwks.json")))
+    }
 }
 
 /// A loaded configuration and the file it came from.

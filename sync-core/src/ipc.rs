@@ -13,6 +13,20 @@ pub enum ErrorCode {
     Config,
     /// Something unexpected; the message has the details worth reporting.
     Internal,
+    /// Sign-in: the user name or password is wrong.
+    WrongPassword,
+    /// Sign-in: the pool has no such user.
+    UnknownUser,
+    /// The new password breaks the pool's policy; the message lists the unmet rules.
+    WeakPassword,
+    /// The sign-in session expired or was used up: start the sign-in again.
+    SessionExpired,
+    /// The MFA or reset code is wrong or too old.
+    WrongCode,
+    /// Nobody is signed in, or the sign-in was revoked: show the sign-in screen.
+    NotSignedIn,
+    /// Cognito could not be reached or refused for another reason (see the message).
+    AuthService,
 }
 
 /// `{code, message}`: what every command returns on failure. The message says what to do.
@@ -57,6 +71,49 @@ impl AppInfo {
             config_path: loaded.path.display().to_string(),
             config_found: loaded.file_found,
             bucket: loaded.config.storage.bucket,
+        }
+    }
+}
+
+impl From<crate::auth::user_pool::SignInError> for IpcError {
+    fn from(e: crate::auth::user_pool::SignInError) -> Self {
+        use crate::auth::user_pool::SignInError as E;
+        let code = match &e {
+            E::WrongPassword => ErrorCode::WrongPassword,
+            E::UnknownUser(_) => ErrorCode::UnknownUser,
+            E::WeakPassword { .. } => ErrorCode::WeakPassword,
+            E::SessionExpired => ErrorCode::SessionExpired,
+            E::WrongCode => ErrorCode::WrongCode,
+            E::SignedOut => ErrorCode::NotSignedIn,
+            E::Unset(_) => ErrorCode::Config,
+            E::UnsupportedChallenge { .. } | E::Srp(_) | E::Token(_) | E::Service(_) => {
+                ErrorCode::AuthService
+            }
+        };
+        Self {
+            code,
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<crate::auth::session::SessionError> for IpcError {
+    fn from(e: crate::auth::session::SessionError) -> Self {
+        use crate::auth::session::SessionError as E;
+        match e {
+            E::SignIn(inner) => inner.into(),
+            E::NotSignedIn => Self {
+                code: ErrorCode::NotSignedIn,
+                message: e.to_string(),
+            },
+            E::Unset(_) => Self {
+                code: ErrorCode::Config,
+                message: e.to_string(),
+            },
+            E::Store(_) | E::Token(_) => Self {
+                code: ErrorCode::AuthService,
+                message: e.to_string(),
+            },
         }
     }
 }

@@ -4,6 +4,7 @@
 //! This crate must not depend on tauri: the desktop shell (`src-tauri`) and the
 //! `lightbox` binary are thin wrappers over it.
 
+pub mod auth;
 pub mod catalog;
 pub mod config;
 pub mod doctor;

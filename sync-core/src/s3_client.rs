@@ -1,12 +1,28 @@
 //! Builds the aws-sdk-s3 client from [`StorageConfig`] and [`AuthConfig`].
+//!
+//! Credentials come from the default AWS chain (an IAM role on a server) or, with
+//! `auth.credentials = "cognito"`, from the identity pool for the signed-in user
+//! (`crate::auth::identity_credentials`), refreshed by the SDK's cache before expiry.
+
+use std::path::Path;
 
 use aws_config::{BehaviorVersion, Region};
+use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_s3::Client;
 
 use crate::config::{AuthConfig, CredentialSource, StorageConfig};
 
-/// An S3 client for the configured bucket's endpoint, region and credentials.
-pub async fn build_s3_client(storage: &StorageConfig, auth: &AuthConfig) -> Client {
+/// An S3 client for the configured bucket's endpoint, region and credentials. With
+/// `cognito` credentials the signed-in user's refresh token is looked up for
+/// `state_dir` (the config's `state_dir()`).
+///
+/// With `cognito` credentials and a broken `[auth.cognito]` section, the client is
+/// built anyway and each request fails with the reason (say, "not signed in").
+pub async fn build_s3_client(
+    storage: &StorageConfig,
+    auth: &AuthConfig,
+    state_dir: &Path,
+) -> Client {
     let mut loader =
         aws_config::defaults(BehaviorVersion::latest()).region(Region::new(storage.region.clone()));
     match auth.credentials {
@@ -14,6 +30,9 @@ pub async fn build_s3_client(storage: &StorageConfig, auth: &AuthConfig) -> Clie
             if let Some(profile) = &auth.profile {
                 loader = loader.profile_name(profile);
             }
+        }
+        CredentialSource::Cognito => {
+            loader = loader.credentials_provider(cognito_credentials(auth, state_dir).await);
         }
     }
     let shared = loader.load().await;
@@ -23,4 +42,18 @@ pub async fn build_s3_client(storage: &StorageConfig, auth: &AuthConfig) -> Clie
         s3 = s3.endpoint_url(endpoint);
     }
     Client::from_conf(s3.build())
+}
+
+/// The identity-pool provider, or one that explains on every request why there is none.
+async fn cognito_credentials(auth: &AuthConfig, state_dir: &Path) -> SharedCredentialsProvider {
+    let built = match crate::auth::session::Auth::from_config(&auth.cognito, state_dir).await {
+        Ok(a) => a.identity_credentials().await,
+        Err(e) => Err(e),
+    };
+    match built {
+        Ok(provider) => SharedCredentialsProvider::new(provider),
+        Err(e) => SharedCredentialsProvider::new(crate::auth::identity_credentials::Unavailable(
+            e.to_string(),
+        )),
+    }
 }

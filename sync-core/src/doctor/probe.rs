@@ -74,7 +74,8 @@ pub async fn run_checks(input: &DoctorInput) -> Vec<Check> {
     let Some(storage) = storage else {
         return checks;
     };
-    let client = crate::s3_client::build_s3_client(storage, &config.auth).await;
+    let state_dir = config.state_dir().unwrap_or_default();
+    let client = crate::s3_client::build_s3_client(storage, &config.auth, &state_dir).await;
     let date = DateHeader::default();
     let client = aws_sdk_s3::Client::from_conf(
         client

@@ -1,6 +1,10 @@
 //! sync-core's integration tests (one binary): the engine on real files, and the
 //! `lightbox` binary against the local stack.
 
+mod auth_cli;
+mod auth_credentials;
+mod auth_srp;
+mod auth_tokens;
 mod cli;
 mod config_import;
 mod daemon_ops;

@@ -48,6 +48,26 @@ pub enum Command {
     /// Manage the watched camera import folders.
     #[command(subcommand)]
     Folders(FoldersCommand),
+    /// Sign in to the studio's Cognito user pool (prompts for every challenge).
+    Login {
+        /// The user name (prompted when not given).
+        #[arg(long)]
+        username: Option<String>,
+        /// Read the password, then any new password or code, one line each from stdin.
+        #[arg(long)]
+        password_stdin: bool,
+        /// Reset a forgotten password with an emailed code first.
+        #[arg(long)]
+        forgot_password: bool,
+    },
+    /// Sign out everywhere and forget the refresh token.
+    Logout,
+    /// Who is signed in: user, groups, token expiry, where the refresh token is kept.
+    Whoami {
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
     /// Files in the queue, by state.
     Status {
         /// Print JSON for scripts.

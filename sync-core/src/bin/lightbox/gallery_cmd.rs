@@ -17,7 +17,8 @@ use crate::cli::GalleryCommand;
 
 async fn bucket(config: &Config) -> Result<Bucket> {
     let storage = config.require_storage()?;
-    let client = sync_core::s3_client::build_s3_client(storage, &config.auth).await;
+    let client =
+        sync_core::s3_client::build_s3_client(storage, &config.auth, &config.state_dir()?).await;
     Ok(Bucket {
         client,
         bucket: storage.bucket.clone(),

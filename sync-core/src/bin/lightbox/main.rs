@@ -1,6 +1,7 @@
 //! `lightbox`: the headless daemon and command-line client. Wiring only; the work
 //! is in `sync_core`.
 
+mod auth_cmd;
 mod catalog_cmd;
 mod cli;
 mod config_cmd;
@@ -64,6 +65,13 @@ async fn main() -> Result<ExitCode> {
         Command::Run { folders } => run::run(&loaded.config, &folders).await?,
         Command::Push(args) => return push::push(&loaded.config, args).await,
         Command::Folders(command) => catalog_cmd::folders(&loaded.config, command)?,
+        Command::Login {
+            username,
+            password_stdin,
+            forgot_password,
+        } => auth_cmd::login(&loaded.config, username, password_stdin, forgot_password).await?,
+        Command::Logout => auth_cmd::logout(&loaded.config).await?,
+        Command::Whoami { json } => auth_cmd::whoami(&loaded.config, json).await?,
         Command::Status { json } => catalog_cmd::status(&loaded.config, json)?,
         Command::Gallery(command) => gallery_cmd::gallery(&loaded.config, command).await?,
         Command::ImportZip { file } => gallery_cmd::import(&loaded.config, &file)?,

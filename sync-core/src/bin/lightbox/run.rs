@@ -84,7 +84,8 @@ pub async fn run(config: &Config, folders: &[PathBuf]) -> Result<()> {
 /// The configured bucket and `[upload]` settings, as the engine's upload target.
 pub async fn upload_target(config: &Config) -> Result<UploadTarget> {
     let storage = config.require_storage()?;
-    let client = sync_core::s3_client::build_s3_client(storage, &config.auth).await;
+    let client =
+        sync_core::s3_client::build_s3_client(storage, &config.auth, &config.state_dir()?).await;
     // The headless daemon uploads as the OS user it runs as (a signed-in user's Cognito
     // `sub` replaces this once the daemon can sign in).
     let uploader = std::env::var("USER").unwrap_or_else(|_| "lightbox".to_owned());
@@ -138,7 +139,8 @@ pub fn source_host() -> String {
 
 pub async fn check_bucket(config: &Config) -> Result<()> {
     let storage = config.require_storage()?;
-    let client = sync_core::s3_client::build_s3_client(storage, &config.auth).await;
+    let client =
+        sync_core::s3_client::build_s3_client(storage, &config.auth, &config.state_dir()?).await;
     client
         .head_bucket()
         .bucket(&storage.bucket)

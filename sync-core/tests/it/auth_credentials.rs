@@ -1,0 +1,206 @@
+//! Identity-pool credentials for S3 across expiries (moto's last 90 s), and no token
+//! in trace-level logs of a sign-in and refresh.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
+use aws_sdk_cognitoidentityprovider::types::{AttributeType, MessageActionType};
+use lightbox_tests::{stack, unique_name};
+use sync_core::auth::identity_credentials::IdentityPoolCredentials;
+use sync_core::auth::session::{Auth, StoredRefresh};
+use sync_core::auth::user_pool::{SignInStep, Tokens};
+use sync_core::auth::{Secret, SignInFlow};
+use sync_core::config::Config;
+
+const TEMPORARY: &str = "Temporary-Pass-1";
+const PASSWORD: &str = "Brand-New-Pass-42";
+
+/// A fresh staff user, signed in (temporary password, then a new one) through the library.
+async fn signed_in(state: &std::path::Path) -> (Auth, Tokens) {
+    let info = &stack().info.moto.cognito;
+    let name = unique_name("creds");
+    let idp = stack().cognito_idp();
+    idp.admin_create_user()
+        .user_pool_id(&info.user_pool_id)
+        .username(&name)
+        .temporary_password(TEMPORARY)
+        .user_attributes(
+            AttributeType::builder()
+                .name("email")
+                .value(format!("{name}@studio.local"))
+                .build()
+                .expect("attribute"),
+        )
+        .message_action(MessageActionType::Suppress)
+        .send()
+        .await
+        .expect("moto creates the user");
+    idp.admin_add_user_to_group()
+        .user_pool_id(&info.user_pool_id)
+        .username(&name)
+        .group_name("staff")
+        .send()
+        .await
+        .expect("moto adds the user to staff");
+    let path = stack().dir.join("lightbox.toml");
+    let mut config = Config::load(Some(&path)).expect("stack config").config;
+    config.auth.cognito.sign_in_flow = SignInFlow::Password;
+    config.auth.cognito.refresh_token_store = sync_core::auth::refresh_store::StoreChoice::File;
+    let auth = Auth::from_config(&config.auth.cognito, state)
+        .await
+        .expect("the stack config names the pools");
+    let now = jiff::Timestamp::now();
+    let SignInStep::NewPasswordRequired(ch) = auth
+        .pool
+        .sign_in(&name, &Secret::new(TEMPORARY.into()), now)
+        .await
+        .expect("temporary password")
+    else {
+        panic!("a new user must choose a password")
+    };
+    let SignInStep::Done(tokens) = auth
+        .pool
+        .set_new_password(&ch, &Secret::new(PASSWORD.into()))
+        .await
+        .expect("new password")
+    else {
+        panic!("no MFA on the provisioned pool")
+    };
+    auth.keep(&tokens)
+        .await
+        .expect("tokens verify and are kept");
+    (auth, tokens)
+}
+
+/// Lets the test count fetches while the SDK owns the provider.
+#[derive(Debug, Clone)]
+struct Shared(Arc<IdentityPoolCredentials<StoredRefresh>>);
+
+impl ProvideCredentials for Shared {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        self.0.provide_credentials()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_puts_continue_across_identity_credential_expiry() {
+    const RUN: Duration = Duration::from_secs(190);
+    let state = tempfile::tempdir().expect("tempdir");
+    let (auth, _) = signed_in(state.path()).await;
+    let provider = Shared(Arc::new(
+        auth.identity_credentials()
+            .await
+            .expect("identity pool configured"),
+    ));
+    let moto = &stack().info.moto;
+    let shared = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(stack().info.region.clone()))
+        .endpoint_url(&moto.endpoint)
+        .credentials_provider(SharedCredentialsProvider::new(provider.clone()))
+        .build();
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&shared)
+            .force_path_style(true)
+            .build(),
+    );
+    let prefix = unique_name("creds-run");
+    let started = Instant::now();
+    let mut puts = 0;
+    while started.elapsed() < RUN {
+        s3.put_object()
+            .bucket(&moto.bucket)
+            .key(format!("{prefix}/{puts}.jpg"))
+            .body(vec![7u8; 1024].into())
+            .send()
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "put {puts} failed after {:?}: {}",
+                    started.elapsed(),
+                    aws_sdk_s3::error::DisplayErrorContext(e)
+                )
+            });
+        puts += 1;
+        tokio::time::sleep(Duration::from_secs(4)).await;
+    }
+    assert!(puts >= 40, "a put every ~4 s for the whole run: {puts}");
+    let fetches = provider.0.fetches();
+    assert!(
+        fetches >= 2,
+        "moto's credentials last 90 s, so a {RUN:?} run must fetch new ones before expiry: fetched {fetches} times"
+    );
+}
+
+/// Collects everything written by the tracing subscriber.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .map_err(|_| std::io::Error::other("poisoned"))?
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn no_token_or_password_in_trace_logs_of_sign_in_and_refresh() {
+    let captured = Captured::default();
+    let sink = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || sink.clone())
+        .with_ansi(false)
+        .finish();
+    let guard = tracing::subscriber::set_default(subscriber);
+    let state = tempfile::tempdir().expect("tempdir");
+    let (auth, tokens) = signed_in(state.path()).await;
+    let refresh = tokens
+        .refresh
+        .clone()
+        .expect("sign-in gives a refresh token");
+    let refreshed = auth.pool.refresh(&refresh).await.expect("refresh");
+    let who = auth.whoami().await.expect("whoami");
+    tracing::debug!(
+        ?tokens,
+        ?refreshed,
+        ?who,
+        "what a careless log line would print"
+    );
+    drop(guard);
+
+    let logs = String::from_utf8(captured.0.lock().expect("lock").clone()).expect("utf-8 logs");
+    assert!(
+        logs.lines().count() > 20,
+        "trace logging was on and captured: {} lines",
+        logs.lines().count()
+    );
+    let secrets = [
+        ("ID token", tokens.id.expose()),
+        ("access token", tokens.access.expose()),
+        ("refresh token", refresh.expose()),
+        ("refreshed ID token", refreshed.id.expose()),
+        ("refreshed access token", refreshed.access.expose()),
+        ("temporary password", TEMPORARY),
+        ("password", PASSWORD),
+    ];
+    for (what, secret) in secrets {
+        // A JWT's signature part is unique to it; any 24-character piece would do.
+        let tail = &secret[secret.len().saturating_sub(24)..];
+        assert!(!logs.contains(tail), "the {what} appears in the logs");
+    }
+    assert!(
+        logs.contains("<redacted>"),
+        "the careless line printed the wrapper, not the tokens"
+    );
+}

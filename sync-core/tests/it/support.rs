@@ -183,9 +183,13 @@ impl Photo {
 /// One MiB.
 pub const MIB: u64 = 1024 * 1024;
 
-/// The bytes of `key` in `bucket`; panics with the SDK's full error.
-pub async fn get_object_bytes(client: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Vec<u8> {
-    let object = client
+/// `key` in `bucket`; panics with the SDK's full error.
+pub async fn get_object(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+) -> aws_sdk_s3::operation::get_object::GetObjectOutput {
+    client
         .get_object()
         .bucket(bucket)
         .key(key)
@@ -196,7 +200,12 @@ pub async fn get_object_bytes(client: &aws_sdk_s3::Client, bucket: &str, key: &s
                 "GetObject {key}: {}",
                 aws_sdk_s3::error::DisplayErrorContext(e)
             )
-        });
+        })
+}
+
+/// The bytes of `key` in `bucket`; panics with the SDK's full error.
+pub async fn get_object_bytes(client: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Vec<u8> {
+    let object = get_object(client, bucket, key).await;
     object
         .body
         .collect()

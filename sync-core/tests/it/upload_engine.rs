@@ -44,18 +44,7 @@ fn small_parts() -> UploadConfig {
 
 /// The SHA-256 of the object's bytes and its `sha256` metadata.
 async fn object_sha256(client: &aws_sdk_s3::Client, bucket: &str, key: &str) -> (String, String) {
-    let object = client
-        .get_object()
-        .bucket(bucket)
-        .key(key)
-        .send()
-        .await
-        .unwrap_or_else(|e| {
-            panic!(
-                "GetObject {key}: {}",
-                aws_sdk_s3::error::DisplayErrorContext(e)
-            )
-        });
+    let object = crate::support::get_object(client, bucket, key).await;
     let metadata = object.metadata().cloned().unwrap_or_default();
     let bytes = object
         .body

@@ -173,18 +173,7 @@ async fn originals(client: &aws_sdk_s3::Client, bucket: &str) -> Vec<(String, u6
 
 /// The SHA-256 of the object's bytes (streamed) and its `uploader` metadata.
 async fn object_sha256(client: &aws_sdk_s3::Client, bucket: &str, key: &str) -> (String, String) {
-    let object = client
-        .get_object()
-        .bucket(bucket)
-        .key(key)
-        .send()
-        .await
-        .unwrap_or_else(|e| {
-            panic!(
-                "GetObject {key}: {}",
-                aws_sdk_s3::error::DisplayErrorContext(e)
-            )
-        });
+    let object = crate::support::get_object(client, bucket, key).await;
     let uploader = object
         .metadata()
         .and_then(|m| m.get("uploader").cloned())

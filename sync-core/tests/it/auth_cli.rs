@@ -5,46 +5,16 @@
 use std::io::Write as _;
 use std::process::{Command, Output, Stdio};
 
-use aws_sdk_cognitoidentityprovider::types::AttributeType;
-use lightbox_tests::{stack, unique_name};
+use lightbox_tests::stack;
 use sync_core::auth::session::Auth;
 use sync_core::auth::user_pool::{SignInError, SignInStep};
 use sync_core::auth::{Secret, SignInFlow};
 use sync_core::config::Config;
 use sync_core::ipc::{ErrorCode, IpcError};
 
-const TEMPORARY: &str = "Temporary-Pass-1";
-const NEW_PASSWORD: &str = "Brand-New-Pass-42";
+use crate::support::{TEMPORARY_PASSWORD as TEMPORARY, create_pool_user};
 
-/// A new user in the provisioned pool, in `group`, with the temporary password.
-async fn create_user(group: &str) -> String {
-    let info = &stack().info.moto.cognito;
-    let name = unique_name("user");
-    let idp = stack().cognito_idp();
-    idp.admin_create_user()
-        .user_pool_id(&info.user_pool_id)
-        .username(&name)
-        .temporary_password(TEMPORARY)
-        .user_attributes(
-            AttributeType::builder()
-                .name("email")
-                .value(format!("{name}@studio.local"))
-                .build()
-                .expect("attribute"),
-        )
-        .message_action(aws_sdk_cognitoidentityprovider::types::MessageActionType::Suppress)
-        .send()
-        .await
-        .expect("moto creates the user");
-    idp.admin_add_user_to_group()
-        .user_pool_id(&info.user_pool_id)
-        .username(&name)
-        .group_name(group)
-        .send()
-        .await
-        .expect("moto adds the user to the group");
-    name
-}
+const NEW_PASSWORD: &str = "Brand-New-Pass-42";
 
 /// `lightbox` on the stack's config with its own state dir (file store: CI has no keyring).
 fn lightbox(state: &std::path::Path, args: &[&str], stdin: &str) -> Output {
@@ -90,7 +60,7 @@ async fn auth(state: &std::path::Path, flow: SignInFlow) -> Auth {
 
 #[tokio::test]
 async fn first_sign_in_then_whoami_then_logout_makes_refresh_fail() {
-    let user = create_user("admins").await;
+    let user = create_pool_user("user", "admins").await;
     let state = tempfile::tempdir().expect("tempdir");
     let out = lightbox(
         state.path(),
@@ -184,7 +154,7 @@ async fn first_sign_in_then_whoami_then_logout_makes_refresh_fail() {
 
 #[tokio::test]
 async fn wrong_password_unknown_user_weak_password_and_used_session_have_codes() {
-    let user = create_user("staff").await;
+    let user = create_pool_user("user", "staff").await;
     let state = tempfile::tempdir().expect("tempdir");
     // moto checks passwords only in USER_PASSWORD_AUTH (it skips the SRP proof).
     let lib = auth(state.path(), SignInFlow::Password).await;

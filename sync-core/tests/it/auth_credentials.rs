@@ -5,7 +5,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
-use aws_sdk_cognitoidentityprovider::types::{AttributeType, MessageActionType};
 use lightbox_tests::{stack, unique_name};
 use sync_core::auth::identity_credentials::IdentityPoolCredentials;
 use sync_core::auth::session::{Auth, StoredRefresh};
@@ -13,36 +12,13 @@ use sync_core::auth::user_pool::{SignInStep, Tokens};
 use sync_core::auth::{Secret, SignInFlow};
 use sync_core::config::Config;
 
-const TEMPORARY: &str = "Temporary-Pass-1";
+use crate::support::{TEMPORARY_PASSWORD as TEMPORARY, create_pool_user};
+
 const PASSWORD: &str = "Brand-New-Pass-42";
 
 /// A fresh staff user, signed in (temporary password, then a new one) through the library.
 async fn signed_in(state: &std::path::Path) -> (Auth, Tokens) {
-    let info = &stack().info.moto.cognito;
-    let name = unique_name("creds");
-    let idp = stack().cognito_idp();
-    idp.admin_create_user()
-        .user_pool_id(&info.user_pool_id)
-        .username(&name)
-        .temporary_password(TEMPORARY)
-        .user_attributes(
-            AttributeType::builder()
-                .name("email")
-                .value(format!("{name}@studio.local"))
-                .build()
-                .expect("attribute"),
-        )
-        .message_action(MessageActionType::Suppress)
-        .send()
-        .await
-        .expect("moto creates the user");
-    idp.admin_add_user_to_group()
-        .user_pool_id(&info.user_pool_id)
-        .username(&name)
-        .group_name("staff")
-        .send()
-        .await
-        .expect("moto adds the user to staff");
+    let name = create_pool_user("creds", "staff").await;
     let path = stack().dir.join("lightbox.toml");
     let mut config = Config::load(Some(&path)).expect("stack config").config;
     config.auth.cognito.sign_in_flow = SignInFlow::Password;

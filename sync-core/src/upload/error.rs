@@ -49,6 +49,10 @@ pub enum S3Problem {
     InvalidPart,
     TooLarge,
     PartTooSmall,
+    /// A 400 or 403 with no error code: the reply to a `HEAD` (which has no body). It may be
+    /// expired credentials or a skewed clock (both pass on a retry: the SDK re-reads
+    /// credentials and corrects its clock from the reply's `Date`) or a real refusal.
+    RefusedWithoutCode,
     Rejected,
 }
 
@@ -93,7 +97,10 @@ impl S3Problem {
             ErrorClass::Throttled => Self::Throttled,
             ErrorClass::Temporary if status.is_some() => Self::ServerError,
             ErrorClass::Temporary => Self::Network,
-            // A HEAD refused has no body, so no code: its status says it.
+            // A HEAD refused has no body, so no code: retried, then permanent.
+            ErrorClass::Permanent if code.is_none() && matches!(status, Some(400 | 403)) => {
+                Self::RefusedWithoutCode
+            }
             ErrorClass::Permanent if status == Some(403) => Self::AccessDenied,
             ErrorClass::Permanent => Self::Rejected,
         }
@@ -107,9 +114,11 @@ impl S3Problem {
             Self::CredentialsExpired => ErrorClass::RefreshCredentials,
             Self::ClockSkew => ErrorClass::ClockSkew,
             Self::Throttled => ErrorClass::Throttled,
-            Self::ServerError | Self::Network | Self::Conflict | Self::ChecksumMismatch => {
-                ErrorClass::Temporary
-            }
+            Self::ServerError
+            | Self::Network
+            | Self::Conflict
+            | Self::ChecksumMismatch
+            | Self::RefusedWithoutCode => ErrorClass::Temporary,
             Self::AccessDenied
             | Self::NoSuchBucket
             | Self::CredentialsRejected
@@ -141,6 +150,7 @@ impl S3Problem {
             Self::InvalidPart => "upload_invalid_part",
             Self::TooLarge => "upload_too_large",
             Self::PartTooSmall => "upload_part_too_small",
+            Self::RefusedWithoutCode => "upload_refused_without_code",
             Self::Rejected => "upload_rejected",
         }
     }
@@ -197,6 +207,12 @@ impl fmt::Display for S3Problem {
             Self::PartTooSmall => {
                 "a part other than the last is smaller than S3's 5 MiB minimum: this is a bug \
                  in Lightbox's part sizes; please report it"
+            }
+            Self::RefusedWithoutCode => {
+                "the server refused a request without saying why (a reply to HEAD has no \
+                 body): expired credentials or a skewed clock pass on a retry, which Lightbox \
+                 made; since it persists, ask an admin to check that the role may read and \
+                 upload to this bucket, and run `lightbox doctor`"
             }
             Self::Rejected => "the server refused the request: please report this with the log",
         })
@@ -360,7 +376,10 @@ impl Classify for UploadError {
     }
 
     fn is_permanent_when_exhausted(&self) -> bool {
-        self.problem() == Some(S3Problem::ChecksumMismatch)
+        matches!(
+            self.problem(),
+            Some(S3Problem::ChecksumMismatch | S3Problem::RefusedWithoutCode)
+        )
     }
 }
 
@@ -377,6 +396,36 @@ mod tests {
         let meta = ErrorMetadata::builder().code(code).message(message).build();
         let error = SdkError::service_error(UploadPartError::generic(meta), raw);
         UploadError::from_sdk(call, "photos", "originals/2024/a.cr3", error)
+    }
+
+    #[test]
+    fn a_head_refused_without_a_code_is_retried_then_permanent() {
+        for status in [400_u16, 403] {
+            // A reply to HEAD has no body: the SDK sees the status only.
+            let raw = HttpResponse::new(status.try_into().expect("a status"), SdkBody::empty());
+            let error = SdkError::service_error(
+                UploadPartError::generic(ErrorMetadata::builder().build()),
+                raw,
+            );
+            let error =
+                UploadError::from_sdk(S3Call::HeadObject, "photos", "originals/a.jpg", error);
+            assert_eq!(
+                error.problem(),
+                Some(S3Problem::RefusedWithoutCode),
+                "{status}"
+            );
+            assert_eq!(
+                error.class(),
+                ErrorClass::Temporary,
+                "{status}: an ExpiredToken or RequestTimeTooSkewed to a HEAD looks like this, \
+                 and a retry cures both"
+            );
+            assert!(
+                error.is_permanent_when_exhausted(),
+                "{status}: a refusal on every attempt is a real one"
+            );
+            assert!(error.to_string().contains("lightbox doctor"), "{error}");
+        }
     }
 
     #[test]

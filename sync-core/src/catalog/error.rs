@@ -137,6 +137,20 @@ pub enum CatalogError {
 }
 
 impl CatalogError {
+    /// Whether the write was refused because the row moved on meanwhile (the file changed,
+    /// vanished or its folder was removed): the newer state wins and nothing is wrong. Any
+    /// other failure (disk full, I/O error, read-only) is worth a warning.
+    #[must_use]
+    pub fn is_row_moved_on(&self) -> bool {
+        matches!(
+            self,
+            CatalogError::WrongState { .. }
+                | CatalogError::FileNotFound(_)
+                | CatalogError::FolderNotFound(_)
+                | CatalogError::StaleUpload { .. }
+        )
+    }
+
     /// A stable short code for logs, metrics and the UI; never changes once released.
     #[must_use]
     pub fn code(&self) -> &'static str {

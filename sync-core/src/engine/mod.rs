@@ -41,7 +41,7 @@ pub use uploader::UploadTarget;
 use uploader::{Uploader, UploaderCommand};
 pub use watcher::{FolderWatcher, WatchError, WatchSignal};
 
-use crate::catalog::{Catalog, CatalogError, CatalogLock, FolderId, StateCounts};
+use crate::catalog::{Catalog, CatalogError, CatalogLock, FolderId, RebuiltCatalog, StateCounts};
 use crate::config::IngestConfig;
 use crate::ingest::{Filter, FilterError, Settler};
 use crate::plan::{KeyPlanner, PlanError};
@@ -117,6 +117,8 @@ struct Inner {
     lock: Mutex<Option<CatalogLock>>,
     /// The uploader's commands and the transfer's controls, when the engine uploads.
     uploads: Option<UploadHandle>,
+    /// The catalog was unreadable at start and replaced.
+    rebuilt: Option<RebuiltCatalog>,
 }
 
 struct UploadHandle {
@@ -143,7 +145,17 @@ impl Engine {
         let filter = Filter::new(&settings.ingest.filter)?;
         let planner = KeyPlanner::new(&settings.ingest.plan)?;
         let lock = CatalogLock::acquire(&settings.catalog_path)?;
-        let catalog = SharedCatalog::new(Catalog::open(&settings.catalog_path)?);
+        let (catalog, rebuilt) =
+            Catalog::open_or_rebuild(&settings.catalog_path, jiff::Timestamp::now())?;
+        if let Some(rebuilt) = &rebuilt {
+            tracing::warn!(
+                code = "catalog_rebuilt",
+                backup = %rebuilt.backup.display(),
+                "{}",
+                rebuilt.message()
+            );
+        }
+        let catalog = SharedCatalog::new(catalog);
 
         let (events, _) = broadcast::channel(4096);
         let (commands, command_rx) = mpsc::channel(64);
@@ -190,8 +202,16 @@ impl Engine {
                 tasks: Mutex::new(tasks),
                 lock: Mutex::new(Some(lock)),
                 uploads,
+                rebuilt,
             }),
         })
+    }
+
+    /// Set when the catalog could not be read at start and was moved aside and replaced
+    /// ([`Catalog::open_or_rebuild`]): where the bad file went and what was saved from it.
+    #[must_use]
+    pub fn rebuilt_catalog(&self) -> Option<&RebuiltCatalog> {
+        self.inner.rebuilt.as_ref()
     }
 
     /// Every event from now on.

@@ -37,6 +37,8 @@ use crate::plan::{Decision, KeyFacts, KeyPlanner, resolve_key};
 const SETTLE_TICK: Duration = Duration::from_millis(100);
 /// When a temporary read failure is tried again.
 const RETRY_TEMPORARY: jiff::SignedDuration = jiff::SignedDuration::from_secs(30);
+/// When a settled file whose `ready` could not be written (disk full) is tried again.
+const CATALOG_RETRY: Duration = Duration::from_secs(5);
 
 /// Requests to the pipeline from the engine handle.
 #[derive(Debug)]
@@ -466,20 +468,33 @@ impl Pipeline {
             return self.vanish(file, path);
         };
         match probe_open(path) {
-            Ok(()) => {
-                self.settling.remove(path);
-                match self.catalog.with(|c| c.mark_ready(file, Timestamp::now())) {
-                    Ok(()) => self.hash_queue.push_back(HashJob {
+            Ok(()) => match self.catalog.with(|c| c.mark_ready(file, Timestamp::now())) {
+                Ok(()) => {
+                    self.settling.remove(path);
+                    self.hash_queue.push_back(HashJob {
                         file,
                         folder,
                         path: path.to_path_buf(),
                         expected_size: stat.size,
-                    }),
-                    Err(e) => {
-                        tracing::debug!(path = %path.display(), error = %e, "not ready after all");
+                    });
+                }
+                Err(e) if e.is_row_moved_on() => {
+                    self.settling.remove(path);
+                    tracing::debug!(path = %path.display(), error = %e, "not ready after all");
+                }
+                Err(e) => {
+                    // The catalog cannot be written (disk full, I/O error): try again later,
+                    // and say so, or the file would wait silently.
+                    tracing::warn!(
+                        path = %path.display(),
+                        code = e.code(),
+                        "{e}; trying again in {CATALOG_RETRY:?}"
+                    );
+                    if let Some(entry) = self.settling.get_mut(path) {
+                        entry.due = now + CATALOG_RETRY;
                     }
                 }
-            }
+            },
             Err(SettleError::Vanished { .. }) => self.vanish(file, path),
             Err(SettleError::Locked { .. }) => {
                 let status = self.settler.open_failed(path, stat, now);
@@ -536,9 +551,15 @@ impl Pipeline {
                 match recorded {
                     Ok(()) => self.plan(job.file, &job.path, sha, captured.as_ref()),
                     // Changed or vanished while it was read: the newer state wins.
-                    Err(e) => {
+                    Err(e) if e.is_row_moved_on() => {
                         tracing::debug!(path = %job.path.display(), error = %e, "fingerprint discarded");
                     }
+                    // The row stays `ready`; the next start hashes it again.
+                    Err(e) => tracing::warn!(
+                        path = %job.path.display(),
+                        code = e.code(),
+                        "fingerprint not saved: {e}"
+                    ),
                 }
             }
             Err(FingerprintError::Cancelled { .. }) => {}

@@ -160,7 +160,12 @@ pub(crate) async fn upload_file(
         }
         Err(JobError::Catalog(e)) => {
             // Usually the pipeline moved the row meanwhile (the file changed): its state wins.
-            tracing::debug!(file = %file, error = %e, "upload step not recorded");
+            // Anything else (disk full, I/O error) is worth a warning.
+            if e.is_row_moved_on() {
+                tracing::debug!(file = %file, error = %e, "upload step not recorded");
+            } else {
+                tracing::warn!(file = %file, code = e.code(), "upload step not recorded: {e}");
+            }
             JobOutcome::Deferred
         }
         Err(JobError::Fail {

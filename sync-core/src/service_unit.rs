@@ -55,6 +55,8 @@ pub fn systemd_unit(p: &UnitParams<'_>) -> String {
          [Service]\n\
          Type=exec\n\
          ExecStart={binary} --config {config} run\n\
+         # `systemctl reload lightbox`: re-read the settings (docs/daemon.md).\n\
+         ExecReload=/bin/kill -HUP $MAINPID\n\
          {account}{state}\
          Environment=LIGHTBOX_LOG=info\n\
          Environment=LIGHTBOX_LOG_FORMAT=json\n\
@@ -92,6 +94,7 @@ mod tests {
             "Environment=LIGHTBOX_LOG_FORMAT=json",
             "WantedBy=multi-user.target",
             "Restart=on-failure",
+            "ExecReload=/bin/kill -HUP $MAINPID",
         ] {
             assert!(
                 unit.lines().any(|l| l == line),

@@ -13,6 +13,7 @@ use prometheus_client::registry::Registry;
 
 use crate::catalog::StateCounts;
 use crate::engine::{EngineEvent, FilePhase};
+use crate::retry::ErrorClass;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct StateLabel {
@@ -22,6 +23,11 @@ struct StateLabel {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct CodeLabel {
     code: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ClassLabel {
+    class: String,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -46,6 +52,7 @@ pub struct DaemonMetrics {
     duplicates: Counter,
     failures: Family<CodeLabel, Counter>,
     skipped: Family<ReasonLabel, Counter>,
+    retries: Family<ClassLabel, Counter>,
     parts: Counter,
     scans: Counter,
     folders_unavailable: Counter,
@@ -69,6 +76,7 @@ impl DaemonMetrics {
         let duplicates = Counter::default();
         let failures = Family::<CodeLabel, Counter>::default();
         let skipped = Family::<ReasonLabel, Counter>::default();
+        let retries = Family::<ClassLabel, Counter>::default();
         let parts = Counter::default();
         let scans = Counter::default();
         let folders_unavailable = Counter::default();
@@ -97,6 +105,12 @@ impl DaemonMetrics {
         );
         registry.register("skipped_files", "Files skipped, by reason", skipped.clone());
         registry.register(
+            "retries",
+            "S3 requests tried again, by the class of the failure before (temporary, throttled, \
+             refresh_credentials, clock_skew)",
+            retries.clone(),
+        );
+        registry.register(
             "parts_uploaded",
             "Parts (or single puts) S3 accepted",
             parts.clone(),
@@ -120,6 +134,7 @@ impl DaemonMetrics {
             duplicates,
             failures,
             skipped,
+            retries,
             parts,
             scans,
             folders_unavailable,
@@ -196,9 +211,20 @@ impl DaemonMetrics {
     }
 
     /// The Prometheus text format, with the queue gauges set from `counts` (from the
-    /// catalog at scrape time).
+    /// catalog at scrape time) and the retry counters caught up with `retries` (from
+    /// `RetryCounters::snapshot`).
     #[must_use]
-    pub fn render(&self, counts: Option<&StateCounts>) -> String {
+    pub fn render(&self, counts: Option<&StateCounts>, retries: &[(ErrorClass, u64)]) -> String {
+        for (class, total) in retries {
+            // The retriers count on their own (`RetryCounters`); catch the counter up.
+            let counter = self.retries.get_or_create(&ClassLabel {
+                class: class.as_str().to_owned(),
+            });
+            let seen = counter.get();
+            if *total > seen {
+                counter.inc_by(total - seen);
+            }
+        }
         if let Some(counts) = counts {
             for (state, n) in counts.iter() {
                 self.queue
@@ -276,7 +302,7 @@ mod tests {
             ),
             t0,
         );
-        let text = m.render(None);
+        let text = m.render(None, &[]);
         for line in [
             "lightbox_uploaded_files_total 1",
             "lightbox_uploaded_bytes_total 1000",
@@ -312,11 +338,33 @@ mod tests {
             ),
             t0 + Duration::from_secs(6),
         );
-        let text = m.render(None);
+        let text = m.render(None, &[]);
         assert!(
             text.contains("lightbox_upload_duration_seconds_sum 6.0"),
             "{text}"
         );
         assert!(text.contains("lightbox_duplicate_files_total 1"), "{text}");
+    }
+
+    #[test]
+    fn retries_are_exported_by_class_and_follow_the_retriers_counts() {
+        let m = DaemonMetrics::new();
+        let text = m.render(
+            None,
+            &[(ErrorClass::Throttled, 3), (ErrorClass::Temporary, 0)],
+        );
+        assert!(
+            text.contains("lightbox_retries_total{class=\"throttled\"} 3"),
+            "{text}"
+        );
+        assert!(
+            text.contains("lightbox_retries_total{class=\"temporary\"} 0"),
+            "{text}"
+        );
+        let text = m.render(None, &[(ErrorClass::Throttled, 5)]);
+        assert!(
+            text.contains("lightbox_retries_total{class=\"throttled\"} 5"),
+            "a later scrape shows the new total, not the sum of snapshots: {text}"
+        );
     }
 }

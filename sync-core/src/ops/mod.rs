@@ -9,4 +9,4 @@ mod metrics;
 mod server;
 
 pub use metrics::DaemonMetrics;
-pub use server::{OpsError, OpsServer, QueueProbe, serve};
+pub use server::{OpsError, OpsServer, QueueProbe, QueueProbeError, serve};

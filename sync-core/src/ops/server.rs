@@ -17,9 +17,34 @@ use tokio_util::sync::CancellationToken;
 
 use super::DaemonMetrics;
 use crate::catalog::StateCounts;
+use crate::engine::EngineError;
+use crate::retry::RetryCounters;
 
 /// Reads the queue depth by state (the catalog) when a request asks for it.
-pub type QueueProbe = Arc<dyn Fn() -> Result<StateCounts, String> + Send + Sync>;
+pub type QueueProbe = Arc<dyn Fn() -> Result<StateCounts, EngineError> + Send + Sync>;
+
+/// Why `/health` could not read the queue: a code for monitoring, a message that says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum QueueProbeError {
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error(
+        "reading the queue failed unexpectedly ({0}): this is a bug; restart the daemon and \
+         report it with the log"
+    )]
+    Panicked(String),
+}
+
+impl QueueProbeError {
+    /// A stable short code (the engine's, e.g. `catalog_busy`, or `ops_probe_panicked`).
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Engine(e) => e.code(),
+            Self::Panicked(_) => "ops_probe_panicked",
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpsError {
@@ -145,15 +170,17 @@ async fn respond(
     }
     let probe = Arc::clone(&state.queue);
     let counts = match tokio::task::spawn_blocking(move || probe()).await {
-        Ok(result) => result,
-        Err(e) => Err(format!("the queue probe panicked: {e}")),
+        Ok(result) => result.map_err(QueueProbeError::from),
+        Err(e) => Err(QueueProbeError::Panicked(e.to_string())),
     };
     Ok(match req.uri().path() {
         "/health" => health(&state, counts),
         "/metrics" => reply(
             StatusCode::OK,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
-            state.metrics.render(counts.as_ref().ok()),
+            state
+                .metrics
+                .render(counts.as_ref().ok(), &RetryCounters::global().snapshot()),
         ),
         _ => reply(
             StatusCode::NOT_FOUND,
@@ -163,7 +190,7 @@ async fn respond(
     })
 }
 
-fn health(state: &State, counts: Result<StateCounts, String>) -> Response<Full<Bytes>> {
+fn health(state: &State, counts: Result<StateCounts, QueueProbeError>) -> Response<Full<Bytes>> {
     let uptime_secs = state.started.elapsed().as_secs();
     let (status, body) = match counts {
         Ok(counts) => {
@@ -178,7 +205,12 @@ fn health(state: &State, counts: Result<StateCounts, String>) -> Response<Full<B
         }
         Err(error) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            serde_json::json!({"status": "unhealthy", "version": crate::VERSION, "uptime_secs": uptime_secs, "error": error}),
+            serde_json::json!({
+                "status": "unhealthy",
+                "version": crate::VERSION,
+                "uptime_secs": uptime_secs,
+                "error": {"code": error.code(), "message": error.to_string()},
+            }),
         ),
     };
     reply(status, "application/json", format!("{body}\n"))
@@ -240,7 +272,12 @@ mod tests {
         cancel.cancel();
         server.join().await;
 
-        let broken: QueueProbe = Arc::new(|| Err("catalog is locked".to_owned()));
+        let broken: QueueProbe = Arc::new(|| {
+            Err(EngineError::Catalog(crate::catalog::CatalogError::Busy {
+                path: "/var/lib/lightbox/catalog.sqlite".into(),
+                op: "count files",
+            }))
+        });
         let cancel = CancellationToken::new();
         let server = serve(addr, metrics, broken, cancel.clone())
             .await
@@ -253,7 +290,14 @@ mod tests {
             health.starts_with("HTTP/1.1 503"),
             "an unreadable catalog must fail the health check: {health}"
         );
-        assert!(health.contains("catalog is locked"), "{health}");
+        assert!(
+            health.contains(r#""code":"catalog_busy""#),
+            "monitoring gets a code to match on: {health}"
+        );
+        assert!(
+            health.contains("close other programs using it"),
+            "and a message that says what to do: {health}"
+        );
         cancel.cancel();
         server.join().await;
     }

@@ -31,10 +31,12 @@
 //! checks this against Garage with a client clock a day behind: refused once, then accepted.
 
 pub mod class;
+pub mod counters;
 pub mod policy;
 pub mod run;
 
 pub use class::{Classify, ErrorClass, classify_response, classify_sdk_error};
+pub use counters::RetryCounters;
 pub use policy::{AttemptTally, Backoff, GiveUpReason, RetryDecision, RetryPolicy};
 pub use run::{
     Clock, CredentialRefresh, NoCredentialRefresh, Retrier, RetryError, TokioClock, run,

@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-use super::{AttemptTally, Classify, ErrorClass, GiveUpReason, RetryDecision, RetryPolicy};
+use super::{
+    AttemptTally, Classify, ErrorClass, GiveUpReason, RetryCounters, RetryDecision, RetryPolicy,
+};
 
 /// Where [`Retrier`] reads the time and how it waits.
 pub trait Clock: Send + Sync {
@@ -127,6 +129,8 @@ pub struct Retrier<C = TokioClock, R = NoCredentialRefresh> {
     clock: C,
     refresh: R,
     rng: Mutex<StdRng>,
+    /// Where each retry is counted by class (`/metrics`).
+    counters: &'static RetryCounters,
 }
 
 impl Retrier {
@@ -138,6 +142,7 @@ impl Retrier {
             clock: TokioClock,
             refresh: NoCredentialRefresh,
             rng: Mutex::new(StdRng::from_os_rng()),
+            counters: RetryCounters::global(),
         }
     }
 }
@@ -150,6 +155,7 @@ impl<C: Clock, R: CredentialRefresh> Retrier<C, R> {
             clock,
             refresh: self.refresh,
             rng: self.rng,
+            counters: self.counters,
         }
     }
 
@@ -160,6 +166,7 @@ impl<C: Clock, R: CredentialRefresh> Retrier<C, R> {
             clock: self.clock,
             refresh,
             rng: self.rng,
+            counters: self.counters,
         }
     }
 
@@ -170,6 +177,13 @@ impl<C: Clock, R: CredentialRefresh> Retrier<C, R> {
             rng: Mutex::new(StdRng::seed_from_u64(seed)),
             ..self
         }
+    }
+
+    /// The same retrier, counting its retries into `counters` instead of
+    /// [`RetryCounters::global`] (tests).
+    #[must_use]
+    pub fn with_counters(self, counters: &'static RetryCounters) -> Self {
+        Self { counters, ..self }
     }
 
     /// The policy in force.
@@ -220,6 +234,7 @@ impl<C: Clock, R: CredentialRefresh> Retrier<C, R> {
                     after,
                     refresh_credentials,
                 } => {
+                    self.counters.record(class);
                     tracing::debug!(
                         attempt = tally.attempts,
                         %class,
@@ -381,6 +396,36 @@ mod tests {
                 "wait {i} ({wait:?}) is within the full-jitter ceiling"
             );
         }
+    }
+
+    #[test]
+    fn each_retry_is_counted_by_the_class_of_the_failure_before_it() {
+        static COUNTERS: RetryCounters = RetryCounters::new();
+        let retrier = Retrier::new(RetryPolicy::default())
+            .with_clock(ManualClock::new())
+            .with_seed(5)
+            .with_counters(&COUNTERS);
+        let script = [
+            Failure::of(ErrorClass::Throttled),
+            Failure::of(ErrorClass::Temporary),
+            Failure::of(ErrorClass::Throttled),
+            Failure::of(ErrorClass::Permanent),
+        ];
+        let result = block_on(retrier.run(|attempt| {
+            let failure = script[usize::try_from(attempt - 1).expect("small")];
+            std::future::ready(Err::<(), _>(failure))
+        }));
+        assert_eq!(result.expect_err("ends permanent").attempts, 4);
+        assert_eq!(
+            COUNTERS.snapshot(),
+            [
+                (ErrorClass::Temporary, 1),
+                (ErrorClass::Throttled, 2),
+                (ErrorClass::RefreshCredentials, 0),
+                (ErrorClass::ClockSkew, 0),
+            ],
+            "three retries; the permanent failure at the end is given up, not retried"
+        );
     }
 
     #[test]

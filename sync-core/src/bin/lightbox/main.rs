@@ -11,6 +11,7 @@ mod push;
 mod run;
 mod service_cmd;
 
+use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -62,7 +63,9 @@ async fn main() -> Result<ExitCode> {
         Command::Service(ServiceCommand::Install { user, print, force }) => {
             service_cmd::install(&loaded.path, user, print, force)?;
         }
-        Command::Run { folders } => run::run(&loaded.config, &folders).await?,
+        Command::Run { folders } => {
+            run::run(&loaded.config, cli.config.as_deref(), &folders).await?;
+        }
         Command::Push(args) => return push::push(&loaded.config, args).await,
         Command::Folders(command) => catalog_cmd::folders(&loaded.config, command)?,
         Command::Login {
@@ -86,7 +89,9 @@ fn init_logging(default: &str) {
         .unwrap_or_else(|_| default.into());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        // Colours only on a terminal: a log file or journald gets plain text.
+        .with_ansi(std::io::stderr().is_terminal());
     if std::env::var("LIGHTBOX_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
         builder.json().init();
     } else {

@@ -1,25 +1,28 @@
 //! `lightbox run`: the engine in the foreground, logging what happens, until
 //! Ctrl-C or SIGTERM. Then a graceful stop: no new upload request, the part requests in flight
 //! finish and are journalled for up to `upload.shutdown_grace_secs`, the rest is abandoned
-//! (the next start resumes it), exit 0.
+//! (the next start resumes it), exit 0. SIGHUP reloads the settings and applies what can
+//! change while running (`sync_core::config_reload`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use sync_core::config::Config;
+use sync_core::config_reload::{LiveChange, plan_reload};
 use sync_core::engine::{
     CATALOG_FILE, Engine, EngineEvent, EngineSettings, FilePhase, UploadTarget,
 };
 use sync_core::ops::{self, DaemonMetrics, QueueProbe};
 use sync_core::upload::S3Transfer;
+use tokio::signal::unix::{SignalKind, signal};
 use tokio_util::sync::CancellationToken;
 
 /// How long a stop waits, after the grace period, for components to finish their current step.
 const STOP_TIMEOUT: Duration = Duration::from_secs(30);
 
-pub async fn run(config: &Config, folders: &[PathBuf]) -> Result<()> {
+pub async fn run(config: &Config, config_path: Option<&Path>, folders: &[PathBuf]) -> Result<()> {
     check_bucket(config).await?;
     let catalog_path = config.state_dir()?.join(CATALOG_FILE);
     let engine = Engine::start(&EngineSettings {
@@ -32,7 +35,7 @@ pub async fn run(config: &Config, folders: &[PathBuf]) -> Result<()> {
     let ops = match config.daemon.listen {
         Some(listen) => {
             let probe = engine.clone();
-            let queue: QueueProbe = Arc::new(move || probe.counts().map_err(|e| e.to_string()));
+            let queue: QueueProbe = Arc::new(move || probe.counts());
             Some(ops::serve(listen, Arc::clone(&metrics), queue, ops_cancel.clone()).await?)
         }
         None => None,
@@ -56,7 +59,16 @@ pub async fn run(config: &Config, folders: &[PathBuf]) -> Result<()> {
         engine.add_folder(folder).await?;
     }
     tracing::info!(bucket = %config.storage.bucket, "lightbox is running; Ctrl-C stops it");
-    shutdown_signal().await?;
+    let mut term = signal(SignalKind::terminate())?;
+    let mut hangup = signal(SignalKind::hangup())?;
+    let mut in_force = config.clone();
+    loop {
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => { r?; break; }
+            _ = term.recv() => break,
+            _ = hangup.recv() => reload(&engine, &mut in_force, config_path).await,
+        }
+    }
     let grace = Duration::from_secs(config.upload.shutdown_grace_secs);
     tracing::info!(
         ?grace,
@@ -156,12 +168,42 @@ pub async fn check_bucket(config: &Config) -> Result<()> {
     Ok(())
 }
 
-/// Resolves on Ctrl-C (SIGINT) or SIGTERM.
-async fn shutdown_signal() -> Result<()> {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    tokio::select! {
-        r = tokio::signal::ctrl_c() => r?,
-        _ = term.recv() => {}
+/// SIGHUP: load the settings again and apply what can change while running
+/// ([`plan_reload`]); log what changed, what was applied and what waits for a restart. A
+/// file that does not load leaves the settings in force as they are.
+async fn reload(engine: &Engine, in_force: &mut Config, config_path: Option<&Path>) {
+    let loaded = match Config::load(config_path) {
+        Ok(loaded) => loaded.config,
+        Err(e) => {
+            tracing::error!(
+                code = "config_reload_failed",
+                "SIGHUP: settings not reloaded, the ones in force stay: {e}"
+            );
+            return;
+        }
+    };
+    let plan = plan_reload(in_force, &loaded);
+    if plan.is_empty() {
+        tracing::info!("SIGHUP: settings reloaded, nothing changed");
+        return;
     }
-    Ok(())
+    for change in &plan.apply {
+        match *change {
+            LiveChange::BandwidthLimit(limit) => match engine.set_bandwidth_limit(limit).await {
+                Ok(()) => in_force.upload.bandwidth_limit_mib_per_sec = limit,
+                Err(e) => tracing::error!(code = e.code(), "SIGHUP: {e}"),
+            },
+        }
+    }
+    for s in &plan.applied {
+        tracing::info!(setting = %s.path, old = %s.old, new = %s.new, "SIGHUP: setting applied");
+    }
+    for (s, why) in &plan.need_restart {
+        tracing::warn!(
+            setting = %s.path,
+            old = %s.old,
+            new = %s.new,
+            "SIGHUP: setting changed, but it takes effect only after a restart ({why})"
+        );
+    }
 }

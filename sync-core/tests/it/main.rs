@@ -14,6 +14,7 @@ mod gallery_cli;
 mod ingest;
 mod preview;
 mod preview_catchup;
+mod reliability;
 mod support;
 mod upload;
 mod upload_controls;

@@ -310,6 +310,11 @@ impl Daemon {
         }
     }
 
+    /// The running daemon's process id.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(std::process::Child::id)
+    }
+
     pub fn kill(&mut self, signal: &str) {
         if let Some(mut child) = self.child.take() {
             let status = Command::new("kill")

@@ -80,8 +80,13 @@ def render(directory, status, seconds):
                                    and fig["catalog_integrity"] == "ok") else (
             f"{fig['catalog_unfinished']} unfinished, {fig['catalog_missing_objects']} missing objects, "
             f"integrity {fig['catalog_integrity']}")
+        if "faults_injected" in fig:
+            faults = str(fig["faults_injected"])
+        else:
+            held = fig["request_kills_after_upstream_answered"] + fig["request_kills_during_request"]
+            faults = f"{held} replies held to aim kills"
         lines.append(
-            f"| {name} | {fig.get('faults_injected', 0)} | {fig.get('kills', 0)} | {fig['files']} | "
+            f"| {name} | {faults} | {fig.get('kills', 0)} | {fig['files']} | "
             f"{fig['bytes']:,} | {fig['lost']} | {fig['duplicated']} | {fig['corrupted']} | "
             f"{fig['open_multipart_uploads']} | {catalog} |")
     lines.append("")
@@ -99,7 +104,9 @@ def render(directory, status, seconds):
             f"- Network faults (seed {net['seed']}): {mapping(net['faults_by_kind'])} over "
             f"{net['requests']} requests; {net['file_attempts_failed_and_retried']} file attempts "
             f"failed and were retried later; `/metrics` counted retries by class: "
-            f"{mapping(net.get('retries_by_class', {}))}. {net['objects']} originals and "
+            f"{mapping(net.get('retries_by_class', {}))} (an ExpiredToken or RequestTimeTooSkewed "
+            "answered to a HEAD has no body, so it counts as temporary: "
+            f"`upload_refused_without_code`). {net['objects']} originals and "
             f"{net['previews']} previews in the bucket.",
         ]
     lines.append(END)

@@ -311,25 +311,15 @@ async fn reliability_bad_input_a_full_disk_for_the_catalog_is_reported_and_survi
 
     // Whatever reached the bucket is a source file, byte for byte, and none is there twice.
     let client = stack.garage_s3();
-    let listed = client
-        .list_objects_v2()
-        .bucket(&bucket)
-        .prefix("originals/")
-        .send()
-        .await
-        .expect("list the bucket");
     let mut names = std::collections::HashSet::new();
-    for object in listed.contents() {
-        let key = object.key().expect("a key");
-        let name = key.rsplit('/').next().unwrap_or(key);
+    for (key, sha256) in originals_with_sha256(&client, &bucket).await {
+        let name = key.rsplit('/').next().unwrap_or(&key);
         let photo = photos
             .iter()
             .find(|p| p.name == name)
             .unwrap_or_else(|| panic!("{key} is no source file"));
-        let bytes = crate::support::get_object_bytes(&client, &bucket, key).await;
         assert_eq!(
-            sha256_hex(&bytes),
-            photo.sha256,
+            sha256, photo.sha256,
             "{key} is byte-identical to its source"
         );
         assert!(
@@ -343,7 +333,88 @@ async fn reliability_bad_input_a_full_disk_for_the_catalog_is_reported_and_survi
     );
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+/// Every object under `originals/` (one page is enough here) with the SHA-256 of its bytes.
+async fn originals_with_sha256(client: &aws_sdk_s3::Client, bucket: &str) -> Vec<(String, String)> {
     use sha2::Digest as _;
-    hex::encode(sha2::Sha256::digest(bytes))
+    let listed = client
+        .list_objects_v2()
+        .bucket(bucket)
+        .prefix("originals/")
+        .send()
+        .await
+        .expect("list the bucket");
+    let mut objects = Vec::new();
+    for object in listed.contents() {
+        let key = object.key().expect("a key").to_owned();
+        let bytes = crate::support::get_object_bytes(client, bucket, &key).await;
+        objects.push((key, hex::encode(sha2::Sha256::digest(&bytes))));
+    }
+    objects
+}
+
+/// The file is replaced (a new version renamed over it, as an editor or a re-import does) while
+/// its multipart upload is under way, slowed to 4 MiB/s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reliability_bad_input_a_file_replaced_while_uploading_ends_with_its_new_bytes_once() {
+    let stack = stack();
+    let bucket = stack.fresh_garage_bucket("replaced").await;
+    let client = stack.garage_s3();
+    let target = UploadTarget {
+        config: sync_core::config::UploadConfig {
+            multipart_threshold_mib: 16,
+            part_size_mib: Some(8),
+            ..sync_core::config::UploadConfig::default()
+        },
+        ..target(&client, &bucket)
+    };
+    let mut t = TestEngine::start_with(fast_ingest(), Some(target)).await;
+    t.engine
+        .set_bandwidth_limit(Some(4))
+        .await
+        .expect("a limit");
+    let old = write_photo(&t.folder, "edited.cr3", 24 * 1024 * KIB, 21);
+    t.wait_for("the upload to start", |e| {
+        e.path.ends_with("edited.cr3") && matches!(e.phase, FilePhase::Uploading { .. })
+    })
+    .await;
+    let new = write_photo(&t.folder, "edited.cr3", 20 * 1024 * KIB, 22);
+
+    // Until the new bytes are in the bucket and the row is done.
+    let deadline = std::time::Instant::now() + PATIENCE * 2;
+    let objects = loop {
+        let objects = originals_with_sha256(&client, &bucket).await;
+        let done = t.engine.counts().expect("counts").get(FileState::Done) == 1;
+        if done && objects.iter().any(|(_, sha)| *sha == new.sha256) {
+            break objects;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the new version never reached the bucket: {objects:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    t.engine.stop(PATIENCE).await.expect("stops");
+    let count = |sha: &str| objects.iter().filter(|(_, s)| s == sha).count();
+    assert_eq!(count(&new.sha256), 1, "the new version once: {objects:?}");
+    assert!(
+        count(&old.sha256) <= 1,
+        "the old version at most once (if it was complete before the replace): {objects:?}"
+    );
+    assert_eq!(
+        objects.len(),
+        count(&new.sha256) + count(&old.sha256),
+        "no object mixes the two versions: {objects:?}"
+    );
+    let uploads = client
+        .list_multipart_uploads()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("list uploads");
+    assert!(
+        uploads.uploads().is_empty(),
+        "the upload of the old bytes was aborted, not left open: {:?}",
+        uploads.uploads()
+    );
+    eprintln!("after a replace mid-upload the bucket holds: {objects:?}");
 }

@@ -30,7 +30,7 @@ log "fault suite, $LIGHTBOX_RELIABILITY form (figures in $OUT)"
 START=$SECONDS
 status=0
 cargo nextest run -p sync-core --locked --features sync-core/ts --profile reliability \
-  --no-capture -E 'test(/^reliability::/)' || status=$?
+  --no-capture --run-ignored all -E 'test(/^reliability::/)' || status=$?
 log "fault suite finished in $((SECONDS - START)) s (exit $status)"
 
 "$VENV_DIR/bin/python" scripts/reliability_report.py "$OUT" RELIABILITY.md "$status" "$((SECONDS - START))"

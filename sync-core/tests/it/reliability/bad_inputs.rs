@@ -418,3 +418,56 @@ async fn reliability_bad_input_a_file_replaced_while_uploading_ends_with_its_new
     );
     eprintln!("after a replace mid-upload the bucket holds: {objects:?}");
 }
+
+/// A sparse file a little over S3's 5 GiB single-PUT limit goes up with `lightbox push` as a
+/// multipart upload and is verified. Long form only (`scripts/reliability.sh` runs ignored
+/// `reliability_` tests): 5 GiB through Garage does not fit the short form's time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "long form: scripts/reliability.sh (uploads 5 GiB)"]
+async fn reliability_bad_input_a_sparse_file_over_5_gib_goes_up_in_parts() {
+    use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
+    let stack = stack();
+    let bucket = stack.fresh_garage_bucket("sparse").await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("sparse-5gib.cr3");
+    let size = 5 * 1024 * 1024 * KIB + 1024 * KIB;
+    {
+        let mut file = std::fs::File::create(&path).expect("create");
+        file.set_len(size).expect("a sparse file");
+        file.write_all(b"the first bytes").expect("write");
+        file.seek(SeekFrom::End(-15)).expect("seek");
+        file.write_all(b"the final bytes").expect("write");
+    }
+    let (mut sha, mut crc) = (sha2::Sha256::default(), crc64fast_nvme::Digest::new());
+    let mut file = std::fs::File::open(&path).expect("open");
+    let mut chunk = vec![0_u8; 4 * 1024 * 1024];
+    loop {
+        let n = file.read(&mut chunk).expect("read");
+        if n == 0 {
+            break;
+        }
+        sha2::Digest::update(&mut sha, &chunk[..n]);
+        crc.write(&chunk[..n]);
+    }
+    let photo = crate::support::Photo::hashed(path.clone(), size, sha, &crc);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lightbox"))
+        .envs(stack.env_vars())
+        .env("LIGHTBOX_STORAGE__BUCKET", &bucket)
+        .env("LIGHTBOX_STATE_DIR", dir.path().join("state"))
+        .args(["push", "--json", "--part-size-mib", "64", "--catalog"])
+        .arg(dir.path().join("catalog.sqlite"))
+        .arg(&path)
+        .output()
+        .expect("lightbox push runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the push completes: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line: serde_json::Value = serde_json::from_str(stdout.lines().next().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("a JSON line for the file ({e}): {stdout}"));
+    assert_eq!(line["status"], "uploaded", "{line}");
+    let key = line["key"].as_str().expect("the line names the key");
+    crate::upload_push::assert_object_is(&stack.garage_s3(), &bucket, key, &photo).await;
+}

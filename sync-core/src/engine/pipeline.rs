@@ -37,7 +37,8 @@ use crate::plan::{Decision, KeyFacts, KeyPlanner, resolve_key};
 const SETTLE_TICK: Duration = Duration::from_millis(100);
 /// When a temporary read failure is tried again.
 const RETRY_TEMPORARY: jiff::SignedDuration = jiff::SignedDuration::from_secs(30);
-/// When a settled file whose `ready` could not be written (disk full) is tried again.
+/// When a settled file whose `ready` or fingerprint could not be written (disk full) is tried
+/// again.
 const CATALOG_RETRY: Duration = Duration::from_secs(5);
 
 /// Requests to the pipeline from the engine handle.
@@ -94,6 +95,8 @@ pub(crate) struct Pipeline {
     folders: Vec<WatchedFolder>,
     watcher: FolderWatcher,
     hash_queue: VecDeque<HashJob>,
+    /// Files whose fingerprint could not be saved (disk full), hashed again when due.
+    deferred_hashes: Vec<(Instant, HashJob)>,
     hashing: JoinSet<HashResult>,
     hash_workers: usize,
     /// Tells fingerprint jobs on blocking threads to stop between chunks.
@@ -126,6 +129,7 @@ impl Pipeline {
             folders: Vec::new(),
             watcher: parts.watcher,
             hash_queue: VecDeque::new(),
+            deferred_hashes: Vec::new(),
             hashing: JoinSet::new(),
             hash_workers: parts.hash_workers.max(1),
             hash_cancel: Arc::new(AtomicBool::new(false)),
@@ -404,6 +408,11 @@ impl Pipeline {
     /// Look at every settling file whose time has come.
     fn settle_due(&mut self) {
         let now = Instant::now();
+        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.deferred_hashes)
+            .into_iter()
+            .partition(|(at, _)| *at <= now);
+        self.deferred_hashes = later;
+        self.hash_queue.extend(due.into_iter().map(|(_, job)| job));
         let due: Vec<(PathBuf, Settling)> = self
             .settling
             .iter()
@@ -554,12 +563,16 @@ impl Pipeline {
                     Err(e) if e.is_row_moved_on() => {
                         tracing::debug!(path = %job.path.display(), error = %e, "fingerprint discarded");
                     }
-                    // The row stays `ready`; the next start hashes it again.
-                    Err(e) => tracing::warn!(
-                        path = %job.path.display(),
-                        code = e.code(),
-                        "fingerprint not saved: {e}"
-                    ),
+                    // The row stays `ready`: hash it again a little later.
+                    Err(e) => {
+                        tracing::warn!(
+                            path = %job.path.display(),
+                            code = e.code(),
+                            "fingerprint not saved: {e}; hashing it again in {CATALOG_RETRY:?}"
+                        );
+                        self.deferred_hashes
+                            .push((Instant::now() + CATALOG_RETRY, job));
+                    }
                 }
             }
             Err(FingerprintError::Cancelled { .. }) => {}

@@ -261,7 +261,7 @@ async fn reliability_bad_input_a_full_disk_for_the_catalog_is_reported_and_survi
                 &daemon.camera(),
                 &format!("full-{i:03}.jpg"),
                 2 * KIB,
-                100 + i,
+                1000 + 2 * i, // distinct seeds: write_photo sets the lowest bit
             )
         })
         .collect();
@@ -306,6 +306,27 @@ async fn reliability_bad_input_a_full_disk_for_the_catalog_is_reported_and_survi
             daemon.log()
         );
         std::thread::sleep(Duration::from_millis(50));
+    }
+    // Every file ends done without a restart. The catalog is read where the daemon sees it:
+    // in its mount namespace.
+    let pid_text = pid.to_string();
+    let status_inside = || {
+        let out = daemon
+            .command(&["nsenter", "-t", &pid_text, "-m", "--"])
+            .args(["status", "--json"])
+            .output()
+            .expect("lightbox status runs in the daemon's namespace");
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap_or_default()
+    };
+    let mut status = status_inside();
+    while status["done"].as_u64() != Some(120) {
+        assert!(
+            std::time::Instant::now() < deadline + PATIENCE * 2,
+            "not every file was done after space was freed: {status}\n{}",
+            daemon.log()
+        );
+        std::thread::sleep(Duration::from_millis(250));
+        status = status_inside();
     }
     daemon.kill("-TERM");
 

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::DesktopCore;
+use crate::engine::Engine;
 use crate::ipc::{ImportReport, IpcError, PathProblem};
 use crate::zip_import::{Limits, import_zip};
 
@@ -24,6 +25,15 @@ fn problem(path: &Path, code: &str, message: impl Into<String>) -> PathProblem {
 
 const FILTERED: &str = "Lightbox uploads photos only and this file type is filtered out; add \
                         its extension under Settings → File types to upload it.";
+
+/// Queue one file, counting it or recording why not.
+async fn queue_file(engine: &Engine, path: &Path, report: &mut ImportReport) {
+    match engine.add_file(path).await {
+        Ok(true) => report.queued += 1,
+        Ok(false) => report.rejected.push(problem(path, "filtered", FILTERED)),
+        Err(e) => report.rejected.push(problem(path, e.code(), e.to_string())),
+    }
+}
 
 impl DesktopCore {
     /// Queue the dropped `paths`.
@@ -50,13 +60,7 @@ impl DesktopCore {
                 continue;
             }
             if !is_zip(&path) {
-                match engine.add_file(&path).await {
-                    Ok(true) => report.queued += 1,
-                    Ok(false) => report.rejected.push(problem(&path, "filtered", FILTERED)),
-                    Err(e) => report
-                        .rejected
-                        .push(problem(&path, e.code(), e.to_string())),
-                }
+                queue_file(&engine, &path, &mut report).await;
                 continue;
             }
             let stem = path
@@ -93,14 +97,7 @@ impl DesktopCore {
                     .push(problem(&path.join(&name), "zip_entry_skipped", reason));
             }
             for name in unpacked.imported {
-                let file = target.join(&name);
-                match engine.add_file(&file).await {
-                    Ok(true) => report.queued += 1,
-                    Ok(false) => report.rejected.push(problem(&file, "filtered", FILTERED)),
-                    Err(e) => report
-                        .rejected
-                        .push(problem(&file, e.code(), e.to_string())),
-                }
+                queue_file(&engine, &target.join(&name), &mut report).await;
             }
         }
         Ok(report)

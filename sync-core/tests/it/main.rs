@@ -9,6 +9,7 @@ mod cli;
 mod config_import;
 mod daemon_ops;
 mod daemon_reload;
+mod desktop;
 mod gallery;
 mod gallery_cli;
 mod ingest;

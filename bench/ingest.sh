@@ -24,6 +24,8 @@ log "fingerprint: 4 GiB, peak RSS"
 /usr/bin/time -v "$BIN" fingerprint "$BIG" > "$WORK/fp.json" 2> "$WORK/fp.time"
 cat "$WORK/fp.json"
 grep -E "Maximum resident" "$WORK/fp.time"
+# 4 GiB of scratch is not worth keeping between runs (KEEP_BIG=1 keeps it).
+[[ ${KEEP_BIG:-0} == 1 ]] || rm -f "$BIG"
 
 mkdir -p "$LIGHTBOX_ROOT/bench/results"
 python3 - "$WORK" > "$LIGHTBOX_ROOT/bench/results/ingest.md" <<'PY'

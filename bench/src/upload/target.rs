@@ -14,6 +14,21 @@ pub struct Target {
     pub bucket: String,
 }
 
+impl Target {
+    /// `bucket` on the local stack's Garage, with its key.
+    #[must_use]
+    pub fn garage(stack: &lightbox_tests::Stack, bucket: &str) -> Self {
+        let g = &stack.info.garage;
+        Self {
+            endpoint: g.endpoint.clone(),
+            region: stack.info.region.clone(),
+            access_key_id: g.access_key_id.clone(),
+            secret_access_key: g.secret_access_key.clone(),
+            bucket: bucket.to_owned(),
+        }
+    }
+}
+
 /// Objects and bytes a run left in its bucket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Contents {

@@ -122,7 +122,8 @@ impl Uploader {
         let ctx = JobContext {
             catalog,
             transfer: target.transfer.clone(),
-            retrier: Retrier::new(RetryPolicy::default()),
+            retrier: Retrier::new(RetryPolicy::default())
+                .with_credential_refresh(target.transfer.credential_refresh()),
             requests: Semaphore::new(config.max_requests_in_flight.max(1)),
             parts_per_file: config.max_requests_in_flight.max(1),
             events,

@@ -15,7 +15,9 @@
 //! - [`facts`]: what `HeadObject` says, compared with the fingerprint;
 //! - [`error`]: [`UploadError`], with a stable code and an `ErrorClass`;
 //! - [`controls`]: [`TransferControls`], the pause gate and bandwidth limit (a
-//!   [`TokenBucket`]) that every request through one transfer obeys.
+//!   [`TokenBucket`]) that every request through one transfer obeys;
+//! - [`credential_cache`]: [`TransferCredentials`], the client's credential cache, which an
+//!   `ExpiredToken` reply invalidates so the retry signs with fresh credentials.
 //!
 //! # Checksums
 //!
@@ -77,6 +79,7 @@
 
 pub mod checksum;
 pub mod controls;
+pub mod credential_cache;
 pub mod error;
 pub mod facts;
 pub mod meta;
@@ -87,6 +90,7 @@ pub mod transfer;
 
 pub use checksum::{ExpectedContent, part_crc64nvme};
 pub use controls::{TokenBucket, TransferControls};
+pub use credential_cache::{RefreshTransferCredentials, TransferCredentials};
 pub use error::{S3Call, S3Problem, UploadError};
 pub use facts::{ContentMatch, ObjectFacts};
 pub use meta::ObjectMeta;

@@ -12,6 +12,7 @@ use aws_sdk_s3::primitives::{ByteStream, Length, SdkBody};
 use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode};
 
 use super::controls::{ThrottledBody, TransferControls};
+use super::credential_cache::{CacheHandle, RefreshTransferCredentials, TransferCredentials};
 use super::{ExpectedContent, ObjectFacts, ObjectMeta, S3Call, S3Problem, UploadError};
 
 /// How `put_small` and `complete` avoid overwriting an existing object.
@@ -54,6 +55,8 @@ pub struct S3Transfer {
     pub(super) list_page_size: i32,
     /// Pause gate and bandwidth limit, shared by every clone.
     pub(super) controls: Arc<TransferControls>,
+    /// The client's credential cache, which a refused token invalidates.
+    pub(super) credentials: Arc<TransferCredentials>,
 }
 
 /// Parts and uploads per list page: S3's maximum.
@@ -69,11 +72,15 @@ impl S3Transfer {
     /// are disabled (`retry::Retrier` owns retries, see the `retry` module docs) and every
     /// request has connect and read timeouts: a server that accepts a request and never
     /// answers must become a temporary error the Retrier sees, not a job blocked for ever.
+    /// The client's credentials are cached in a [`TransferCredentials`] (not the SDK's cache),
+    /// so that an `ExpiredToken` reply can drop them: see [`Self::credential_refresh`].
     #[must_use]
     pub fn new(client: &Client, bucket: impl Into<String>) -> Self {
+        let credentials = TransferCredentials::new();
         let config = client
             .config()
             .to_builder()
+            .identity_cache(CacheHandle(Arc::clone(&credentials)))
             .retry_config(RetryConfig::disabled())
             .timeout_config(
                 TimeoutConfig::builder()
@@ -88,7 +95,21 @@ impl S3Transfer {
             guard: OverwriteGuard::default(),
             list_page_size: LIST_PAGE_SIZE,
             controls: Arc::default(),
+            credentials,
         }
+    }
+
+    /// The hook for `Retrier::with_credential_refresh`: after `ExpiredToken` / `InvalidToken`,
+    /// the next attempt loads fresh credentials from the client's provider.
+    #[must_use]
+    pub fn credential_refresh(&self) -> RefreshTransferCredentials {
+        RefreshTransferCredentials(Arc::clone(&self.credentials))
+    }
+
+    /// The credential cache (how often credentials were loaded and refreshed).
+    #[must_use]
+    pub fn credentials(&self) -> &Arc<TransferCredentials> {
+        &self.credentials
     }
 
     /// The pause gate and bandwidth limit that every clone of this transfer obeys.

@@ -17,6 +17,7 @@ mod support;
 mod upload;
 mod upload_controls;
 mod upload_crash;
+mod upload_credentials;
 mod upload_engine;
 mod upload_faults;
 mod upload_orphans;

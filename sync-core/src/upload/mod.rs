@@ -13,6 +13,7 @@
 //! - [`meta`]: the `x-amz-meta-*` Lightbox writes, ASCII-safe;
 //! - [`checksum`]: [`ExpectedContent`] and the per-part CRC64/NVME;
 //! - [`facts`]: what `HeadObject` says, compared with the fingerprint;
+//! - [`guard_probe`]: whether the endpoint honours `If-None-Match` (then no HEAD before writes);
 //! - [`error`]: [`UploadError`], with a stable code and an `ErrorClass`;
 //! - [`controls`]: [`TransferControls`], the pause gate and bandwidth limit (a
 //!   [`TokenBucket`]) that every request through one transfer obeys;
@@ -82,6 +83,7 @@ pub mod controls;
 pub mod credential_cache;
 pub mod error;
 pub mod facts;
+pub mod guard_probe;
 pub mod meta;
 pub mod multipart;
 pub mod orphans;
@@ -93,6 +95,7 @@ pub use controls::{TokenBucket, TransferControls};
 pub use credential_cache::{RefreshTransferCredentials, TransferCredentials};
 pub use error::{S3Call, S3Problem, UploadError};
 pub use facts::{ContentMatch, ObjectFacts};
+pub use guard_probe::{PROBE_KEY, ProbeWrite, guard_from_probe};
 pub use meta::ObjectMeta;
 pub use multipart::PendingUpload;
 pub use orphans::{OrphanSweep, abort_orphaned_uploads, orphaned_uploads};

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::retry::RetryConfig;
@@ -51,7 +52,9 @@ pub enum PutOutcome {
 pub struct S3Transfer {
     pub(super) client: Client,
     pub(super) bucket: String,
-    pub(super) guard: OverwriteGuard,
+    /// `true`: [`OverwriteGuard::HeadFirst`]. Shared by every clone, so the uploader's probe
+    /// ([`Self::probe_overwrite_guard`]) applies to the jobs' clones too.
+    pub(super) head_first: Arc<AtomicBool>,
     pub(super) list_page_size: i32,
     /// Pause gate and bandwidth limit, shared by every clone.
     pub(super) controls: Arc<TransferControls>,
@@ -92,7 +95,9 @@ impl S3Transfer {
         Self {
             client: Client::from_conf(config),
             bucket: bucket.into(),
-            guard: OverwriteGuard::default(),
+            head_first: Arc::new(AtomicBool::new(
+                OverwriteGuard::default() == OverwriteGuard::HeadFirst,
+            )),
             list_page_size: LIST_PAGE_SIZE,
             controls: Arc::default(),
             credentials,
@@ -121,7 +126,24 @@ impl S3Transfer {
     /// Use `guard` against overwriting existing objects.
     #[must_use]
     pub fn with_overwrite_guard(self, guard: OverwriteGuard) -> Self {
-        Self { guard, ..self }
+        self.set_overwrite_guard(guard);
+        self
+    }
+
+    /// Use `guard` from now on, in this transfer and every clone of it.
+    pub fn set_overwrite_guard(&self, guard: OverwriteGuard) {
+        self.head_first
+            .store(guard == OverwriteGuard::HeadFirst, Ordering::SeqCst);
+    }
+
+    /// The guard in force.
+    #[must_use]
+    pub fn overwrite_guard(&self) -> OverwriteGuard {
+        if self.head_first.load(Ordering::SeqCst) {
+            OverwriteGuard::HeadFirst
+        } else {
+            OverwriteGuard::IfNoneMatch
+        }
     }
 
     /// Ask for at most `size` (1..=1000) entries per `ListParts` / `ListMultipartUploads` page
@@ -250,7 +272,7 @@ impl S3Transfer {
     /// refused with 403 proves nothing (AWS answers 403 instead of 404 for a missing key when
     /// the role lacks `s3:ListBucket`), so the conditional write decides then.
     pub(super) async fn key_taken_by_head(&self, key: &str) -> Result<bool, UploadError> {
-        if self.guard != OverwriteGuard::HeadFirst {
+        if self.overwrite_guard() != OverwriteGuard::HeadFirst {
             return Ok(false);
         }
         match self.head(key).await {

@@ -20,6 +20,7 @@ mod upload_crash;
 mod upload_credentials;
 mod upload_engine;
 mod upload_faults;
+mod upload_guard;
 mod upload_orphans;
 mod upload_push;
 mod zip_import;

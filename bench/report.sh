@@ -32,6 +32,7 @@ $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM, Linux $(u
 $(. /etc/os-release && echo "$PRETTY_NAME"). Report assembled $(date -u +%Y-%m-%d).
 
 HEADER
+  section "Goals, how to read the figures, what limits Lightbox" bench/results/notes.md
   section "Upload throughput: Lightbox vs s5cmd, rclone, aws-cli" bench/results/upload.md
   section "The physical limits next to them" bench/results/limits.md
   section "Thumbnails per core: Lightbox vs vipsthumbnail" bench/results/thumbs.md
@@ -39,6 +40,5 @@ HEADER
   section "Bytes re-sent after SIGKILL in the middle of 2 GiB" bench/results/resume.md
   section "Gallery: listing and first page" bench/results/gallery.md
   section "Ingest: reconciliation scan and fingerprint memory" bench/results/ingest.md
-  section "Notes: what limits Lightbox, and how these figures were taken" bench/results/notes.md
 } > "$out"
 log "wrote $out"

@@ -98,7 +98,7 @@ pub fn markdown(s: &Summary) -> String {
     let ratio = s.goal_ratio();
     let _ = writeln!(
         md,
-        "| {:.2} s | {:.2} s | {:.2} s | {:.2} s | {:.2} s | {ratio:.2} | {} |",
+        "| {:.2} s | {:.3} s | {:.3} s | {:.3} s | {:.3} s | {ratio:.3} | {} |",
         s.settle_s,
         s.p50_s,
         s.p95_s,
@@ -136,6 +136,6 @@ mod tests {
         assert!((percentile(&values, 0.95) - 19.0).abs() < 1e-9);
         let s = Summary::new(&[2.2, 2.4, 2.6], 25, 1000, 2.0);
         assert!((s.goal_ratio() - 0.96).abs() < 1e-9, "2.4 ÷ 2.5");
-        assert!(markdown(&s).contains("| 0.96 | met |"));
+        assert!(markdown(&s).contains("| 0.960 | met |"));
     }
 }

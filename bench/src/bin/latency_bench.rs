@@ -185,7 +185,7 @@ fn drop_and_collect(
         let next = started + interval * u32::try_from(i + 1)?;
         while let Some(left) = next.checked_duration_since(Instant::now()) {
             match lines.recv_timeout(left) {
-                Ok(Line::Uploaded(u)) => uploaded.push(u),
+                Ok(Line::Uploaded(u)) => note(&mut uploaded, u),
                 Ok(Line::Running) | Err(mpsc::RecvTimeoutError::Timeout) => {}
                 Err(mpsc::RecvTimeoutError::Disconnected) => bail!("the daemon exited"),
             }
@@ -197,7 +197,7 @@ fn drop_and_collect(
             .checked_duration_since(Instant::now())
             .context("not every file was uploaded in time")?;
         match lines.recv_timeout(left) {
-            Ok(Line::Uploaded(u)) => uploaded.push(u),
+            Ok(Line::Uploaded(u)) => note(&mut uploaded, u),
             Ok(Line::Running) => {}
             Err(_) => bail!(
                 "{} of {} files uploaded before the daemon went quiet",
@@ -207,6 +207,14 @@ fn drop_and_collect(
         }
     }
     Ok((dropped, uploaded))
+}
+
+/// Keep the first `uploaded` line per file: the engine and the daemon's event log both write
+/// one, the engine's first.
+fn note(uploaded: &mut Vec<Uploaded>, line: Uploaded) {
+    if !uploaded.iter().any(|u| u.path == line.path) {
+        uploaded.push(line);
+    }
 }
 
 /// SIGTERM (the daemon's graceful stop), then wait.

@@ -107,8 +107,8 @@ fn disk_read(dir: &Path, bytes: u64) -> Result<Value> {
     }
     let seconds = started.elapsed().as_secs_f64();
     Ok(json!({
-        "measure": format!("disk read, {} ({} files), `dd bs=16M{}`", dir.display(), files.len(),
-            if direct { " iflag=direct`: O_DIRECT, past the page cache" } else { "`: O_DIRECT refused, so partly from the page cache" }),
+        "measure": format!("disk read, {} ({} files), {}", dir.display(), files.len(),
+            if direct { "`dd bs=16M iflag=direct`: O_DIRECT, past the page cache" } else { "`dd bs=16M`: O_DIRECT refused, so partly from the page cache" }),
         "mb_per_s": mb_per_s(bytes, seconds),
         "direct": direct,
     }))

@@ -36,7 +36,9 @@ pub struct Contents {
     pub bytes: u64,
 }
 
-/// Count what is in the bucket.
+/// Count what is in the bucket, leaving out Lightbox's overwrite-guard probe object
+/// ([`sync_core::upload::PROBE_KEY`], written once per bucket and kept by design): it is not
+/// part of the uploaded set.
 ///
 /// # Errors
 /// When listing fails.
@@ -47,6 +49,9 @@ pub async fn contents(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<Contents>
     while let Some(page) = pages.next().await {
         let page = page.with_context(|| format!("list bucket {bucket}"))?;
         for o in page.contents() {
+            if o.key() == Some(sync_core::upload::PROBE_KEY) {
+                continue;
+            }
             objects += 1;
             bytes += u64::try_from(o.size().unwrap_or(0)).unwrap_or(0);
         }

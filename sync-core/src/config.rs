@@ -85,6 +85,24 @@ pub struct UploadConfig {
     /// flight finish (and be journalled) for up to this many seconds, then abandons the rest
     /// (the next start resumes them).
     pub shutdown_grace_secs: u64,
+    /// How writes avoid overwriting an object another machine put at the same key: `auto`
+    /// probes the endpoint once at start (`upload/guard_probe.rs`), `head-first` always checks
+    /// with `HeadObject` before writing (needed on Garage 2.5, which ignores `If-None-Match`),
+    /// `if-none-match` relies on the conditional write alone (AWS S3).
+    pub overwrite_guard: OverwriteGuardSetting,
+}
+
+/// `upload.overwrite_guard`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OverwriteGuardSetting {
+    /// Probe the endpoint once when the uploader starts.
+    #[default]
+    Auto,
+    /// `HeadObject` before every write, plus `If-None-Match: *`.
+    HeadFirst,
+    /// `If-None-Match: *` alone.
+    IfNoneMatch,
 }
 
 impl Default for UploadConfig {
@@ -97,6 +115,7 @@ impl Default for UploadConfig {
             orphan_min_age_hours: 24,
             bandwidth_limit_mib_per_sec: None,
             shutdown_grace_secs: 20,
+            overwrite_guard: OverwriteGuardSetting::Auto,
         }
     }
 }

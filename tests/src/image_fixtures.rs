@@ -78,7 +78,8 @@ pub fn png(width: u16, height: u16) -> Vec<u8> {
 }
 
 /// The body of an EXIF APP1 segment holding only IFD0's Orientation.
-fn exif_orientation(orientation: u16) -> Vec<u8> {
+#[must_use]
+pub fn exif_orientation(orientation: u16) -> Vec<u8> {
     let mut app1 = b"Exif\0\0".to_vec();
     app1.extend(tiff(&[entry_short(0x0112, orientation)], &[]));
     app1

@@ -152,8 +152,14 @@ impl Stack {
     /// An S3 client for moto.
     #[must_use]
     pub fn moto_s3(&self) -> aws_sdk_s3::Client {
+        self.moto_s3_via(&self.info.moto.endpoint)
+    }
+
+    /// An S3 client for moto's key aimed at `endpoint` (say, a proxy in front of moto).
+    #[must_use]
+    pub fn moto_s3_via(&self, endpoint: &str) -> aws_sdk_s3::Client {
         let m = &self.info.moto;
-        let shared = self.sdk_config(&m.endpoint, &m.access_key_id, &m.secret_access_key);
+        let shared = self.sdk_config(endpoint, &m.access_key_id, &m.secret_access_key);
         let conf = aws_sdk_s3::config::Builder::from(&shared)
             .force_path_style(true)
             .build();

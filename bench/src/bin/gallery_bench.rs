@@ -4,18 +4,16 @@
 //! - **listing**: `gallery::refresh` of one day prefix holding `--objects` originals (100,000 by
 //!   default) into a fresh cache: `ListObjectsV2` 1000 a page, then the SQLite write;
 //! - **first page**: `GalleryCache::page` of 200 from that cache plus a presigned thumb URL per
-//!   item (`Bucket::presign_get` of the preview key), the median of `--page-runs`;
-//! - **thumbnails**: Lightbox's `make_previews(.., [Thumb])` on one thread vs `vipsthumbnail
-//!   --size 400` with `VIPS_CONCURRENCY=1`, on the same synthesized 24 MP JPEGs, in alternating
-//!   rounds (A B A B), as images per wall second and per CPU second.
+//!   item (`Bucket::presign_get` of the preview key), the median of `--page-runs`.
+//!
+//! Thumbnails per CPU second against vipsthumbnail are `thumb-bench` (`bench/thumbs.sh`).
 //!
 //! The objects are seeded once per bucket (many concurrent tiny `PutObject`s with the
 //! original-key layout and Lightbox's metadata); a marker object records that the seeding
 //! finished, so later runs reuse them. Figures only: nothing here asserts a time.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -26,7 +24,7 @@ use clap::Parser;
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 use sync_core::gallery::{Bucket, GalleryCache, refresh, url_lifetime};
-use sync_core::preview::{PreviewKind, make_previews, preview_key};
+use sync_core::preview::{PreviewKind, preview_key};
 use sync_core::upload::ObjectMeta;
 
 /// The day every seeded original is under.
@@ -49,22 +47,6 @@ struct Cli {
     /// First-page runs timed (the median is reported).
     #[arg(long, default_value_t = 20)]
     page_runs: usize,
-    /// Synthesized JPEGs for the thumbnail race.
-    #[arg(long, default_value_t = 50)]
-    images: usize,
-    /// Their width and height (6000 × 4000 = 24 MP).
-    #[arg(long, default_value_t = 6000)]
-    width: u16,
-    #[arg(long, default_value_t = 4000)]
-    height: u16,
-    /// Alternating thumbnail rounds (Lightbox, vipsthumbnail, Lightbox, ...).
-    #[arg(long, default_value_t = 2)]
-    rounds: usize,
-    /// Where the JPEGs are written once and reused, and the thumbnails go.
-    #[arg(long)]
-    work: PathBuf,
-    #[arg(long, default_value = "vipsthumbnail")]
-    vipsthumbnail: PathBuf,
     /// The Markdown table.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -76,12 +58,7 @@ async fn main() -> Result<()> {
     let report = run(&cli).await?;
     println!("{}", serde_json::to_string(&report)?);
     if let Some(out) = &cli.out {
-        if let Some(parent) = out.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::write(out, markdown(&report))
-            .with_context(|| format!("cannot write {}", out.display()))?;
-        eprintln!("wrote {}", out.display());
+        lightbox_bench::write_report(out, &markdown(&report))?;
     }
     Ok(())
 }
@@ -95,7 +72,6 @@ async fn run(cli: &Cli) -> Result<Value> {
     let seeding = seed(&client, cli).await?;
     let listing = listing(&bucket, cli).await?;
     let page = first_page(&bucket, cli).await?;
-    let thumbs = thumbnails(cli)?;
     Ok(json!({
         "machine": machine(),
         "profile": if cfg!(debug_assertions) { "dev (dependencies at opt-level 2)" } else { "release" },
@@ -104,7 +80,6 @@ async fn run(cli: &Cli) -> Result<Value> {
         "seeding": seeding,
         "listing": listing,
         "first_page": page,
-        "thumbnails": thumbs,
     }))
 }
 
@@ -275,185 +250,6 @@ async fn first_page(bucket: &Bucket, cli: &Cli) -> Result<Value> {
     }))
 }
 
-/// Lightbox vs vipsthumbnail on the same JPEGs, one core each, alternating rounds.
-fn thumbnails(cli: &Cli) -> Result<Value> {
-    let images = synthesize(cli)?;
-    let mut lightbox = Vec::new();
-    let mut vips = Vec::new();
-    for _ in 0..cli.rounds.max(1) {
-        lightbox.push(lightbox_round(&images, &cli.work.join("thumbs-lightbox"))?);
-        vips.push(vips_round(cli, &images, &cli.work.join("thumbs-vips"))?);
-    }
-    let summary = |runs: &[Round]| {
-        let mut wall: Vec<f64> = runs.iter().map(|r| r.per_wall_s).collect();
-        let mut cpu: Vec<f64> = runs.iter().map(|r| r.per_cpu_s).collect();
-        (median(&mut wall), median(&mut cpu))
-    };
-    let (lb_wall, lb_cpu) = summary(&lightbox);
-    let (vips_wall, vips_cpu) = summary(&vips);
-    Ok(json!({
-        "images": images.len(),
-        "width": cli.width, "height": cli.height,
-        "rounds": lightbox.len(),
-        "lightbox_per_s": lb_wall, "lightbox_per_cpu_s": lb_cpu,
-        "vipsthumbnail_per_s": vips_wall, "vipsthumbnail_per_cpu_s": vips_cpu,
-        "ratio_wall": lb_wall / vips_wall,
-        "ratio_cpu": lb_cpu / vips_cpu,
-        "vipsthumbnail": vips_version(&cli.vipsthumbnail),
-    }))
-}
-
-struct Round {
-    per_wall_s: f64,
-    per_cpu_s: f64,
-}
-
-/// Deterministic photo-like JPEGs (gradients, texture and noise; q90 4:2:0 like a camera),
-/// written once under `work/jpeg-WxH/`.
-fn synthesize(cli: &Cli) -> Result<Vec<PathBuf>> {
-    let dir = cli.work.join(format!("jpeg-{}x{}", cli.width, cli.height));
-    std::fs::create_dir_all(&dir)?;
-    let mut paths = Vec::with_capacity(cli.images);
-    for n in 0..cli.images {
-        let path = dir.join(format!("photo_{n:03}.jpg"));
-        if !path.exists() {
-            let pixels = photo_pixels(cli.width, cli.height, n);
-            let partial = path.with_extension("part");
-            let mut out = Vec::new();
-            let mut encoder = jpeg_encoder::Encoder::new(&mut out, 90);
-            encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_2);
-            encoder.encode(&pixels, cli.width, cli.height, jpeg_encoder::ColorType::Rgb)?;
-            std::fs::write(&partial, &out)?;
-            std::fs::rename(&partial, &path)?;
-        }
-        paths.push(path);
-    }
-    Ok(paths)
-}
-
-fn photo_pixels(width: u16, height: u16, seed: usize) -> Vec<u8> {
-    let (w, h) = (u32::from(width), u32::from(height));
-    let mut state = 0x9E37_79B9_7F4A_7C15_u64 ^ (seed as u64).wrapping_mul(0xD1B5_4A32_D192_ED03);
-    let mut pixels = Vec::with_capacity(usize::from(width) * usize::from(height) * 3);
-    for y in 0..h {
-        for x in 0..w {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            let noise = i32::try_from(state & 0x0F).unwrap_or(0) - 8;
-            let texture =
-                i32::try_from(((x / 7) ^ (y / 5) ^ u32::try_from(seed).unwrap_or(0)) & 0x1F)
-                    .unwrap_or(0);
-            let gx = i32::try_from(x * 200 / w).unwrap_or(0);
-            let gy = i32::try_from(y * 200 / h).unwrap_or(0);
-            for base in [gx + 30, gy + 20, (gx + gy) / 2 + 10] {
-                let v = (base + texture + noise).clamp(0, 255);
-                pixels.push(u8::try_from(v).unwrap_or(u8::MAX));
-            }
-        }
-    }
-    pixels
-}
-
-/// One thread: read, thumbnail (sync-core's preview code), write.
-fn lightbox_round(images: &[PathBuf], out: &Path) -> Result<Round> {
-    std::fs::create_dir_all(out)?;
-    let cpu = ThreadCpu::now()?;
-    let started = Instant::now();
-    for image in images {
-        let bytes = std::fs::read(image)?;
-        let previews = make_previews(&bytes, &[PreviewKind::Thumb])
-            .with_context(|| format!("no thumbnail of {}", image.display()))?;
-        let name = image.file_name().context("a file name")?;
-        std::fs::write(out.join(name), &previews[0].jpeg)?;
-    }
-    let wall = started.elapsed().as_secs_f64();
-    let cpu = cpu.elapsed()?;
-    Ok(Round {
-        per_wall_s: per_second(images.len(), wall),
-        per_cpu_s: per_second(images.len(), cpu),
-    })
-}
-
-/// One `vipsthumbnail` process for all the images, one worker thread, its CPU time measured
-/// by `/usr/bin/time`.
-fn vips_round(cli: &Cli, images: &[PathBuf], out: &Path) -> Result<Round> {
-    std::fs::create_dir_all(out)?;
-    let times = out.join("time.txt");
-    let started = Instant::now();
-    let status = Command::new("/usr/bin/time")
-        .arg("-f")
-        .arg("%U %S")
-        .arg("-o")
-        .arg(&times)
-        .arg(&cli.vipsthumbnail)
-        .env("VIPS_CONCURRENCY", "1")
-        .args(["--size", "400", "-o"])
-        .arg(format!("{}/%s.jpg[Q=80]", out.display()))
-        .args(images)
-        .status()
-        .with_context(|| {
-            format!(
-                "cannot run /usr/bin/time {} (scripts/install-system.sh installs both)",
-                cli.vipsthumbnail.display()
-            )
-        })?;
-    let wall = started.elapsed().as_secs_f64();
-    ensure!(status.success(), "vipsthumbnail failed: {status}");
-    let text = std::fs::read_to_string(&times)?;
-    let cpu: f64 = text
-        .split_whitespace()
-        .map(str::parse::<f64>)
-        .collect::<Result<Vec<_>, _>>()
-        .with_context(|| format!("unexpected /usr/bin/time output {text:?}"))?
-        .iter()
-        .sum();
-    for image in images {
-        let stem = image.file_stem().context("a stem")?;
-        let made = out.join(stem).with_extension("jpg");
-        ensure!(made.is_file(), "vipsthumbnail made no {}", made.display());
-    }
-    Ok(Round {
-        per_wall_s: per_second(images.len(), wall),
-        per_cpu_s: per_second(images.len(), cpu),
-    })
-}
-
-/// This thread's CPU time (user + system) from `/proc/thread-self/stat`.
-struct ThreadCpu(f64);
-
-impl ThreadCpu {
-    fn now() -> Result<Self> {
-        Ok(Self(thread_cpu_s()?))
-    }
-
-    fn elapsed(&self) -> Result<f64> {
-        Ok(thread_cpu_s()? - self.0)
-    }
-}
-
-fn thread_cpu_s() -> Result<f64> {
-    let stat = std::fs::read_to_string("/proc/thread-self/stat")?;
-    // Fields after the command name (which may hold spaces) in parentheses.
-    let rest = stat.rsplit_once(')').context("a stat line")?.1;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    // utime and stime are fields 14 and 15 of the line, 12 and 13 after ")" (0-based 11, 12).
-    let ticks: f64 = [11, 12]
-        .iter()
-        .map(|&i| fields.get(i).and_then(|f| f.parse::<f64>().ok()))
-        .sum::<Option<f64>>()
-        .context("utime/stime in /proc/thread-self/stat")?;
-    Ok(ticks / 100.0)
-}
-
-fn vips_version(program: &Path) -> String {
-    Command::new(program)
-        .arg("--vips-version")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        .unwrap_or_default()
-}
-
 fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -498,7 +294,7 @@ fn markdown(r: &Value) -> String {
         v.as_f64()
             .map_or_else(|| "n/a".to_owned(), |x| format!("{x:.2}"))
     };
-    let (l, p, t) = (&r["listing"], &r["first_page"], &r["thumbnails"]);
+    let (l, p) = (&r["listing"], &r["first_page"]);
     let mut md = String::new();
     let _ = writeln!(md, "# Gallery benchmarks\n");
     let _ = writeln!(
@@ -536,29 +332,6 @@ fn markdown(r: &Value) -> String {
             .as_f64()
             .map_or_else(|| "n/a".to_owned(), |m| format!("{:.2}×", m / 50.0))
     );
-    let _ = writeln!(
-        md,
-        "| thumbnails per CPU second, {} JPEGs of {}×{} (one core each, median of {} rounds) | {} | vipsthumbnail {} | {}× (goal ≥ 1.0×) |",
-        t["images"],
-        t["width"],
-        t["height"],
-        t["rounds"],
-        f(&t["lightbox_per_cpu_s"]),
-        f(&t["vipsthumbnail_per_cpu_s"]),
-        f(&t["ratio_cpu"])
-    );
-    let _ = writeln!(
-        md,
-        "| thumbnails per wall second, same set | {} | vipsthumbnail {} | {}× |",
-        f(&t["lightbox_per_s"]),
-        f(&t["vipsthumbnail_per_s"]),
-        f(&t["ratio_wall"])
-    );
-    let _ = writeln!(
-        md,
-        "\nvipsthumbnail: {} with `VIPS_CONCURRENCY=1 --size 400 -o %s.jpg[Q=80]`; Lightbox: `make_previews(.., [Thumb])` (400 px, q80) on one thread, including the file read and write.",
-        t["vipsthumbnail"].as_str().unwrap_or("?")
-    );
     md
 }
 
@@ -573,7 +346,6 @@ mod tests {
         let bucket = lightbox_tests::stack()
             .fresh_garage_bucket("gallery-bench")
             .await;
-        let work = tempfile::tempdir().expect("tempdir");
         let cli = Cli::parse_from([
             "gallery-bench",
             "--objects",
@@ -584,16 +356,6 @@ mod tests {
             "1",
             "--page-runs",
             "2",
-            "--images",
-            "2",
-            "--width",
-            "640",
-            "--height",
-            "480",
-            "--rounds",
-            "1",
-            "--work",
-            work.path().to_str().expect("a UTF-8 temp path"),
         ]);
         let first = run(&cli).await.expect("the benchmark runs");
         assert_eq!(
@@ -604,7 +366,6 @@ mod tests {
             first["first_page"]["items"], 200,
             "a full first page of 200"
         );
-        assert_eq!(first["thumbnails"]["images"], 2, "both JPEGs raced");
         let md = markdown(&first);
         assert!(md.contains("| first page"), "the table has its rows: {md}");
         let again = run(&cli).await.expect("the benchmark runs again");

@@ -15,7 +15,7 @@ use lightbox_bench::upload::dataset::{self, Workload};
 use lightbox_bench::upload::measure;
 use lightbox_bench::upload::peers::{self, Mode, Programs, RunDir, Tool};
 use lightbox_bench::upload::report::{self, Run};
-use lightbox_bench::upload::target::{self, Contents, Target};
+use lightbox_bench::upload::target::{self, Target};
 
 #[derive(Parser)]
 struct Cli {
@@ -85,7 +85,6 @@ async fn main() -> Result<()> {
 
     let stack = lightbox_tests::stack::stack();
     let s3 = stack.garage_s3();
-    let g = &stack.info.garage;
     std::fs::create_dir_all(&cli.data).with_context(|| format!("create {}", cli.data.display()))?;
     let raw_path = cli.data.join("runs.jsonl");
     let mut raw = std::fs::OpenOptions::new()
@@ -98,23 +97,14 @@ async fn main() -> Result<()> {
     let mut commands = Vec::new();
     for &workload in &workloads {
         let data = dataset::ensure(&cli.data, workload)?;
-        let want = Contents {
-            objects: data.files,
-            bytes: data.bytes,
-        };
+        let want = data.contents();
         for round in 1..=cli.rounds {
             for &mode in &modes {
                 for &tool in &tools {
                     let bucket = stack
                         .fresh_garage_bucket(&format!("bench-{}", tool.name()))
                         .await;
-                    let target = Target {
-                        endpoint: g.endpoint.clone(),
-                        region: stack.info.region.clone(),
-                        access_key_id: g.access_key_id.clone(),
-                        secret_access_key: g.secret_access_key.clone(),
-                        bucket: bucket.clone(),
-                    };
+                    let target = Target::garage(stack, &bucket);
                     let run_dir = tempfile::Builder::new()
                         .prefix("run-")
                         .tempdir_in(&cli.data)?;
@@ -176,7 +166,8 @@ async fn main() -> Result<()> {
         }
     }
 
-    let mut md = report::markdown(&runs, &workloads, &modes);
+    let mut md = report::goals_markdown(&report::goal_checks(&runs, &workloads, &modes));
+    md.push_str(&report::markdown(&runs, &workloads, &modes));
     let _ = writeln!(
         md,
         "Command lines ($ENDPOINT: the local Garage, $BUCKET: a fresh bucket per run, \

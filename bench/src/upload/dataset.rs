@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+use super::target::Contents;
+use crate::splitmix::SplitMix;
+
 /// A set of files to upload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Workload {
@@ -83,6 +86,17 @@ pub struct Dataset {
     pub bytes: u64,
 }
 
+impl Dataset {
+    /// What a bucket holds once the whole set is uploaded.
+    #[must_use]
+    pub fn contents(&self) -> Contents {
+        Contents {
+            objects: self.files,
+            bytes: self.bytes,
+        }
+    }
+}
+
 /// The workload's files under `root/<name>`, written once and reused while complete.
 ///
 /// # Errors
@@ -113,20 +127,17 @@ pub fn ensure(root: &Path, workload: Workload) -> Result<Dataset> {
 
 /// `size` pseudo-random bytes from `seed` (SplitMix64: tiny, fast and stable forever,
 /// unlike `rand`'s generators, whose streams may change between versions).
-fn write_random(path: &Path, size: u64, seed: u64) -> Result<()> {
+///
+/// # Errors
+/// When the file cannot be written.
+pub fn write_random(path: &Path, size: u64, seed: u64) -> Result<()> {
     let file = File::create(path).with_context(|| format!("create {}", path.display()))?;
     let mut out = BufWriter::with_capacity(1 << 20, file);
-    let mut state = seed;
+    let mut rng = SplitMix(seed);
     let mut block = vec![0u8; 1 << 20];
     let mut left = size;
     while left > 0 {
-        for chunk in block.chunks_exact_mut(8) {
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            chunk.copy_from_slice(&(z ^ (z >> 31)).to_le_bytes());
-        }
+        rng.fill(&mut block);
         let n = usize::try_from(left.min(block.len() as u64)).unwrap_or(block.len());
         out.write_all(&block[..n])
             .with_context(|| format!("write {}", path.display()))?;

@@ -113,6 +113,91 @@ pub fn markdown(runs: &[Run], workloads: &[Workload], modes: &[Mode]) -> String 
     out
 }
 
+/// The goals of issue #9 for a workload: (peer, the least Lightbox ÷ peer throughput).
+#[must_use]
+pub fn throughput_goals(workload: Workload) -> &'static [(Tool, f64)] {
+    match workload {
+        Workload::Bulk | Workload::Big => {
+            &[(Tool::S5cmd, 1.0), (Tool::Rclone, 1.3), (Tool::AwsCli, 2.0)]
+        }
+        Workload::Small => &[(Tool::S5cmd, 1.0)],
+        Workload::Smoke => &[],
+    }
+}
+
+/// The most peak RSS Lightbox may use in any upload workload, in MiB.
+pub const RSS_GOAL_MIB: f64 = 64.0;
+
+/// One goal checked against the medians.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GoalCheck {
+    pub what: String,
+    pub figure: String,
+    pub target: String,
+    pub met: bool,
+}
+
+/// Every goal for every (workload, mode) that ran: throughput ratios against the peers, and
+/// Lightbox's peak RSS.
+#[must_use]
+pub fn goal_checks(runs: &[Run], workloads: &[Workload], modes: &[Mode]) -> Vec<GoalCheck> {
+    let mut checks = Vec::new();
+    for &workload in workloads {
+        for &mode in modes {
+            let rows = rows(runs, workload, mode);
+            let Some(lightbox) = rows.iter().find(|r| r.tool == Tool::Lightbox) else {
+                continue;
+            };
+            let label = format!("{} — {}", workload.description(), mode.label());
+            for &(peer, least) in throughput_goals(workload) {
+                if let Some(x) = rows
+                    .iter()
+                    .find(|r| r.tool == peer)
+                    .and_then(|r| r.lightbox_ratio)
+                {
+                    checks.push(GoalCheck {
+                        what: format!("{label}: throughput vs {}", peer.name()),
+                        figure: format!("{x:.2}×"),
+                        target: format!("≥ {least:.1}×"),
+                        met: x >= least,
+                    });
+                }
+            }
+            checks.push(GoalCheck {
+                what: format!("{label}: Lightbox peak RSS"),
+                figure: format!(
+                    "{:.1} MiB ({:.2}× of the limit)",
+                    lightbox.peak_rss_mib,
+                    lightbox.peak_rss_mib / RSS_GOAL_MIB
+                ),
+                target: format!("≤ {RSS_GOAL_MIB:.0} MiB"),
+                met: lightbox.peak_rss_mib <= RSS_GOAL_MIB,
+            });
+        }
+    }
+    checks
+}
+
+/// The goals as a Markdown table.
+#[must_use]
+pub fn goals_markdown(checks: &[GoalCheck]) -> String {
+    let mut out = String::from(
+        "### Goals (issue #9)\n\n| goal | Lightbox | target | |\n|---|---:|---:|---|\n",
+    );
+    for c in checks {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            c.what,
+            c.figure,
+            c.target,
+            if c.met { "met" } else { "**not met**" }
+        );
+    }
+    out.push('\n');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,6 +246,27 @@ mod tests {
         assert!((lb.cpu_secs_per_gib - 10.0 / (5000.0 / 1024.0)).abs() < 1e-9);
         let md = markdown(&runs, &[Workload::Bulk], &[Mode::Defaults]);
         assert!(md.contains("| s5cmd | 262 | 10.0 | 1.00× |"), "{md}");
+    }
+
+    #[test]
+    fn goals_are_ratios_against_the_named_peers_and_the_rss_limit() {
+        let runs = vec![
+            run(Tool::Lightbox, 10.0, 70 * 1024),
+            run(Tool::S5cmd, 9.0, 20_000),
+            run(Tool::Rclone, 14.0, 20_000),
+        ];
+        let checks = goal_checks(&runs, &[Workload::Bulk], &[Mode::Defaults]);
+        let got: Vec<(&str, bool)> = checks.iter().map(|c| (c.figure.as_str(), c.met)).collect();
+        assert_eq!(
+            got,
+            [
+                ("0.90×", false),
+                ("1.40×", true),
+                ("70.0 MiB (1.09× of the limit)", false)
+            ],
+            "s5cmd ≥ 1.0× missed, rclone ≥ 1.3× met, aws-cli did not run, RSS over 64 MiB"
+        );
+        assert!(goals_markdown(&checks).contains("| **not met** |"));
     }
 
     #[test]

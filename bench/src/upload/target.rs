@@ -14,6 +14,21 @@ pub struct Target {
     pub bucket: String,
 }
 
+impl Target {
+    /// `bucket` on the local stack's Garage, with its key.
+    #[must_use]
+    pub fn garage(stack: &lightbox_tests::Stack, bucket: &str) -> Self {
+        let g = &stack.info.garage;
+        Self {
+            endpoint: g.endpoint.clone(),
+            region: stack.info.region.clone(),
+            access_key_id: g.access_key_id.clone(),
+            secret_access_key: g.secret_access_key.clone(),
+            bucket: bucket.to_owned(),
+        }
+    }
+}
+
 /// Objects and bytes a run left in its bucket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Contents {
@@ -21,7 +36,9 @@ pub struct Contents {
     pub bytes: u64,
 }
 
-/// Count what is in the bucket.
+/// Count what is in the bucket, leaving out Lightbox's overwrite-guard probe object
+/// ([`sync_core::upload::PROBE_KEY`], written once per bucket and kept by design): it is not
+/// part of the uploaded set.
 ///
 /// # Errors
 /// When listing fails.
@@ -32,6 +49,9 @@ pub async fn contents(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<Contents>
     while let Some(page) = pages.next().await {
         let page = page.with_context(|| format!("list bucket {bucket}"))?;
         for o in page.contents() {
+            if o.key() == Some(sync_core::upload::PROBE_KEY) {
+                continue;
+            }
             objects += 1;
             bytes += u64::try_from(o.size().unwrap_or(0)).unwrap_or(0);
         }

@@ -44,14 +44,14 @@ use crate::catalog::{
 use crate::config::PreviewConfig;
 use crate::ingest::stat_file;
 use crate::preview::{Preview, PreviewError, PreviewKind, make_previews, preview_key, read_source};
-use crate::retry::{Retrier, RetryError, RetryPolicy};
-use crate::upload::{S3Call, S3Transfer, UploadError};
+use crate::retry::{Retrier, RetryError, RetryPolicy, TokioClock};
+use crate::upload::{RefreshTransferCredentials, S3Call, S3Transfer, UploadError};
 
 /// What every preview job shares.
 struct PreviewContext {
     transfer: S3Transfer,
     catalog: SharedCatalog,
-    retrier: Retrier,
+    retrier: Retrier<TokioClock, RefreshTransferCredentials>,
     /// The bus, for the `Done` of each finished row.
     events: broadcast::Sender<EngineEvent>,
 }
@@ -78,7 +78,8 @@ impl Previewer {
             ctx: Arc::new(PreviewContext {
                 transfer: target.transfer.clone(),
                 catalog,
-                retrier: Retrier::new(RetryPolicy::default()),
+                retrier: Retrier::new(RetryPolicy::default())
+                    .with_credential_refresh(target.transfer.credential_refresh()),
                 events: events.clone(),
             }),
             settings: target.previews.clone(),

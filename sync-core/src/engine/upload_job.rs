@@ -43,10 +43,10 @@ use crate::catalog::{
 };
 use crate::ingest::fingerprint::CHUNK_SIZE;
 use crate::ingest::{ContentDigest, ContentSums, stat_file};
-use crate::retry::{Retrier, RetryError};
+use crate::retry::{Retrier, RetryError, TokioClock};
 use crate::upload::{
-    ContentMatch, ExpectedContent, ObjectMeta, PartRange, PutOutcome, S3Problem, S3Transfer,
-    UploadError, part_ranges, part_size_for,
+    ContentMatch, ExpectedContent, ObjectMeta, PartRange, PutOutcome, RefreshTransferCredentials,
+    S3Problem, S3Transfer, UploadError, part_ranges, part_size_for,
 };
 
 /// The first wait before a temporary failure is tried again; doubled per attempt.
@@ -58,7 +58,8 @@ const LAST_RETRY: Duration = Duration::from_secs(30 * 60);
 pub(crate) struct JobContext {
     pub catalog: SharedCatalog,
     pub transfer: S3Transfer,
-    pub retrier: Retrier,
+    /// Refreshes the transfer's credentials after `ExpiredToken` (never fails a file for it).
+    pub retrier: Retrier<TokioClock, RefreshTransferCredentials>,
     /// Part and single-put requests in flight, over all files.
     pub requests: Semaphore,
     /// Parts of one file in flight at most.

@@ -20,8 +20,10 @@
 //! only requests already sent finish. Each change of the controls goes out as
 //! [`EngineEvent::UploadControls`].
 //!
-//! Before the first pick, multipart uploads under `originals/` that the journal does not know
-//! and that are older than `upload.orphan_min_age_hours` are aborted ([`crate::upload::orphans`]).
+//! Before the first pick, the overwrite guard is chosen (`upload.overwrite_guard`; `auto` probes
+//! whether the endpoint honours `If-None-Match`, [`crate::upload::guard_probe`]), and multipart
+//! uploads under `originals/` that the journal does not know and that are older than
+//! `upload.orphan_min_age_hours` are aborted ([`crate::upload::orphans`]).
 //!
 //! A verified original stays `Uploaded`: the previewer (`super::previewer`) makes it `Done`.
 
@@ -38,10 +40,10 @@ use super::events::EngineEvent;
 use super::shared_catalog::SharedCatalog;
 use super::upload_job::{JobContext, JobOutcome, upload_file};
 use crate::catalog::{CatalogError, FileId, FileRecord, FileState};
-use crate::config::{PreviewConfig, UploadConfig};
+use crate::config::{OverwriteGuardSetting, PreviewConfig, UploadConfig};
 use crate::plan::key_layout::ORIGINALS_PREFIX;
 use crate::retry::{Retrier, RetryPolicy};
-use crate::upload::{S3Transfer, TransferControls, abort_orphaned_uploads};
+use crate::upload::{OverwriteGuard, S3Transfer, TransferControls, abort_orphaned_uploads};
 
 /// How often due retries and deferred files are looked at when nothing else happens.
 const TICK: Duration = Duration::from_secs(1);
@@ -136,6 +138,7 @@ pub(crate) struct Uploader {
     /// Files that changed on disk under a job: left to the pipeline until the instant.
     deferred: HashMap<FileId, Instant>,
     orphan_min_age: SignedDuration,
+    overwrite_guard: OverwriteGuardSetting,
 }
 
 impl Uploader {
@@ -157,7 +160,8 @@ impl Uploader {
         let ctx = JobContext {
             catalog,
             transfer: target.transfer.clone(),
-            retrier: Retrier::new(RetryPolicy::default()),
+            retrier: Retrier::new(RetryPolicy::default())
+                .with_credential_refresh(target.transfer.credential_refresh()),
             requests: Semaphore::new(config.max_requests_in_flight.max(1)),
             parts_per_file: config.max_requests_in_flight.max(1),
             events,
@@ -176,6 +180,7 @@ impl Uploader {
             jobs: JoinSet::new(),
             in_flight: HashSet::new(),
             deferred: HashMap::new(),
+            overwrite_guard: config.overwrite_guard,
             orphan_min_age: SignedDuration::from_hours(
                 i64::try_from(config.orphan_min_age_hours).unwrap_or(i64::MAX / 3600),
             ),
@@ -183,6 +188,10 @@ impl Uploader {
     }
 
     pub(crate) async fn run(mut self, cancel: CancellationToken) {
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            () = self.choose_overwrite_guard() => {}
+        }
         tokio::select! {
             () = cancel.cancelled() => return,
             () = self.abort_orphans() => {}
@@ -249,6 +258,17 @@ impl Uploader {
                 tracing::error!(error = %e, "an upload job panicked");
             }
         }
+    }
+
+    /// `upload.overwrite_guard`: as set, or probed once (`auto`).
+    async fn choose_overwrite_guard(&self) {
+        let transfer = &self.ctx.transfer;
+        let guard = match self.overwrite_guard {
+            OverwriteGuardSetting::Auto => transfer.probe_overwrite_guard().await,
+            OverwriteGuardSetting::HeadFirst => OverwriteGuard::HeadFirst,
+            OverwriteGuardSetting::IfNoneMatch => OverwriteGuard::IfNoneMatch,
+        };
+        transfer.set_overwrite_guard(guard);
     }
 
     /// Abort multipart uploads of ours that no journal knows (see [`crate::upload::orphans`]).

@@ -40,10 +40,12 @@ impl Clock for TokioClock {
 /// How to get fresh credentials after [`ErrorClass::RefreshCredentials`] (the Cognito
 /// identity-pool exchange, for the desktop app).
 pub trait CredentialRefresh: Send + Sync {
-    /// Make the next request use fresh credentials. A refresh that fails shows up as the next
-    /// attempt failing again; after `max_credential_refreshes` the error is handed back with
-    /// class `RefreshCredentials`, which never fails the file: the user is asked to sign in.
-    fn refresh(&self) -> impl Future<Output = ()> + Send;
+    /// Make the next request use fresh credentials: those in use when the refused attempt
+    /// started (`attempt_started`, real time) are dropped; credentials loaded since are kept.
+    /// A refresh that fails shows up as the next attempt failing again; after
+    /// `max_credential_refreshes` the error is handed back with class `RefreshCredentials`,
+    /// which never fails the file: the user is asked to sign in.
+    fn refresh(&self, attempt_started: Instant) -> impl Future<Output = ()> + Send;
 }
 
 /// No refresh hook: the retry relies on the SDK's identity cache, which loads new credentials
@@ -53,7 +55,7 @@ pub trait CredentialRefresh: Send + Sync {
 pub struct NoCredentialRefresh;
 
 impl CredentialRefresh for NoCredentialRefresh {
-    async fn refresh(&self) {}
+    async fn refresh(&self, _attempt_started: Instant) {}
 }
 
 /// An operation that failed for good under the policy: its last error, how many attempts were
@@ -207,6 +209,7 @@ impl<C: Clock, R: CredentialRefresh> Retrier<C, R> {
         let mut tally = AttemptTally::default();
         loop {
             tally.attempts += 1;
+            let attempt_started = Instant::now();
             let last = match op(tally.attempts).await {
                 Ok(value) => return Ok(value),
                 Err(error) => error,
@@ -243,7 +246,7 @@ impl<C: Clock, R: CredentialRefresh> Retrier<C, R> {
                         "retrying"
                     );
                     if refresh_credentials {
-                        self.refresh.refresh().await;
+                        self.refresh.refresh(attempt_started).await;
                     }
                     if !after.is_zero() {
                         self.clock.sleep(after).await;
@@ -313,7 +316,7 @@ mod tests {
     struct CountingRefresh(Arc<AtomicU32>);
 
     impl CredentialRefresh for CountingRefresh {
-        async fn refresh(&self) {
+        async fn refresh(&self, _attempt_started: Instant) {
             self.0.fetch_add(1, Ordering::SeqCst);
         }
     }

@@ -13,9 +13,12 @@
 //! - [`meta`]: the `x-amz-meta-*` Lightbox writes, ASCII-safe;
 //! - [`checksum`]: [`ExpectedContent`] and the per-part CRC64/NVME;
 //! - [`facts`]: what `HeadObject` says, compared with the fingerprint;
+//! - [`guard_probe`]: whether the endpoint honours `If-None-Match` (then no HEAD before writes);
 //! - [`error`]: [`UploadError`], with a stable code and an `ErrorClass`;
 //! - [`controls`]: [`TransferControls`], the pause gate and bandwidth limit (a
-//!   [`TokenBucket`]) that every request through one transfer obeys.
+//!   [`TokenBucket`]) that every request through one transfer obeys;
+//! - [`credential_cache`]: [`TransferCredentials`], the client's credential cache, which an
+//!   `ExpiredToken` reply invalidates so the retry signs with fresh credentials.
 //!
 //! # Checksums
 //!
@@ -77,8 +80,10 @@
 
 pub mod checksum;
 pub mod controls;
+pub mod credential_cache;
 pub mod error;
 pub mod facts;
+pub mod guard_probe;
 pub mod meta;
 pub mod multipart;
 pub mod orphans;
@@ -87,8 +92,10 @@ pub mod transfer;
 
 pub use checksum::{ExpectedContent, part_crc64nvme};
 pub use controls::{TokenBucket, TransferControls};
+pub use credential_cache::{RefreshTransferCredentials, TransferCredentials};
 pub use error::{S3Call, S3Problem, UploadError};
 pub use facts::{ContentMatch, ObjectFacts};
+pub use guard_probe::{PROBE_KEY, ProbeWrite, guard_from_probe};
 pub use meta::ObjectMeta;
 pub use multipart::PendingUpload;
 pub use orphans::{OrphanSweep, abort_orphaned_uploads, orphaned_uploads};

@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use jiff::{SignedDuration, Timestamp};
 
 use super::{PendingUpload, S3Transfer, UploadError};
-use crate::retry::{Retrier, RetryError};
+use crate::retry::{Clock, CredentialRefresh, Retrier, RetryError};
 
 /// The uploads among `pending` to abort: not in `journal`, and initiated at least `min_age`
 /// before `now`. An upload whose start the server did not report is kept (its age is unknown).
@@ -49,9 +49,9 @@ pub struct OrphanSweep {
 ///
 /// # Errors
 /// When the uploads cannot be listed (aborts that fail are counted, not returned).
-pub async fn abort_orphaned_uploads(
+pub async fn abort_orphaned_uploads<C: Clock, R: CredentialRefresh>(
     transfer: &S3Transfer,
-    retrier: &Retrier,
+    retrier: &Retrier<C, R>,
     prefix: &str,
     journal: &HashSet<String>,
     now: Timestamp,

@@ -369,3 +369,20 @@ pub async fn create_pool_user(hint: &str, group: &str) -> String {
         .expect("moto adds the user to the group");
     name
 }
+
+/// A new bucket on moto (any moto client: the stack's or a test's own).
+pub async fn moto_bucket(client: &aws_sdk_s3::Client, hint: &str) -> String {
+    let bucket = lightbox_tests::unique_name(hint);
+    client
+        .create_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .unwrap_or_else(|e| {
+            panic!(
+                "moto refused to create bucket {bucket}: {}",
+                aws_sdk_s3::error::DisplayErrorContext(e)
+            )
+        });
+    bucket
+}

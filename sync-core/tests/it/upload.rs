@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use aws_sdk_s3::types::ChecksumType;
+use lightbox_tests::stack;
 use lightbox_tests::stack::repo_root;
-use lightbox_tests::{stack, unique_name};
 use sha2::{Digest as _, Sha256};
 use sync_core::catalog::Sha256Digest;
 use sync_core::ingest::{Fingerprint, FingerprintOptions, fingerprint_file};
@@ -132,18 +132,7 @@ impl Drop for PrivateMoto {
 
 async fn moto_transfer(moto: &PrivateMoto, hint: &str) -> S3Transfer {
     let client = moto.client();
-    let bucket = unique_name(hint);
-    client
-        .create_bucket()
-        .bucket(&bucket)
-        .send()
-        .await
-        .unwrap_or_else(|e| {
-            panic!(
-                "moto refused to create bucket {bucket}: {}",
-                aws_sdk_s3::error::DisplayErrorContext(e)
-            )
-        });
+    let bucket = crate::support::moto_bucket(&client, hint).await;
     S3Transfer::new(&client, bucket)
 }
 

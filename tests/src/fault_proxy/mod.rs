@@ -4,7 +4,7 @@
 //! (Garage on the local stack) byte for byte, so SigV4 signatures still verify,
 //! and injects the faults a [`FaultPlan`] schedules: connection resets before or
 //! during the response, stalls, truncated bodies, and S3's own error replies
-//! (`500 InternalError`, `503 SlowDown`, `400 ExpiredToken`,
+//! (`500 InternalError`, `503 SlowDown`, `400 ExpiredToken`, `400 InvalidToken`,
 //! `403 RequestTimeTooSkewed`). It counts requests, faults and request body
 //! bytes forwarded upstream, per method and per S3 operation, so a test can tell
 //! how many bytes were sent again after a crash.

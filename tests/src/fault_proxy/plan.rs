@@ -29,6 +29,8 @@ pub enum Fault {
     SlowDown503,
     /// Answer `400 ExpiredToken` without forwarding.
     ExpiredToken,
+    /// Answer `400 InvalidToken` without forwarding (a revoked or malformed session token).
+    InvalidToken,
     /// Answer `403 RequestTimeTooSkewed` without forwarding.
     RequestTimeTooSkewed,
     /// Forward the request; send the response head with its `Content-Length` and
@@ -57,6 +59,7 @@ pub enum FaultKind {
     ServerError500,
     SlowDown503,
     ExpiredToken,
+    InvalidToken,
     RequestTimeTooSkewed,
     TruncatedResponse,
 }
@@ -104,6 +107,7 @@ impl Fault {
             Self::ServerError500 => FaultKind::ServerError500,
             Self::SlowDown503 => FaultKind::SlowDown503,
             Self::ExpiredToken => FaultKind::ExpiredToken,
+            Self::InvalidToken => FaultKind::InvalidToken,
             Self::RequestTimeTooSkewed => FaultKind::RequestTimeTooSkewed,
             Self::TruncatedResponse => FaultKind::TruncatedResponse,
         }

@@ -95,6 +95,7 @@ impl From<Option<Fault>> for Action {
             Some(Fault::ServerError500) => Self::Answer(S3Error::InternalError),
             Some(Fault::SlowDown503) => Self::Answer(S3Error::SlowDown),
             Some(Fault::ExpiredToken) => Self::Answer(S3Error::ExpiredToken),
+            Some(Fault::InvalidToken) => Self::Answer(S3Error::InvalidToken),
             Some(Fault::RequestTimeTooSkewed) => Self::Answer(S3Error::RequestTimeTooSkewed),
         }
     }

@@ -16,6 +16,7 @@ pub(super) enum S3Error {
     InternalError,
     SlowDown,
     ExpiredToken,
+    InvalidToken,
     RequestTimeTooSkewed,
 }
 
@@ -24,7 +25,7 @@ impl S3Error {
         match self {
             Self::InternalError => (500, "Internal Server Error"),
             Self::SlowDown => (503, "Slow Down"),
-            Self::ExpiredToken => (400, "Bad Request"),
+            Self::ExpiredToken | Self::InvalidToken => (400, "Bad Request"),
             Self::RequestTimeTooSkewed => (403, "Forbidden"),
         }
     }
@@ -34,6 +35,7 @@ impl S3Error {
             Self::InternalError => "InternalError",
             Self::SlowDown => "SlowDown",
             Self::ExpiredToken => "ExpiredToken",
+            Self::InvalidToken => "InvalidToken",
             Self::RequestTimeTooSkewed => "RequestTimeTooSkewed",
         }
     }
@@ -43,6 +45,7 @@ impl S3Error {
             Self::InternalError => "We encountered an internal error. Please try again.",
             Self::SlowDown => "Please reduce your request rate.",
             Self::ExpiredToken => "The provided token has expired.",
+            Self::InvalidToken => "The provided token is malformed or otherwise invalid.",
             Self::RequestTimeTooSkewed => {
                 "The difference between the request time and the current time is too large."
             }

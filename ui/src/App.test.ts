@@ -4,14 +4,17 @@ import App from "./App.svelte";
 import type { Backend } from "./lib/api/backend";
 import type { AppInfo } from "./lib/bindings/AppInfo";
 
+// Only appInfo is called by this screen; the other commands are not reached.
 function mockBackend(result: Promise<AppInfo>): Backend {
-  return { appInfo: () => result };
+  return { appInfo: () => result } as Partial<Backend> as Backend;
 }
+
+const stopped = { engineOwner: "stopped", ownerDetail: "Not uploading: sign in to start." } as const;
 
 describe("App", () => {
   it("shows the configured bucket", async () => {
     const backend = mockBackend(
-      Promise.resolve({ version: "0.1.0", configPath: "/c.toml", configFound: true, bucket: "studio-photos" }),
+      Promise.resolve({ version: "0.1.0", configPath: "/c.toml", configFound: true, bucket: "studio-photos", ...stopped }),
     );
     render(App, { props: { backend } });
     expect(await screen.findByText("studio-photos")).toBeTruthy();
@@ -19,7 +22,7 @@ describe("App", () => {
 
   it("tells a first-time user where to set up the bucket", async () => {
     const backend = mockBackend(
-      Promise.resolve({ version: "0.1.0", configPath: "/c.toml", configFound: false, bucket: "" }),
+      Promise.resolve({ version: "0.1.0", configPath: "/c.toml", configFound: false, bucket: "", ...stopped }),
     );
     render(App, { props: { backend } });
     expect(await screen.findByText(/No bucket is set up yet/)).toBeTruthy();

@@ -22,6 +22,7 @@ pub enum TokenUse {
 
 /// What a signed-in user may do, from `cognito:groups`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// In `admins`: review and delete in the gallery.

@@ -3,4 +3,4 @@
 /**
  * The error codes the UI understands. The UI switches on these, never on text.
  */
-export type ErrorCode = "config" | "internal" | "wrong_password" | "unknown_user" | "weak_password" | "session_expired" | "wrong_code" | "not_signed_in" | "auth_service";
+export type ErrorCode = "config" | "internal" | "wrong_password" | "unknown_user" | "weak_password" | "session_expired" | "wrong_code" | "not_signed_in" | "auth_service" | "forbidden" | "not_found" | "engine_busy" | "bad_input" | "network" | "storage";

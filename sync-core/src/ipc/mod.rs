@@ -1,11 +1,27 @@
 //! The shapes that cross the desktop app's IPC boundary. They live here, next to
 //! the engine, so that the TypeScript bindings are generated from one place
 //! (`cargo test -p sync-core --features ts export_bindings`) and the shell stays thin.
+//! One module per screen; `docs/desktop.md` lists the commands that carry them.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+pub mod activity;
+pub mod auth;
+pub mod folders;
+pub mod gallery;
+pub mod settings;
+
+pub use activity::{ActivityBatch, ActivityTotals, FileActivity, Problem, Stage};
+pub use auth::{CodeDelivery, PasswordPolicyView, SessionView, SignInStep, SignOutView, TotpSetup};
+pub use folders::{FolderCounts, FolderStatus, FolderView};
+pub use gallery::{
+    DeletePlanView, DeleteReportView, GalleryDay, GalleryItem, GalleryPage, ImportReport,
+    KeyProblem, PathProblem,
+};
+pub use settings::{KeyDate, SettingsView};
 
 /// The error codes the UI understands. The UI switches on these, never on text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
@@ -27,10 +43,32 @@ pub enum ErrorCode {
     NotSignedIn,
     /// Cognito could not be reached or refused for another reason (see the message).
     AuthService,
+    /// A staff member tried an admin action (deleting in the gallery).
+    Forbidden,
+    /// The file, folder, photo or delete plan does not exist (any more).
+    NotFound,
+    /// Another process (the headless daemon) owns the catalog; the app is read-only.
+    EngineBusy,
+    /// An argument is malformed (a day that is no date, an empty path list...).
+    BadInput,
+    /// The bucket or Cognito could not be reached: check the connection.
+    Network,
+    /// The bucket refused or failed the request (see the message).
+    Storage,
+}
+
+impl IpcError {
+    /// An error with `code` and a message that says what to do.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
 }
 
 /// `{code, message}`: what every command returns on failure. The message says what to do.
-#[derive(Debug, Clone, Serialize, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[error("{message}")]
 pub struct IpcError {
@@ -48,7 +86,7 @@ impl From<crate::config::ConfigError> for IpcError {
 }
 
 /// Shown in the app's header and about box.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
 pub struct AppInfo {
@@ -60,6 +98,23 @@ pub struct AppInfo {
     pub config_found: bool,
     /// The configured bucket, empty when not set up yet.
     pub bucket: String,
+    /// Who runs the engine on this catalog: this app, the headless daemon, or nobody yet.
+    pub engine_owner: EngineOwner,
+    /// That, in a sentence for the header.
+    pub owner_detail: String,
+}
+
+/// Who runs the engine on the app's catalog (exactly one process may).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub enum EngineOwner {
+    /// The app uploads.
+    App,
+    /// The headless daemon (`lightbox run`) holds the catalog; the app is read-only.
+    Daemon,
+    /// Nobody: not signed in yet, or stopped.
+    Stopped,
 }
 
 impl AppInfo {
@@ -71,6 +126,8 @@ impl AppInfo {
             config_path: loaded.path.display().to_string(),
             config_found: loaded.file_found,
             bucket: loaded.config.storage.bucket,
+            engine_owner: EngineOwner::Stopped,
+            owner_detail: "Not uploading: sign in to start.".to_owned(),
         }
     }
 }

@@ -1,14 +1,14 @@
 // The issue's end-to-end flow in the real app window against the local stack:
 // sign in as a new admin (temporary password → own password), add a folder, drop a
 // JPEG into it, watch it reach "done", see its thumbnail in the gallery, delete it
-// with the confirmation, and check from outside (aws-cli on Garage) that it is gone.
+// with the confirmation, and check from outside (aws-cli on the stack's S3) that it is gone.
 // Every screen is saved as a PNG in the output folder.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type App, aws, startApp, stackEnv, stackInfo } from "./harness";
+import { type App, aws, stackDir, startApp, stackEnv, stackInfo } from "./harness";
 
 const run = `${Date.now().toString(36)}${process.pid.toString(36)}`;
 // A new user per run, made exactly as scripts/provision.py makes the admin (group
@@ -42,7 +42,7 @@ function createAdmin(): void {
 }
 
 function objectKeys(): string[] {
-  const out = aws("lightbox-garage", "s3api", "list-objects-v2", "--bucket", bucket);
+  const out = aws("lightbox-moto", "s3api", "list-objects-v2", "--bucket", bucket);
   if (!out.trim()) return [];
   const parsed = JSON.parse(out) as { Contents?: { Key: string }[] };
   return (parsed.Contents ?? []).map((o) => o.Key);
@@ -55,12 +55,19 @@ describe("the desktop app against the local stack", () => {
 
   beforeAll(async () => {
     createAdmin();
-    aws("lightbox-garage", "s3api", "create-bucket", "--bucket", bucket);
+    aws("lightbox-moto", "s3api", "create-bucket", "--bucket", bucket);
     work = mkdtempSync(join(tmpdir(), "lightbox-e2e-"));
     folder = join(work, "camera");
     execFileSync("mkdir", ["-p", folder, join(work, "state"), join(work, "xdg-data"), join(work, "xdg-config")]);
+    // A copy of the stack's config for the app (desktop.toml: the bucket in moto's S3,
+    // where the identity pool's credentials work; docs/desktop.md). The app writes
+    // folders and settings into its config file, so each run has its own.
+    const env = stackEnv();
+    const config = join(work, "desktop.toml");
+    copyFileSync(join(stackDir(), "desktop.toml"), config);
     app = await startApp({
-      ...stackEnv(),
+      ...env,
+      LIGHTBOX_CONFIG: config,
       // Its own bucket, state and keyring file: nothing shared with other tests or runs.
       LIGHTBOX_STORAGE__BUCKET: bucket,
       LIGHTBOX_STATE_DIR: join(work, "state"),

@@ -8,7 +8,8 @@ Garage the bucket and key already exist (scripts/stack.sh). Writes to the state 
   stack.json     endpoints, keys and ids, read by the Rust test fixture
   aws/config     AWS profiles `lightbox-garage` and `lightbox-moto` (with endpoint_url),
   aws/credentials  usable by aws-cli and aws-sdk alike
-  lightbox.toml  the config `lightbox` and the app read on the local stack
+  lightbox.toml  the config `lightbox` reads on the local stack (bucket in Garage)
+  desktop.toml   the desktop app's config on the local stack (bucket in moto, Cognito credentials)
   stack.env      `export` lines pointing AWS_CONFIG_FILE etc. at the files above
 
 SPEC below is the single statement of what is provisioned; the infra parity test
@@ -252,6 +253,20 @@ def main() -> None:
         f'region = "{REGION}"\nuser_pool_id = "{cog["user_pool_id"]}"\nclient_id = "{cog["client_id"]}"\n'
         f'identity_pool_id = "{cog["identity_pool_id"]}"\nidp_endpoint = "{moto["endpoint"]}"\n'
         f'identity_endpoint = "{moto["endpoint"]}"\njwks_url = "{cog["jwks_url"]}"\n'
+    ))
+    # The desktop app always uses the signed-in user's identity-pool credentials, which only
+    # moto's S3 accepts (Garage checks signatures against its own keys): its config points the
+    # bucket at moto (docs/desktop.md, "Against the local stack").
+    write_private(d / "desktop.toml", (
+        "# Written by scripts/provision.py for the desktop app on the local stack.\n"
+        "[storage]\n"
+        f'bucket = "{moto["bucket"]}"\nregion = "{REGION}"\nendpoint = "{moto["endpoint"]}"\nforce_path_style = true\n\n'
+        "[auth]\ncredentials = \"cognito\"\n\n"
+        "[auth.cognito]\n"
+        f'region = "{REGION}"\nuser_pool_id = "{cog["user_pool_id"]}"\nclient_id = "{cog["client_id"]}"\n'
+        f'identity_pool_id = "{cog["identity_pool_id"]}"\nidp_endpoint = "{moto["endpoint"]}"\n'
+        f'identity_endpoint = "{moto["endpoint"]}"\njwks_url = "{cog["jwks_url"]}"\n'
+        'refresh_token_store = "file"\n'
     ))
     write_private(d / "stack.env", (
         f"export AWS_CONFIG_FILE={d / 'aws' / 'config'}\n"

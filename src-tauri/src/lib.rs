@@ -1,7 +1,33 @@
-//! The Lightbox desktop shell: window, commands and events over `sync_core`.
-//! Thin on purpose: every decision lives in sync-core.
+//! The Lightbox desktop shell: window, tray, plugins and commands over
+//! `sync_core::desktop::DesktopCore`. Thin on purpose: every decision lives in sync-core.
+//!
+//! Started against the local stack with `LIGHTBOX_CONFIG` and `LIGHTBOX_STATE_DIR`
+//! (docs/desktop.md).
 
 mod commands;
+mod state;
+mod tray;
+
+use sync_core::desktop::csp::content_security_policy;
+use sync_core::desktop::notices::Notice;
+use tauri::utils::config::Csp;
+use tauri::{AppHandle, Manager as _, WindowEvent};
+use tauri_plugin_notification::NotificationExt as _;
+
+use crate::state::AppCore;
+
+/// Show a desktop notification (decided by sync-core from the batches).
+pub(crate) fn notify(app: &AppHandle, notice: &Notice) {
+    if let Err(e) = app
+        .notification()
+        .builder()
+        .title(&notice.title)
+        .body(&notice.body)
+        .show()
+    {
+        tracing::warn!(error = %e, "cannot show a notification");
+    }
+}
 
 /// Start the desktop app.
 ///
@@ -9,8 +35,74 @@ mod commands;
 /// When the window system cannot be started (no display), which Tauri reports
 /// as an error with no way to continue.
 pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("LIGHTBOX_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let core = AppCore::load();
+    let mut context = tauri::generate_context!();
+    // Images only from the configured bucket (presigned previews), set before the window opens.
+    if let Ok(core) = core.get() {
+        let policy = content_security_policy(&core.config().storage);
+        context.config_mut().app.security.csp = Some(Csp::Policy(policy));
+    }
     tauri::Builder::default()
-        .invoke_handler(tauri::generate_handler![commands::app::app_info])
-        .run(tauri::generate_context!())
+        // First: a second start focuses the running window and exits.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            tray::show_main(app);
+        }))
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            None,
+        ))
+        .manage(core)
+        .setup(|app| {
+            let core = app.state::<AppCore>().get().ok().cloned();
+            tray::install(app.handle(), core)?;
+            Ok(())
+        })
+        // Closing the window keeps syncing in the tray; Quit is in the tray menu.
+        .on_window_event(|window, event| {
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                api.prevent_close();
+                if let Err(e) = window.hide() {
+                    tracing::warn!(error = %e, "cannot hide the window");
+                }
+            }
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app::app_info,
+            commands::auth::session_state,
+            commands::auth::sign_in,
+            commands::auth::complete_new_password,
+            commands::auth::answer_totp,
+            commands::auth::begin_totp_setup,
+            commands::auth::verify_totp_setup,
+            commands::auth::forgot_password,
+            commands::auth::confirm_forgot_password,
+            commands::auth::sign_out,
+            commands::folders::folders,
+            commands::folders::add_folder,
+            commands::folders::remove_folder,
+            commands::activity::recent_activity,
+            commands::activity::watch_activity,
+            commands::activity::retry_file,
+            commands::activity::pause,
+            commands::activity::resume,
+            commands::activity::set_bandwidth_limit,
+            commands::gallery::gallery_days,
+            commands::gallery::gallery_page,
+            commands::gallery::download_original,
+            commands::gallery::prepare_delete,
+            commands::gallery::confirm_delete,
+            commands::gallery::import_paths,
+            commands::settings::settings,
+            commands::settings::save_settings,
+        ])
+        .run(context)
         .expect("the Lightbox window could not be started: is a display available?");
 }

@@ -27,6 +27,7 @@ pub struct Config {
     pub upload: UploadConfig,
     pub daemon: DaemonConfig,
     pub previews: PreviewConfig,
+    pub desktop: DesktopConfig,
     /// Where the catalog and other local state live. Default: the platform data dir
     /// (`~/.local/share/lightbox` on Linux).
     pub state_dir: Option<PathBuf>,
@@ -107,6 +108,28 @@ pub struct DaemonConfig {
     /// Serve `/health` and Prometheus `/metrics` here (loopback only, e.g.
     /// `"127.0.0.1:9464"`). Unset: not served.
     pub listen: Option<std::net::SocketAddr>,
+}
+
+/// The desktop app's own preferences (its Settings screen; the daemon ignores them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DesktopConfig {
+    /// Start the app (in the tray) when the user logs in.
+    pub autostart: bool,
+    /// Notify when the queue has drained after a batch of uploads.
+    pub notify_on_batch: bool,
+    /// Notify when a file fails.
+    pub notify_on_failure: bool,
+}
+
+impl Default for DesktopConfig {
+    fn default() -> Self {
+        Self {
+            autostart: false,
+            notify_on_batch: true,
+            notify_on_failure: true,
+        }
+    }
 }
 
 /// Thumbnails and screen previews made after an original is verified (the engine's previewer).
@@ -405,6 +428,11 @@ mod tests {
             config.previews,
             PreviewConfig::default(),
             "the example shows the preview defaults"
+        );
+        assert_eq!(
+            config.desktop,
+            DesktopConfig::default(),
+            "the example shows the desktop defaults"
         );
     }
 

@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod catalog;
 pub mod config;
+pub mod desktop;
 pub mod doctor;
 pub mod engine;
 pub mod file_stat;

@@ -1,9 +1,16 @@
-//! What the app is and which configuration it runs with.
+//! What the app is, which configuration it runs with, and who runs the engine.
 
 use sync_core::config::Config;
 use sync_core::ipc::{AppInfo, IpcError};
+use tauri::State;
+
+use crate::state::AppCore;
 
 #[tauri::command]
-pub fn app_info() -> Result<AppInfo, IpcError> {
-    Ok(AppInfo::new(Config::load(None)?))
+pub async fn app_info(core: State<'_, AppCore>) -> Result<AppInfo, IpcError> {
+    match core.get() {
+        Ok(core) => Ok(core.app_info().await),
+        // Say what is wrong with the config (the same error the core could not start with).
+        Err(_) => Ok(AppInfo::new(Config::load(None)?)),
+    }
 }

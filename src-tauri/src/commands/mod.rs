@@ -1,3 +1,8 @@
-//! One module per screen area; each command is a wrapper over `sync_core`.
+//! One module per screen; each command is a wrapper over `sync_core::desktop::DesktopCore`.
 
+pub mod activity;
 pub mod app;
+pub mod auth;
+pub mod folders;
+pub mod gallery;
+pub mod settings;

@@ -273,6 +273,58 @@ impl Catalog {
     }
 }
 
+impl Catalog {
+    /// Files by state for each folder that has any (the desktop app's per-folder counts).
+    ///
+    /// # Errors
+    /// SQLite failures.
+    pub fn counts_by_folder(&self) -> Result<Vec<(FolderId, StateCounts)>, CatalogError> {
+        self.read("count files by folder", |conn| {
+            let mut stmt = conn.prepare(
+                "SELECT folder_id, state, COUNT(*) FROM files GROUP BY folder_id, state
+                 ORDER BY folder_id",
+            )?;
+            let mut out: Vec<(FolderId, StateCounts)> = Vec::new();
+            let rows = stmt.query_map([], |row| {
+                Ok((
+                    row.get::<_, FolderId>(0)?,
+                    row.get::<_, FileState>(1)?,
+                    row.get::<_, StoredU64>(2)?,
+                ))
+            })?;
+            for row in rows {
+                let (folder, state, count) = row?;
+                if out.last().is_none_or(|(last, _)| *last != folder) {
+                    out.push((folder, StateCounts::default()));
+                }
+                if let Some((_, counts)) = out.last_mut() {
+                    counts.set(state, count.0);
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// The `limit` files that changed most recently, newest first (the activity list's first
+    /// paint).
+    ///
+    /// # Errors
+    /// SQLite failures.
+    pub fn recent_files(&self, limit: usize) -> Result<Vec<FileRecord>, CatalogError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read("list recent files", |conn| {
+            let sql = format!(
+                "SELECT {FILE_COLUMNS} FROM files ORDER BY updated_at_ms DESC, id DESC LIMIT ?1"
+            );
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let files = stmt
+                .query_map([limit], file_from_row)?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(files)
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -355,6 +407,43 @@ mod tests {
             );
         }
         assert_eq!(counts.total(), 4, "every file is in exactly one state");
+    }
+
+    #[test]
+    fn counts_by_folder_and_recent_files_follow_the_rows() {
+        let (mut catalog, folder) = catalog_with_folder();
+        let other = catalog
+            .add_folder(std::path::Path::new("/cards/b"), at(1))
+            .expect("second folder");
+        drive_to(&mut catalog, folder, "a.jpg", sha(1), FileState::Done);
+        drive_to(&mut catalog, folder, "b.jpg", sha(2), FileState::Hashed);
+        drive_to(&mut catalog, other, "c.jpg", sha(3), FileState::Done);
+        let latest = catalog
+            .observe_file(other, &rel("d.jpg"), &stat(1, 1), at(500))
+            .expect("observed")
+            .file();
+
+        let counts = catalog.counts_by_folder().expect("counted");
+        let of = |id: FolderId| counts.iter().find(|(f, _)| *f == id).map(|(_, c)| *c);
+        let first = of(folder).expect("the first folder has files");
+        let second = of(other).expect("the second folder has files");
+        assert_eq!(
+            (first.get(FileState::Done), first.get(FileState::Hashed)),
+            (1, 1),
+            "each folder counts only its own rows"
+        );
+        assert_eq!(
+            (
+                second.get(FileState::Done),
+                second.get(FileState::Discovered)
+            ),
+            (1, 1),
+            "each folder counts only its own rows"
+        );
+
+        let recent = catalog.recent_files(2).expect("listed");
+        assert_eq!(recent.len(), 2, "cut at the limit");
+        assert_eq!(recent[0].id, latest, "the last change comes first");
     }
 
     #[test]

@@ -139,7 +139,7 @@ impl StateCounts {
             .map(|state| (state, self.get(state)))
     }
 
-    pub(super) fn set(&mut self, state: FileState, count: u64) {
+    pub fn set(&mut self, state: FileState, count: u64) {
         self.by_state[state.index()] = count;
     }
 }

@@ -80,4 +80,11 @@ pub enum FilePhase {
         key: String,
         duplicate: bool,
     },
+    /// Original and previews are in the bucket (or no preview can be made, `previews`
+    /// false): the file is finished. Sent by the previewer.
+    Done {
+        key: Option<String>,
+        /// Whether a thumbnail and a screen preview exist for it.
+        previews: bool,
+    },
 }

@@ -37,7 +37,7 @@ use pipeline::{Command, Pipeline, PipelineParts};
 use previewer::Previewer;
 pub use scan::{ScanError, ScanReport, scan_folder};
 pub use shared_catalog::SharedCatalog;
-pub use uploader::UploadTarget;
+pub use uploader::{UploadTarget, source_host};
 use uploader::{Uploader, UploaderCommand};
 pub use watcher::{FolderWatcher, WatchError, WatchSignal};
 

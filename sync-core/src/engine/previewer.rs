@@ -52,6 +52,8 @@ struct PreviewContext {
     transfer: S3Transfer,
     catalog: SharedCatalog,
     retrier: Retrier,
+    /// The bus, for the `Done` of each finished row.
+    events: broadcast::Sender<EngineEvent>,
 }
 
 pub(crate) struct Previewer {
@@ -77,6 +79,7 @@ impl Previewer {
                 transfer: target.transfer.clone(),
                 catalog,
                 retrier: Retrier::new(RetryPolicy::default()),
+                events: events.clone(),
             }),
             settings: target.previews.clone(),
             wake: events.subscribe(),
@@ -174,14 +177,24 @@ impl Previewer {
     /// `[previews] enabled = false`: verified originals are done as they are.
     fn finish_without_previews(&self) {
         let now = Timestamp::now();
-        let finished = self.ctx.catalog.with(|c| -> Result<(), CatalogError> {
+        let finished = self.ctx.catalog.with(|c| -> Result<_, CatalogError> {
+            let mut done = Vec::new();
             for record in c.files_due(FileState::Uploaded, now, usize::MAX)? {
                 c.mark_done(record.id, now)?;
+                let folder = c.get_folder(record.folder)?.map(|f| f.path);
+                done.push((record, folder));
             }
-            Ok(())
+            Ok(done)
         });
-        if let Err(e) = finished {
-            tracing::error!(error = %e, "cannot mark uploaded files done");
+        match finished {
+            Ok(done) => {
+                for (record, folder) in done {
+                    let path =
+                        folder.map_or_else(PathBuf::new, |f| f.join(record.rel_path.to_path_buf()));
+                    emit_done(&self.ctx, record.id, &path, record.planned_key, false);
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "cannot mark uploaded files done"),
         }
     }
 }
@@ -281,14 +294,24 @@ async fn preview_row(
 
 async fn preview_row_inner(ctx: &PreviewContext, record: FileRecord) -> bool {
     let file = record.id;
+    let folder = match ctx.catalog.with(|c| c.get_folder(record.folder)) {
+        Ok(folder) => folder.map(|f| f.path),
+        Err(e) => {
+            tracing::error!(%file, error = %e, "cannot read the file's folder");
+            return false;
+        }
+    };
+    let path = folder
+        .as_ref()
+        .map_or_else(PathBuf::new, |f| f.join(record.rel_path.to_path_buf()));
     let Some(key) = record.planned_key.clone() else {
         // Not reachable through the pipeline (an uploaded row has its key); done without one.
-        finish(ctx, file, None);
+        finish(ctx, file, &path, None);
         return true;
     };
     match ctx.catalog.with(|c| c.preview_status(&key)) {
         Ok(Some(PreviewStatus::Made)) => {
-            finish(ctx, file, Some((&key, &PreviewStatus::Made)));
+            finish(ctx, file, &path, Some((&key, &PreviewStatus::Made)));
             return true;
         }
         Ok(_) => {}
@@ -297,20 +320,12 @@ async fn preview_row_inner(ctx: &PreviewContext, record: FileRecord) -> bool {
             return false;
         }
     }
-    let folder = match ctx.catalog.with(|c| c.get_folder(record.folder)) {
-        Ok(folder) => folder.map(|f| f.path),
-        Err(e) => {
-            tracing::error!(key, error = %e, "cannot read the file's folder");
-            return false;
-        }
-    };
-    let path = folder
-        .as_ref()
-        .map_or_else(PathBuf::new, |f| f.join(record.rel_path.to_path_buf()));
     let catalogued = record.stat;
-    let made =
-        tokio::task::spawn_blocking(move || make_from_disk(folder.as_deref(), &path, &catalogued))
-            .await;
+    let source = path.clone();
+    let made = tokio::task::spawn_blocking(move || {
+        make_from_disk(folder.as_deref(), &source, &catalogued)
+    })
+    .await;
     let status = match made {
         Ok(Made::Previews(previews)) => match put_all(ctx, &key, previews).await {
             Ok(()) => PreviewStatus::Made,
@@ -335,24 +350,45 @@ async fn preview_row_inner(ctx: &PreviewContext, record: FileRecord) -> bool {
     if let PreviewStatus::None { code, message } = &status {
         tracing::info!(key, code, message, "no preview");
     }
-    finish(ctx, file, Some((&key, &status)));
+    finish(ctx, file, &path, Some((&key, &status)));
     true
 }
 
-/// Record the outcome and make the row `Done` (one transaction).
-fn finish(ctx: &PreviewContext, file: FileId, outcome: Option<(&str, &PreviewStatus)>) {
+/// Record the outcome and make the row `Done` (one transaction), then announce it.
+fn finish(
+    ctx: &PreviewContext,
+    file: FileId,
+    path: &Path,
+    outcome: Option<(&str, &PreviewStatus)>,
+) {
     let now = Timestamp::now();
     let finished = ctx.catalog.with(|c| match outcome {
-        Some((key, status)) => c.finish_previews(file, key, status, now).or_else(|e| {
-            // The row moved on meanwhile (the file changed): keep what the bucket holds.
-            tracing::debug!(%file, error = %e, "row not finished by its previews");
-            c.record_preview(key, status, now)
-        }),
-        None => c.mark_done(file, now),
+        Some((key, status)) => c
+            .finish_previews(file, key, status, now)
+            .map(|()| true)
+            .or_else(|e| {
+                // The row moved on meanwhile (the file changed): keep what the bucket holds.
+                tracing::debug!(%file, error = %e, "row not finished by its previews");
+                c.record_preview(key, status, now).map(|()| false)
+            }),
+        None => c.mark_done(file, now).map(|()| true),
     });
-    if let Err(e) = finished {
-        tracing::error!(%file, error = %e, "cannot record the preview outcome");
+    match finished {
+        Ok(true) => emit_done(
+            ctx,
+            file,
+            path,
+            outcome.map(|(key, _)| key.to_owned()),
+            matches!(outcome, Some((_, PreviewStatus::Made))),
+        ),
+        Ok(false) => {}
+        Err(e) => tracing::error!(%file, error = %e, "cannot record the preview outcome"),
     }
+}
+
+/// Tell the bus the row is `Done`.
+fn emit_done(ctx: &PreviewContext, file: FileId, path: &Path, key: Option<String>, previews: bool) {
+    super::upload_job::emit(&ctx.events, file, path, FilePhase::Done { key, previews });
 }
 
 async fn put_all(

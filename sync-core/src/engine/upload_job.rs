@@ -725,7 +725,12 @@ fn retry_delay(attempts: u32) -> SignedDuration {
     SignedDuration::try_from(delay).unwrap_or(SignedDuration::from_secs(1800))
 }
 
-fn emit(events: &broadcast::Sender<EngineEvent>, file: FileId, path: &Path, phase: FilePhase) {
+pub(super) fn emit(
+    events: &broadcast::Sender<EngineEvent>,
+    file: FileId,
+    path: &Path,
+    phase: FilePhase,
+) {
     let event = EngineEvent::File(FileEvent {
         file: file.get(),
         path: path.display().to_string(),

@@ -82,6 +82,41 @@ impl UploadTarget {
     }
 }
 
+impl UploadTarget {
+    /// The configured bucket through `client`, with `[upload]` and `[previews]` from `config`,
+    /// as `uploader` from this machine ([`source_host`]).
+    ///
+    /// # Errors
+    /// When no bucket is configured.
+    pub fn from_config(
+        config: &crate::config::Config,
+        client: &aws_sdk_s3::Client,
+        uploader: impl Into<String>,
+    ) -> Result<Self, crate::config::ConfigError> {
+        let storage = config.require_storage()?;
+        Ok(Self {
+            config: config.upload.clone(),
+            previews: config.previews.clone(),
+            ..Self::new(
+                S3Transfer::new(client, &storage.bucket),
+                uploader,
+                source_host(),
+            )
+        })
+    }
+}
+
+/// This machine's name for object metadata: `HOSTNAME`, else `/etc/hostname`.
+#[must_use]
+pub fn source_host() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "unknown-host".to_owned())
+}
+
 /// What the engine asks of the uploader (its own mpsc channel).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum UploaderCommand {

@@ -194,6 +194,54 @@ impl GalleryCache {
         Ok(picked.to_vec())
     }
 
+    /// The days under `originals/YYYY/MM/DD/` with their photo counts, newest first, as
+    /// `("YYYY-MM-DD", count)`.
+    ///
+    /// # Errors
+    /// [`GalleryError::Cache`].
+    pub fn days(&self) -> Result<Vec<(String, u64)>, GalleryError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT substr(key, 11, 10) AS day, count(*) FROM objects
+                 WHERE key GLOB 'originals/[0-9][0-9][0-9][0-9]/[0-9][0-9]/[0-9][0-9]/*'
+                 GROUP BY day ORDER BY day DESC",
+            )
+            .map_err(self.err())?;
+        stmt.query_map([], |row| {
+            let day: String = row.get(0)?;
+            let count: i64 = row.get(1)?;
+            Ok((day.replace('/', "-"), u64::try_from(count).unwrap_or(0)))
+        })
+        .map_err(self.err())?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(self.err())
+    }
+
+    /// The total size of those of `keys` that are in the cache.
+    ///
+    /// # Errors
+    /// [`GalleryError::Cache`].
+    pub fn total_size(&self, keys: &[String]) -> Result<u64, GalleryError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT size FROM objects WHERE key = ?1")
+            .map_err(self.err())?;
+        let mut total = 0u64;
+        for key in keys {
+            let size: Option<i64> = stmt
+                .query_row([key], |row| row.get(0))
+                .map(Some)
+                .or_else(|e| match e {
+                    rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                    other => Err(other),
+                })
+                .map_err(self.err())?;
+            total += size.and_then(|s| u64::try_from(s).ok()).unwrap_or(0);
+        }
+        Ok(total)
+    }
+
     /// Objects under `prefix` in the cache.
     ///
     /// # Errors
@@ -251,6 +299,32 @@ mod tests {
         let mut cache = GalleryCache::open(Path::new(":memory:")).expect("opens");
         cache.replace_prefix("originals/", objects).expect("filled");
         cache
+    }
+
+    #[test]
+    fn days_count_originals_per_day_newest_first_and_sizes_add_up() {
+        let cache = cache_with(&[
+            object("originals/2026/11/23/a.jpg", 1),
+            object("originals/2026/11/24/b.jpg", 2),
+            object("originals/2026/11/24/c.jpg", 3),
+            object("originals/odd.jpg", 4),
+        ]);
+        assert_eq!(
+            cache.days().expect("days"),
+            [("2026-11-24".to_owned(), 2), ("2026-11-23".to_owned(), 1)],
+            "keys outside the date layout are no day"
+        );
+        let keys = [
+            "originals/2026/11/23/a.jpg".to_owned(),
+            "originals/2026/11/24/b.jpg".to_owned(),
+            "originals/missing.jpg".to_owned(),
+        ];
+        let each = object("x", 0).size;
+        assert_eq!(
+            cache.total_size(&keys).expect("sizes"),
+            2 * each,
+            "unknown keys add nothing"
+        );
     }
 
     #[test]

@@ -191,7 +191,8 @@ impl DaemonMetrics {
             | FilePhase::Settling
             | FilePhase::Hashing
             | FilePhase::Planned { .. }
-            | FilePhase::Verifying { .. } => {}
+            | FilePhase::Verifying { .. }
+            | FilePhase::Done { .. } => {}
         }
     }
 

@@ -8,6 +8,7 @@ mod auth_tokens;
 mod cli;
 mod config_import;
 mod daemon_ops;
+mod desktop;
 mod gallery;
 mod gallery_cli;
 mod ingest;

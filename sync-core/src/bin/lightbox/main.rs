@@ -55,7 +55,7 @@ async fn main() -> Result<ExitCode> {
             println!("ok: bucket {} is reachable", loaded.config.storage.bucket);
         }
         Command::Doctor { json } => {
-            if !doctor_cmd::doctor(&loaded, run::source_host(), json).await? {
+            if !doctor_cmd::doctor(&loaded, sync_core::engine::source_host(), json).await? {
                 return Ok(ExitCode::FAILURE);
             }
         }

@@ -13,7 +13,6 @@ use sync_core::engine::{
     CATALOG_FILE, Engine, EngineEvent, EngineSettings, FilePhase, UploadTarget,
 };
 use sync_core::ops::{self, DaemonMetrics, QueueProbe};
-use sync_core::upload::S3Transfer;
 use tokio_util::sync::CancellationToken;
 
 /// How long a stop waits, after the grace period, for components to finish their current step.
@@ -89,15 +88,7 @@ pub async fn upload_target(config: &Config) -> Result<UploadTarget> {
     // The headless daemon uploads as the OS user it runs as (a signed-in user's Cognito
     // `sub` replaces this once the daemon can sign in).
     let uploader = std::env::var("USER").unwrap_or_else(|_| "lightbox".to_owned());
-    Ok(UploadTarget {
-        config: config.upload.clone(),
-        previews: config.previews.clone(),
-        ..UploadTarget::new(
-            S3Transfer::new(&client, &storage.bucket),
-            uploader,
-            source_host(),
-        )
-    })
+    Ok(UploadTarget::from_config(config, &client, uploader)?)
 }
 
 fn log_event(event: &EngineEvent) {
@@ -125,16 +116,6 @@ fn log_event(event: &EngineEvent) {
             bandwidth_limit_mib_per_sec,
         } => tracing::info!(paused, ?bandwidth_limit_mib_per_sec, "upload controls"),
     }
-}
-
-/// This machine's name for object metadata: `HOSTNAME`, else `/etc/hostname`.
-pub fn source_host() -> String {
-    std::env::var("HOSTNAME")
-        .ok()
-        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
-        .map(|name| name.trim().to_owned())
-        .filter(|name| !name.is_empty())
-        .unwrap_or_else(|| "unknown-host".to_owned())
 }
 
 pub async fn check_bucket(config: &Config) -> Result<()> {

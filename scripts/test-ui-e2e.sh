@@ -13,7 +13,9 @@ command -v xvfb-run >/dev/null || die "xvfb-run is missing: run scripts/install-
 
 log "building the UI and the app (debug)"
 (cd ui && npm run --silent build)
-cargo build --locked -p lightbox-app --features sync-core/ts
+# tauri/custom-protocol: the window loads the built ui/dist embedded in the binary, as
+# in the .deb; without it a debug build is a `tauri dev` build and loads the dev server.
+cargo build --locked -p lightbox-app --features sync-core/ts,tauri/custom-protocol
 
 export LIGHTBOX_STACK_DIR
 LIGHTBOX_STACK_DIR=$(scripts/stack.sh up)

@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type App, aws, stackDir, startApp, stackEnv, stackInfo } from "./harness";
 
 const run = `${Date.now().toString(36)}${process.pid.toString(36)}`;
@@ -75,6 +75,13 @@ describe("the desktop app against the local stack", () => {
       XDG_CONFIG_HOME: join(work, "xdg-config"),
       LIGHTBOX_INGEST__SETTLE__BASE_MS: "500",
     });
+  });
+
+  // A failed step leaves a picture of the window as it was.
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === "fail" && app) {
+      await app.screenshot(`failed-${ctx.task.name.replace(/[^a-z0-9]+/gi, "-").slice(0, 60)}`).catch(() => undefined);
+    }
   });
 
   afterAll(async () => {

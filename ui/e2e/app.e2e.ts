@@ -114,8 +114,9 @@ describe("the desktop app against the local stack", () => {
 
     const nav = await b.$("nav[aria-label=Screens]");
     await nav.waitForDisplayed({ timeout: 30_000 });
-    expect(await nav.getText()).toContain(username);
-    expect(await nav.getText()).toContain("Admin");
+    const text = String(await nav.getProperty("textContent"));
+    expect(text, "the signed-in user and role are shown").toContain(username);
+    expect(text).toContain("Admin");
     await app.screenshot("03-activity-empty");
   });
 

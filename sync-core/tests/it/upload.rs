@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use aws_sdk_s3::types::ChecksumType;
-use lightbox_tests::stack::repo_root;
 use lightbox_tests::stack;
+use lightbox_tests::stack::repo_root;
 use sha2::{Digest as _, Sha256};
 use sync_core::catalog::Sha256Digest;
 use sync_core::ingest::{Fingerprint, FingerprintOptions, fingerprint_file};

@@ -2,10 +2,7 @@
 //! checksum S3 verifies (CRC64-NVME), the size actually read, and its EXIF facts.
 //!
 //! The file is read once, in [`CHUNK_SIZE`] chunks through one reused buffer, so
-//! memory stays bounded whatever the file size. From [`PARALLEL_DIGEST_FROM`] on, the
-//! SHA-256 runs on a second thread while the reader computes the CRC (three buffers in
-//! rotation, see [`super::parallel_digest`]), so a large file waits about as long as its
-//! SHA-256 alone before its upload starts. The first [`EXIF_PREFIX_LEN`]
+//! memory stays bounded whatever the file size. The first [`EXIF_PREFIX_LEN`]
 //! bytes are kept for EXIF; see [`super::exif_facts`] for the one case that reads
 //! the file's head a second time.
 //!
@@ -23,7 +20,6 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use sha2::{Digest as _, Sha256};
 
 use super::exif_facts::{EXIF_PREFIX_LEN, ExifFacts, read_exif_facts};
-use super::parallel_digest::ParallelDigest;
 
 /// Bytes read per chunk: the only buffer the hashing pass holds.
 pub const CHUNK_SIZE: usize = 1024 * 1024;
@@ -178,135 +174,55 @@ pub fn fingerprint_file(
     })
 }
 
-/// Files of at least this size are hashed by [`ParallelDigest`] (SHA-256 on a second thread):
-/// below it the thread costs more than it saves.
-pub const PARALLEL_DIGEST_FROM: u64 = 8 * 1024 * 1024;
-
-/// Where the chunks of [`read_chunks`] go, and the buffers they are read into.
-pub(super) trait ChunkSink {
-    /// A buffer of [`CHUNK_SIZE`] bytes to read the next chunk into.
-    fn buffer(&mut self) -> Vec<u8>;
-    /// The first `n` bytes of `buffer` are the next chunk.
-    fn update(&mut self, buffer: Vec<u8>, n: usize);
-    /// A buffer not filled after all (end of file, error).
-    fn put_back(&mut self, buffer: Vec<u8>);
-    /// Bytes seen so far.
-    fn size(&self) -> u64;
-}
-
-/// Both sums on this thread, through one reused buffer.
-struct SerialDigest {
-    digest: ContentDigest,
-    buffer: Option<Vec<u8>>,
-}
-
-impl ChunkSink for SerialDigest {
-    fn buffer(&mut self) -> Vec<u8> {
-        self.buffer.take().unwrap_or_else(|| vec![0u8; CHUNK_SIZE])
-    }
-
-    fn update(&mut self, buffer: Vec<u8>, n: usize) {
-        self.digest.update(&buffer[..n]);
-        self.buffer = Some(buffer);
-    }
-
-    fn put_back(&mut self, buffer: Vec<u8>) {
-        self.buffer = Some(buffer);
-    }
-
-    fn size(&self) -> u64 {
-        self.digest.size()
-    }
-}
-
 /// The streaming pass: sums of everything `reader` yields, plus its first
-/// [`EXIF_PREFIX_LEN`] bytes. `path` only names the file in errors. A file expected to be
-/// at least [`PARALLEL_DIGEST_FROM`] bytes gets its SHA-256 computed on a second thread.
+/// [`EXIF_PREFIX_LEN`] bytes. `path` only names the file in errors.
 fn digest_stream(
-    reader: impl Read,
-    path: &Path,
-    options: &FingerprintOptions<'_>,
-) -> Result<(ContentSums, Vec<u8>), FingerprintError> {
-    let (sums, prefix) = if options
-        .expected_size
-        .is_some_and(|size| size >= PARALLEL_DIGEST_FROM)
-    {
-        std::thread::scope(|scope| {
-            let mut digest = ParallelDigest::start(scope);
-            let prefix = read_chunks(reader, path, options, &mut digest);
-            // Joined also after an error, so the thread never outlives the pass.
-            let sums = digest.finish();
-            prefix.map(|prefix| (sums, prefix))
-        })?
-    } else {
-        let mut digest = SerialDigest {
-            digest: ContentDigest::new(),
-            buffer: None,
-        };
-        let prefix = read_chunks(reader, path, options, &mut digest)?;
-        (digest.digest.finish(), prefix)
-    };
-    if options
-        .expected_size
-        .is_some_and(|expected| sums.size != expected)
-    {
-        return Err(FingerprintError::Changed {
-            path: path.to_path_buf(),
-            expected: options.expected_size.unwrap_or(sums.size),
-            actual: sums.size,
-        });
-    }
-    Ok((sums, prefix))
-}
-
-/// Read `reader` to its end into `sink`; returns the first [`EXIF_PREFIX_LEN`] bytes. Stops
-/// early on cancel, and as soon as more than the expected size was read (still growing).
-fn read_chunks(
     mut reader: impl Read,
     path: &Path,
     options: &FingerprintOptions<'_>,
-    sink: &mut impl ChunkSink,
-) -> Result<Vec<u8>, FingerprintError> {
+) -> Result<(ContentSums, Vec<u8>), FingerprintError> {
+    let mut buffer = vec![0u8; CHUNK_SIZE];
+    let mut digest = ContentDigest::new();
     let mut prefix = Vec::with_capacity(EXIF_PREFIX_LEN);
+    let changed = |actual| FingerprintError::Changed {
+        path: path.to_path_buf(),
+        expected: options.expected_size.unwrap_or(actual),
+        actual,
+    };
     loop {
         if options.cancelled.is_some_and(|cancelled| cancelled()) {
             return Err(FingerprintError::Cancelled {
                 path: path.to_path_buf(),
             });
         }
-        let mut buffer = sink.buffer();
         let n = match reader.read(&mut buffer) {
-            Ok(0) => {
-                sink.put_back(buffer);
-                return Ok(prefix);
-            }
+            Ok(0) => break,
             Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {
-                sink.put_back(buffer);
-                continue;
-            }
-            Err(e) => {
-                sink.put_back(buffer);
-                return Err(FingerprintError::from_io(path, e));
-            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(FingerprintError::from_io(path, e)),
         };
+        let chunk = &buffer[..n];
         let room = EXIF_PREFIX_LEN.saturating_sub(prefix.len());
-        prefix.extend_from_slice(&buffer[..room.min(n)]);
-        sink.update(buffer, n);
-        if let Some(expected) = options.expected_size
-            && sink.size() > expected
+        prefix.extend_from_slice(&chunk[..room.min(n)]);
+        digest.update(chunk);
+        if options
+            .expected_size
+            .is_some_and(|expected| digest.size() > expected)
         {
             // Still growing: stop now rather than follow it.
-            return Err(FingerprintError::Changed {
-                path: path.to_path_buf(),
-                expected,
-                actual: sink.size(),
-            });
+            return Err(changed(digest.size()));
         }
         if let Some(progress) = options.progress {
-            progress(sink.size());
+            progress(digest.size());
         }
     }
+    if options
+        .expected_size
+        .is_some_and(|expected| digest.size() != expected)
+    {
+        return Err(changed(digest.size()));
+    }
+    Ok((digest.finish(), prefix))
 }
 
 #[cfg(test)]
@@ -530,58 +446,6 @@ mod tests {
                 other => panic!("expected a change for size {expected}, got {other:?}"),
             }
         }
-    }
-
-    #[test]
-    fn a_large_file_hashed_on_two_threads_gives_the_same_sums_and_checks() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let len = usize::try_from(PARALLEL_DIGEST_FROM).expect("fits") + 3 * CHUNK_SIZE + 7;
-        let data = pseudo_random(len);
-        let path = write_temp(&dir, "VIDEO.MOV", &data);
-        let exact = FingerprintOptions {
-            expected_size: Some(len as u64),
-            ..FingerprintOptions::default()
-        };
-        let got = fingerprint_file(&path, &exact).expect("a stable file fingerprints");
-        assert_eq!(
-            (got.sha256_hex, got.crc64nvme_base64, got.size),
-            {
-                let one_shot = sums(&data);
-                (one_shot.sha256_hex, one_shot.crc64nvme_base64, len as u64)
-            },
-            "SHA-256 on the helper thread and CRC on the reader are the one-pass sums"
-        );
-        for (expected, actual, why) in [
-            (len as u64 + 1, len as u64, "shorter than when it settled"),
-            (
-                PARALLEL_DIGEST_FROM,
-                PARALLEL_DIGEST_FROM + CHUNK_SIZE as u64,
-                "grew: stops a chunk past it",
-            ),
-        ] {
-            let options = FingerprintOptions {
-                expected_size: Some(expected),
-                ..FingerprintOptions::default()
-            };
-            match fingerprint_file(&path, &options) {
-                Err(FingerprintError::Changed { actual: a, .. }) => assert_eq!(a, actual, "{why}"),
-                other => panic!("{why}: expected a change, got {other:?}"),
-            }
-        }
-        let chunks = Cell::new(0u32);
-        let progress = |_| chunks.set(chunks.get() + 1);
-        let cancelled = || chunks.get() >= 2;
-        let cancelling = FingerprintOptions {
-            progress: Some(&progress),
-            cancelled: Some(&cancelled),
-            ..exact
-        };
-        let err = fingerprint_file(&path, &cancelling).expect_err("cancelled after two chunks");
-        assert_eq!(
-            (err.code(), chunks.get()),
-            ("cancelled", 2),
-            "the two-thread pass stops between chunks too (and joins its thread: the test ends)"
-        );
     }
 
     #[test]

@@ -14,7 +14,6 @@
 pub mod exif_facts;
 pub mod filter;
 pub mod fingerprint;
-mod parallel_digest;
 pub mod settle;
 
 pub use exif_facts::{CaptureTime, ExifFacts};

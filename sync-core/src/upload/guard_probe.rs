@@ -5,8 +5,9 @@
 //! file (the PUT and the verifying HEAD). Garage 2.5 ignores the header and overwrites, so it
 //! needs a `HeadObject` first: three requests. The probe writes a tiny object at
 //! [`PROBE_KEY`] with `If-None-Match: *`, twice; the key is only ever the probe's, so
-//! overwriting it on a server that ignores the header harms nothing, and it is left in place
-//! (a writer role may not delete), which makes later probes on an honouring server one request.
+//! overwriting it on a server that ignores the header harms nothing. Then it deletes it, so a
+//! bucket holds only photos; where that is refused (a writer role may not delete), the object
+//! stays, and later probes on an honouring server are refused at the first write.
 //!
 //! - first write refused with 412: an earlier probe's object is there and the server honoured
 //!   the condition → [`OverwriteGuard::IfNoneMatch`];
@@ -58,6 +59,7 @@ impl S3Transfer {
             Ok::<_, UploadError>(guard_from_probe(first, second))
         }
         .await;
+        self.remove_probe().await;
         match probed {
             Ok(guard) => {
                 tracing::info!(
@@ -75,6 +77,24 @@ impl S3Transfer {
                 );
                 OverwriteGuard::HeadFirst
             }
+        }
+    }
+
+    /// Delete the probe object; a refusal (no `s3:DeleteObject`) leaves it, which is harmless.
+    async fn remove_probe(&self) {
+        let deleted = self
+            .client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(PROBE_KEY)
+            .send()
+            .await;
+        if let Err(error) = deleted {
+            tracing::debug!(
+                bucket = self.bucket(),
+                error = %aws_sdk_s3::error::DisplayErrorContext(error),
+                "the If-None-Match probe object stays (not allowed to delete it)"
+            );
         }
     }
 

@@ -74,13 +74,23 @@ async fn a_refused_token_is_refreshed_and_retried_never_a_failed_file() {
         },
         ..UploadTarget::new(transfer, "token-test", "test-host")
     };
+    // Matched by file name, so the uploader's start-up probe (its own PUTs) is left alone.
     let refusals = [
-        (S3Operation::PutObject, Fault::ExpiredToken),
-        (S3Operation::UploadPart, Fault::InvalidToken),
-        (S3Operation::CompleteMultipartUpload, Fault::ExpiredToken),
+        (S3Operation::PutObject, "IMG_1.jpg", Fault::ExpiredToken),
+        (S3Operation::UploadPart, "RAW_2.cr3", Fault::InvalidToken),
+        (
+            S3Operation::CompleteMultipartUpload,
+            "RAW_2.cr3",
+            Fault::ExpiredToken,
+        ),
     ];
-    for (operation, fault) in refusals {
-        proxy.inject(RequestMatcher::any().operation(operation), fault);
+    for (operation, name, fault) in refusals {
+        proxy.inject(
+            RequestMatcher::any()
+                .operation(operation)
+                .target_contains(name),
+            fault,
+        );
     }
     let mut t = TestEngine::start_with(fast_ingest(), Some(target)).await;
 

@@ -17,12 +17,17 @@ function validZone(zone: string): boolean {
 
 export function validateSettings(s: SettingsView): SettingsErrors {
   const errors: SettingsErrors = {};
-  if (!s.timeZone.trim() || !validZone(s.timeZone.trim())) {
-    errors.timeZone = "Use a time zone name such as Europe/Berlin or America/New_York.";
+  // Empty: this computer's time zone (what the engine does without one).
+  const zone = s.timeZone.trim();
+  if (zone !== "" && !validZone(zone)) {
+    errors.timeZone =
+      "Use a time zone name such as Europe/Berlin or America/New_York, or leave it empty for this computer's.";
   }
-  if (s.fileTypes.length === 0) errors.fileTypes = "List at least one file type, such as jpg or cr3.";
-  else if (s.fileTypes.some((t) => !/^[a-z0-9]{1,10}$/.test(t))) {
-    errors.fileTypes = "File types are extensions without the dot, separated by commas: jpg, cr3, nef.";
+  // ["*"]: every file type (the engine's filter with no extension list).
+  const everyType = s.fileTypes.length === 1 && s.fileTypes[0] === "*";
+  if (s.fileTypes.length === 0) errors.fileTypes = "List at least one file type, such as jpg or cr3, or * for every file.";
+  else if (!everyType && s.fileTypes.some((t) => !/^[a-z0-9]{1,10}$/.test(t))) {
+    errors.fileTypes = "File types are extensions without the dot, separated by commas: jpg, cr3, nef (or * for every file).";
   }
   if (!Number.isInteger(s.settleSecs) || s.settleSecs < 1 || s.settleSecs > 3600) {
     errors.settleSecs = "Wait between 1 and 3600 seconds.";

@@ -17,6 +17,11 @@ describe("settings", () => {
     expect(validateSettings(DEFAULT_SETTINGS)).toEqual({});
   });
 
+  it("accepts what the engine means by 'not set': this computer's zone, every file type", () => {
+    expect(validateSettings({ ...DEFAULT_SETTINGS, timeZone: "", fileTypes: parseFileTypes("*") })).toEqual({});
+    expect(validateSettings({ ...DEFAULT_SETTINGS, fileTypes: ["*", "jpg"] })).toHaveProperty("fileTypes");
+  });
+
   it("reads file types the way people type them", () => {
     expect(parseFileTypes("JPG, .cr3 ;nef  ")).toEqual(["jpg", "cr3", "nef"]);
   });

@@ -77,4 +77,22 @@ impl GalleryError {
             detail: aws_sdk_s3::error::DisplayErrorContext(error).to_string(),
         }
     }
+
+    /// [`GalleryError::NotFound`] when S3 said the key is missing (`missing`), else
+    /// [`GalleryError::s3`].
+    pub(crate) fn s3_or_not_found(
+        op: &'static str,
+        bucket: &str,
+        key: &str,
+        missing: bool,
+        error: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        if missing {
+            Self::NotFound {
+                key: key.to_owned(),
+            }
+        } else {
+            Self::s3(op, bucket, key, error)
+        }
+    }
 }

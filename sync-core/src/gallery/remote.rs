@@ -118,15 +118,10 @@ impl Bucket {
             .send()
             .await
             .map_err(|e| {
-                if e.as_service_error()
-                    .is_some_and(aws_sdk_s3::operation::head_object::HeadObjectError::is_not_found)
-                {
-                    GalleryError::NotFound {
-                        key: key.to_owned(),
-                    }
-                } else {
-                    GalleryError::s3("HeadObject", &self.bucket, key, e)
-                }
+                let missing = e
+                    .as_service_error()
+                    .is_some_and(aws_sdk_s3::operation::head_object::HeadObjectError::is_not_found);
+                GalleryError::s3_or_not_found("HeadObject", &self.bucket, key, missing, e)
             })
     }
 
@@ -243,15 +238,10 @@ impl Bucket {
             .send()
             .await
             .map_err(|e| {
-                if e.as_service_error()
-                    .is_some_and(aws_sdk_s3::operation::get_object::GetObjectError::is_no_such_key)
-                {
-                    GalleryError::NotFound {
-                        key: key.to_owned(),
-                    }
-                } else {
-                    GalleryError::s3("GetObject", &self.bucket, key, e)
-                }
+                let missing = e
+                    .as_service_error()
+                    .is_some_and(aws_sdk_s3::operation::get_object::GetObjectError::is_no_such_key);
+                GalleryError::s3_or_not_found("GetObject", &self.bucket, key, missing, e)
             })?;
         let write_err = |source| GalleryError::Write {
             path: to.to_path_buf(),

@@ -22,6 +22,7 @@ mod scan;
 mod shared_catalog;
 mod upload_job;
 mod uploader;
+mod wake;
 mod watcher;
 
 use std::path::{Path, PathBuf};

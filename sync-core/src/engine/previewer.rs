@@ -37,6 +37,7 @@ use tokio_util::sync::CancellationToken;
 use super::events::{EngineEvent, FilePhase};
 use super::shared_catalog::SharedCatalog;
 use super::uploader::UploadTarget;
+use super::wake::{Look, look_after, previewer_look};
 use crate::catalog::{
     CatalogError, FileId, FileRecord, FileStat, FileState, PREVIEW_SOURCE_MISSING, PreviewStatus,
     SOURCE_MISSING_MESSAGE,
@@ -104,11 +105,9 @@ impl Previewer {
                     true
                 }
                 event = self.wake.recv() => match event {
-                    Ok(EngineEvent::File(file)) => matches!(file.phase, FilePhase::Uploaded { .. }),
-                    Ok(_) => false,
-                    // Missed events are no loss: the catalog is the queue.
-                    Err(broadcast::error::RecvError::Lagged(_)) => true,
                     Err(broadcast::error::RecvError::Closed) => break,
+                    // A burst of events is one look (the catalog is the queue).
+                    event => look_after(&event, &mut self.wake, previewer_look) != Look::Nothing,
                 },
                 _ = catchup.tick() => {
                     self.deferred.clear();

@@ -7,8 +7,8 @@
 //! flight, and the loop waits for them. The catalog's multipart journal makes the next start
 //! resume with only the missing parts.
 //!
-//! What gets picked, each time a slot is free (woken by any event on the bus, and once a second
-//! for due retries):
+//! What gets picked, each time a slot is free (woken when a job ends, when a file is `Planned`,
+//! once a second for due retries, and at most once per burst of events: [`super::wake`]):
 //! 1. `Uploading` rows not in flight (left by an earlier run: resume them first, so parts
 //!    already sent do not expire);
 //! 2. `Planned` rows, newest mtime first;
@@ -39,6 +39,7 @@ use tokio_util::sync::CancellationToken;
 use super::events::EngineEvent;
 use super::shared_catalog::SharedCatalog;
 use super::upload_job::{JobContext, JobOutcome, upload_file};
+use super::wake::{Look, look_after, uploader_look};
 use crate::catalog::{CatalogError, FileId, FileRecord, FileState};
 use crate::config::{OverwriteGuardSetting, PreviewConfig, UploadConfig};
 use crate::plan::key_layout::ORIGINALS_PREFIX;
@@ -198,21 +199,31 @@ impl Uploader {
         }
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // The first pick looks at everything, due retries included.
+        let mut look = Look::Everything;
         loop {
             // Commands sent before this pick apply to it (a pause right after start).
             while let Ok(command) = self.commands.try_recv() {
-                self.on_command(command);
+                look = look.max(self.on_command(command));
             }
-            self.fill(&cancel);
-            tokio::select! {
+            if look != Look::Nothing {
+                self.fill(&cancel, look == Look::Everything);
+            }
+            look = tokio::select! {
                 biased;
                 () = cancel.cancelled() => break,
                 Some(command) = self.commands.recv() => self.on_command(command),
-                Some(done) = self.jobs.join_next(), if !self.jobs.is_empty() => self.on_done(done),
-                // Any event may mean new work (a `Planned` file); a lag is a wake-up too.
-                _ = self.wake.recv() => {}
-                _ = tick.tick() => {}
-            }
+                Some(done) = self.jobs.join_next(), if !self.jobs.is_empty() => {
+                    self.on_done(done);
+                    Look::Queue
+                }
+                event = self.wake.recv() => match event {
+                    Err(broadcast::error::RecvError::Closed) => break,
+                    // A burst of events (every file sends several) is one look, not one each.
+                    event => look_after(&event, &mut self.wake, uploader_look),
+                },
+                _ = tick.tick() => Look::Everything,
+            };
         }
         // Stop: jobs see the same token, stop starting parts and abandon the request in flight.
         while let Some(done) = self.jobs.join_next().await {
@@ -224,7 +235,8 @@ impl Uploader {
         self.ctx.transfer.controls()
     }
 
-    fn on_command(&self, command: UploaderCommand) {
+    /// Apply `command`; a resume is a reason to look at the queue.
+    fn on_command(&self, command: UploaderCommand) -> Look {
         let controls = self.controls();
         match command {
             UploaderCommand::Pause => {
@@ -241,6 +253,11 @@ impl Uploader {
         };
         if self.ctx.events.send(event).is_err() {
             tracing::debug!("no one listens to the upload controls change");
+        }
+        if controls.is_paused() {
+            Look::Nothing
+        } else {
+            Look::Queue
         }
     }
 
@@ -299,8 +316,8 @@ impl Uploader {
         }
     }
 
-    /// Start jobs while slots are free.
-    fn fill(&mut self, cancel: &CancellationToken) {
+    /// Start jobs while slots are free; `due_retries`: also put due upload failures back.
+    fn fill(&mut self, cancel: &CancellationToken, due_retries: bool) {
         if cancel.is_cancelled()
             || self.jobs.len() >= self.concurrency
             || self.controls().is_paused()
@@ -311,7 +328,7 @@ impl Uploader {
         self.deferred.retain(|_, until| *until > now_instant);
         let free = self.concurrency - self.jobs.len();
         let skip = self.in_flight.len() + self.deferred.len();
-        let candidates = match self.candidates(free + skip) {
+        let candidates = match self.candidates(free + skip, due_retries) {
             Ok(candidates) => candidates,
             Err(e) => return tracing::error!(error = %e, "cannot list files to upload"),
         };
@@ -331,11 +348,16 @@ impl Uploader {
     }
 
     /// Up to `limit` rows of each kind of work, in the order they should start.
-    fn candidates(&self, limit: usize) -> Result<Vec<FileRecord>, CatalogError> {
+    fn candidates(&self, limit: usize, due_retries: bool) -> Result<Vec<FileRecord>, CatalogError> {
         let now = Timestamp::now();
         self.ctx.catalog.with(|c| {
             // Due retries of upload failures go back to the state they failed in first.
-            for failed in c.files_due(FileState::Failed, now, limit)? {
+            let failed = if due_retries {
+                c.files_due(FileState::Failed, now, limit)?
+            } else {
+                Vec::new()
+            };
+            for failed in failed {
                 let ours = matches!(
                     failed.failed_in,
                     Some(FileState::Planned | FileState::Uploading | FileState::Uploaded)

@@ -332,7 +332,7 @@ impl S3Transfer {
 /// Bytes per read from the file into a request body. With the SDK's default (64 KiB) every
 /// read was a hand-off to tokio's blocking pool, and futex wake-ups were 12 % of a 2 GiB
 /// upload's samples. Each request in flight holds one such buffer.
-const BODY_READ_BUFFER: usize = 512 * 1024;
+const BODY_READ_BUFFER: usize = 256 * 1024;
 
 /// `len` bytes of `path` from `offset`, streamed ([`BODY_READ_BUFFER`] per read).
 async fn file_range_stream(path: &Path, offset: u64, len: u64) -> Result<ByteStream, UploadError> {

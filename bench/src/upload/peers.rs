@@ -66,7 +66,7 @@ impl Mode {
                 concurrency,
                 part_size_mib,
             } => {
-                format!("matched: {concurrency} at once, {part_size_mib} MiB parts")
+                format!("matched: {concurrency} at once, {part_size_mib} MiB parts, originals only")
             }
             Self::Defaults => "each tool's defaults".to_owned(),
         }
@@ -141,6 +141,9 @@ pub fn invocation(
                     "LIGHTBOX_UPLOAD__MULTIPART_THRESHOLD_MIB".to_owned(),
                     part_size_mib.to_string(),
                 ));
+                // The same work as the peers: originals only. (Lightbox's defaults, the other
+                // mode, make a thumbnail and a screen preview of every photo after its upload.)
+                env.push(("LIGHTBOX_PREVIEWS__ENABLED".to_owned(), "false".to_owned()));
                 args.extend(["--concurrency".to_owned(), concurrency.to_string()]);
                 args.extend(["--part-size-mib".to_owned(), part_size_mib.to_string()]);
             }
@@ -298,6 +301,11 @@ mod tests {
         assert_eq!(
             env("LIGHTBOX_UPLOAD__MULTIPART_THRESHOLD_MIB").as_deref(),
             Some("32")
+        );
+        assert_eq!(
+            env("LIGHTBOX_PREVIEWS__ENABLED").as_deref(),
+            Some("false"),
+            "matched: originals only, as the peers"
         );
         assert!(files[0].1.contains("bucket = \"b1\""), "{}", files[0].1);
     }

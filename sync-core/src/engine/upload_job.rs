@@ -43,7 +43,7 @@ use crate::catalog::{
 };
 use crate::ingest::fingerprint::CHUNK_SIZE;
 use crate::ingest::{ContentDigest, ContentSums, stat_file};
-use crate::retry::{Retrier, RetryError, TokioClock};
+use crate::retry::{ErrorClass, Retrier, RetryError, TokioClock};
 use crate::upload::{
     ContentMatch, ExpectedContent, ObjectMeta, PartRange, PutOutcome, RefreshTransferCredentials,
     S3Problem, S3Transfer, UploadError, part_ranges, part_size_for,
@@ -80,6 +80,10 @@ pub(crate) enum JobOutcome {
     Finished,
     /// The file changed or went away on disk: the pipeline re-plans it.
     Deferred,
+    /// The credentials were still refused after their refreshes (an expired sign-in, an
+    /// identity pool that stopped answering): the row stays as it is, the journal with it, and
+    /// is tried again shortly. Never a failed file.
+    AwaitingCredentials,
     /// The engine is stopping; the row resumes at the next start.
     Stopped,
 }
@@ -90,6 +94,8 @@ enum JobError {
     /// The file on disk is no longer the planned one.
     Changed,
     Stopped,
+    /// See [`JobOutcome::AwaitingCredentials`]; the message says what to do.
+    AwaitingCredentials(String),
     /// Recorded with `record_failure`; `temporary` ones get a next attempt time.
     Fail {
         code: String,
@@ -109,6 +115,9 @@ impl From<RetryError<UploadError>> for JobError {
     fn from(e: RetryError<UploadError>) -> Self {
         match &e.last {
             UploadError::FileVanished { .. } | UploadError::FileChanged { .. } => JobError::Changed,
+            _ if e.class() == ErrorClass::RefreshCredentials => {
+                JobError::AwaitingCredentials(e.to_string())
+            }
             last => JobError::Fail {
                 code: last.code().to_owned(),
                 message: e.to_string(),
@@ -155,6 +164,15 @@ pub(crate) async fn upload_file(
     let outcome = match job.run().await {
         Ok(()) => JobOutcome::Finished,
         Err(JobError::Stopped) => JobOutcome::Stopped,
+        Err(JobError::AwaitingCredentials(message)) => {
+            tracing::warn!(
+                path = %job.path.display(),
+                code = "upload_credentials_expired",
+                "{message}; the upload waits and is tried again shortly (sign in again if this \
+                 lasts)"
+            );
+            JobOutcome::AwaitingCredentials
+        }
         Err(JobError::Changed) => {
             job.abandon_upload().await;
             JobOutcome::Deferred

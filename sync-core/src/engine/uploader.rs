@@ -51,6 +51,9 @@ const TICK: Duration = Duration::from_secs(1);
 /// How long a file that changed on disk under the uploader is left to the pipeline before the
 /// uploader looks at its row again.
 const DEFER: Duration = Duration::from_secs(30);
+/// How long a file whose credentials were still refused after their refreshes waits before
+/// it is tried again (each try asks for fresh credentials once more).
+const AWAIT_CREDENTIALS: Duration = Duration::from_secs(5);
 
 /// Where the engine uploads originals, and what it writes about who uploaded them.
 #[derive(Debug, Clone)]
@@ -265,8 +268,15 @@ impl Uploader {
         match done {
             Ok((file, outcome)) => {
                 self.in_flight.remove(&file);
-                if outcome == JobOutcome::Deferred {
-                    self.deferred.insert(file, Instant::now() + DEFER);
+                match outcome {
+                    JobOutcome::Deferred => {
+                        self.deferred.insert(file, Instant::now() + DEFER);
+                    }
+                    JobOutcome::AwaitingCredentials => {
+                        self.deferred
+                            .insert(file, Instant::now() + AWAIT_CREDENTIALS);
+                    }
+                    JobOutcome::Finished | JobOutcome::Stopped => {}
                 }
             }
             Err(e) => {

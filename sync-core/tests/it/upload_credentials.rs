@@ -45,13 +45,10 @@ impl ProvideCredentials for CountingProvider {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_refused_token_is_refreshed_and_retried_never_a_failed_file() {
+/// An upload target through `proxy` to Garage's `bucket`, with credentials from a
+/// [`CountingProvider`] (its call count is returned).
+fn target_via(proxy: &FaultProxy, bucket: &str) -> (UploadTarget, Arc<AtomicUsize>) {
     let stack = stack();
-    let bucket = stack.fresh_garage_bucket("expired-token").await;
-    let proxy = FaultProxy::start(&stack.info.garage.endpoint)
-        .await
-        .expect("the proxy starts");
     let calls = Arc::new(AtomicUsize::new(0));
     let g = &stack.info.garage;
     let client = aws_sdk_s3::Client::from_conf(
@@ -64,8 +61,7 @@ async fn a_refused_token_is_refreshed_and_retried_never_a_failed_file() {
             })
             .build(),
     );
-    let transfer = S3Transfer::new(&client, &bucket);
-    let credentials = Arc::clone(transfer.credentials());
+    let transfer = S3Transfer::new(&client, bucket);
     let target = UploadTarget {
         config: UploadConfig {
             multipart_threshold_mib: 32,
@@ -74,6 +70,46 @@ async fn a_refused_token_is_refreshed_and_retried_never_a_failed_file() {
         },
         ..UploadTarget::new(transfer, "token-test", "test-host")
     };
+    (target, calls)
+}
+
+/// Wait until `done` files are `Done`; the `Failed` events seen meanwhile.
+async fn failures_until_done(t: &mut TestEngine, done: u64) -> Vec<String> {
+    let started = Instant::now();
+    let mut failures = Vec::new();
+    loop {
+        loop {
+            match t.events.try_recv() {
+                Ok(EngineEvent::File(FileEvent {
+                    path,
+                    phase: FilePhase::Failed { code, message },
+                    ..
+                })) => failures.push(format!("{path}: {code}: {message}")),
+                Ok(_) | Err(TryRecvError::Lagged(_)) => {}
+                Err(TryRecvError::Empty | TryRecvError::Closed) => break,
+            }
+        }
+        let counts = t.engine.counts().expect("counts");
+        if counts.get(FileState::Done) == done {
+            return failures;
+        }
+        assert!(
+            started.elapsed() < 3 * PATIENCE,
+            "{done} files should be done: {counts:?}; failures: {failures:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_token_is_refreshed_and_retried_never_a_failed_file() {
+    let stack = stack();
+    let bucket = stack.fresh_garage_bucket("expired-token").await;
+    let proxy = FaultProxy::start(&stack.info.garage.endpoint)
+        .await
+        .expect("the proxy starts");
+    let (target, calls) = target_via(&proxy, &bucket);
+    let credentials = Arc::clone(target.transfer.credentials());
     // Matched by file name, so the uploader's start-up probe (its own PUTs) is left alone.
     let refusals = [
         (S3Operation::PutObject, "IMG_1.jpg", Fault::ExpiredToken),
@@ -97,30 +133,7 @@ async fn a_refused_token_is_refreshed_and_retried_never_a_failed_file() {
     let small = write_photo(&t.folder, "IMG_1.jpg", 300 * 1024, 71);
     let large = write_photo(&t.folder, "RAW_2.cr3", 33 * MIB + 5, 72);
 
-    let started = Instant::now();
-    let mut failures = Vec::new();
-    loop {
-        loop {
-            match t.events.try_recv() {
-                Ok(EngineEvent::File(FileEvent {
-                    path,
-                    phase: FilePhase::Failed { code, message },
-                    ..
-                })) => failures.push(format!("{path}: {code}: {message}")),
-                Ok(_) | Err(TryRecvError::Lagged(_)) => {}
-                Err(TryRecvError::Empty | TryRecvError::Closed) => break,
-            }
-        }
-        let counts = t.engine.counts().expect("counts");
-        if counts.get(FileState::Done) == 2 {
-            break;
-        }
-        assert!(
-            started.elapsed() < 3 * PATIENCE,
-            "both files should be done: {counts:?}; failures: {failures:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let failures = failures_until_done(&mut t, 2).await;
     t.engine.stop(PATIENCE).await.expect("stops");
     let stats = proxy.stats();
     let queued = proxy.queued_faults();
@@ -188,4 +201,41 @@ async fn a_refused_token_is_refreshed_and_retried_never_a_failed_file() {
             "{key} holds the file (size and sha256 metadata)"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_still_refused_after_their_refreshes_leave_the_file_waiting_not_failed() {
+    let stack = stack();
+    let bucket = stack.fresh_garage_bucket("refused-token").await;
+    let proxy = FaultProxy::start(&stack.info.garage.endpoint)
+        .await
+        .expect("the proxy starts");
+    let (target, _calls) = target_via(&proxy, &bucket);
+    // One refusal more than the retry policy refreshes for (2): the job gives up on them.
+    for _ in 0..3 {
+        proxy.inject(
+            RequestMatcher::any()
+                .operation(S3Operation::PutObject)
+                .target_contains("IMG_3.jpg"),
+            Fault::ExpiredToken,
+        );
+    }
+    let mut t = TestEngine::start_with(fast_ingest(), Some(target)).await;
+
+    write_photo(&t.folder, "IMG_3.jpg", 200 * 1024, 73);
+    let failures = failures_until_done(&mut t, 1).await;
+    t.engine.stop(PATIENCE).await.expect("stops");
+    let stats = proxy.stats();
+    proxy.shutdown().await;
+
+    assert_eq!(
+        failures,
+        Vec::<String>::new(),
+        "refused past the refreshes, the file waits and is tried again; it is never failed"
+    );
+    assert_eq!(
+        stats.faults_of(FaultKind::ExpiredToken),
+        3,
+        "every refusal was served before the upload went through"
+    );
 }

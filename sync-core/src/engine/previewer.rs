@@ -405,11 +405,14 @@ async fn put_all(
         };
         let bucket = ctx.transfer.bucket();
         let client = ctx.transfer.client();
+        let controls = ctx.transfer.controls();
         ctx.retrier
             .run(|_| {
                 let body = ByteStream::from(preview.jpeg.clone());
                 let key = key.clone();
                 async move {
+                    // Paused means no new request, previews included.
+                    let _active = controls.enter().await;
                     client
                         .put_object()
                         .bucket(bucket)

@@ -232,6 +232,12 @@ async fn a_file_changed_inside_its_window_is_hashed_once_in_its_final_form() {
         hashed, 1,
         "read once, after the change, never in its first version: {phases:?}"
     );
+    let settling_again = phases.iter().position(|p| *p == FilePhase::Settling);
+    let hashing = phases.iter().position(|p| *p == FilePhase::Hashing);
+    assert!(
+        matches!((settling_again, hashing), (Some(s), Some(h)) if s < h),
+        "the change sent it back to settling before it was read: {phases:?}"
+    );
     assert_eq!(
         record_of(&t, &planned).sha256.map(|s| s.to_hex()),
         Some(hex::encode(Sha256::digest(

@@ -4,15 +4,9 @@
 # bench/thumbs.sh).
 #   bench/gallery.sh [gallery-bench flags]     e.g. --objects 20000
 # Writes bench/results/gallery.md and prints one JSON object. The first run seeds the bucket
-# (marked by an object, reused afterwards). BENCH_PROFILE=dev skips the release build.
-set -euo pipefail
-. "$(dirname "$0")/../scripts/common.sh"
-cd "$LIGHTBOX_ROOT"
-
-profile="${BENCH_PROFILE:-release}"
-dir=$([[ $profile == dev ]] && echo debug || echo "$profile")
-cargo build --quiet --locked --profile "$profile" -p lightbox-bench --bin gallery-bench
-mkdir -p bench/results
-out="${BENCH_OUT:-bench/results/gallery.md}"
-"$CARGO_TARGET_DIR/$dir/gallery-bench" --out "$out" "$@"
+# (marked by an object, reused afterwards).
+. "$(dirname "$0")/lib.sh"
+bench_build lightbox-bench gallery-bench
+out=$(bench_out gallery)
+"$BENCH_BIN_DIR/gallery-bench" --out "$out" "$@"
 log "wrote $out"

@@ -4,17 +4,27 @@
 # hand-written bench/results/notes.md (what limits Lightbox, with profile evidence) and a
 # description of this machine.
 #   bench/all.sh runs every benchmark and then this.
-set -euo pipefail
-. "$(dirname "$0")/../scripts/common.sh"
-cd "$LIGHTBOX_ROOT"
+. "$(dirname "$0")/lib.sh"
 out=BENCHMARKS.md
-section() { # title file
-  if [[ -f "$2" ]]; then
-    printf '## %s\n\n_From `%s`, written %s._\n\n' "$1" "$2" "$(date -u -r "$2" +%Y-%m-%dT%H:%MZ)"
-    cat "$2"; printf '\n'
-  else
+# section TITLE FILE: the file under a heading, introduced by its own first line ("Written <UTC
+# time> at commit <sha> (<profile> build)." from the bench that wrote it), not by its mtime,
+# which on a fresh clone is the checkout time.
+section() {
+  if [[ ! -f "$2" ]]; then
     printf '## %s\n\nNot measured yet: run the script that writes `%s`.\n\n' "$1" "$2"
+    return
   fi
+  local stamp
+  stamp=$(head -n 1 "$2")
+  if [[ $stamp == "Written "* ]]; then
+    printf '## %s\n\n_From `%s`, %s_\n\n' "$1" "$2" "${stamp/#Written/written}"
+    # The stamp and the blank line after it are said above.
+    tail -n +2 "$2" | sed '1{/^$/d}'
+  else
+    printf '## %s\n\n_From `%s`, with no "Written" line: when and at which commit it was measured is not recorded (rerun its bench)._\n\n' "$1" "$2"
+    cat "$2"
+  fi
+  printf '\n'
 }
 {
   cat <<HEADER

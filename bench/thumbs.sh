@@ -3,17 +3,11 @@
 # photo-like 24 MP JPEGs, alternating rounds.
 #   bench/thumbs.sh [thumb-bench race flags]     e.g. --images 100 --rounds 3
 # Writes bench/results/thumbs.md. The first run writes the JPEGs under
-# $LIGHTBOX_CACHE/bench-thumbs (500 × ~8 MB, ~4 GB). BENCH_PROFILE=dev skips the release build.
-set -euo pipefail
-. "$(dirname "$0")/../scripts/common.sh"
-cd "$LIGHTBOX_ROOT"
+# $LIGHTBOX_CACHE/bench-thumbs (500 × ~8 MB, ~4 GB).
+. "$(dirname "$0")/lib.sh"
 command -v vipsthumbnail >/dev/null || die "vipsthumbnail is missing: run scripts/install-system.sh"
-
-profile="${BENCH_PROFILE:-release}"
-dir=$([[ $profile == dev ]] && echo debug || echo "$profile")
-cargo build --quiet --locked --profile "$profile" -p lightbox-bench --bin thumb-bench
-mkdir -p bench/results
-out="${BENCH_OUT:-bench/results/thumbs.md}"
-"$CARGO_TARGET_DIR/$dir/thumb-bench" race \
+bench_build lightbox-bench thumb-bench
+out=$(bench_out thumbs)
+"$BENCH_BIN_DIR/thumb-bench" race \
   --work "${BENCH_DATA:-$LIGHTBOX_CACHE/bench-thumbs}" --out "$out" "$@"
 log "wrote $out"

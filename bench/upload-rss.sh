@@ -3,13 +3,12 @@
 # 200 x 25 MiB files to a fresh bucket on the local Garage. A figure, not a test.
 #   bench/upload-rss.sh [WORK_DIR]     (default ~/.cache/lightbox/bench-upload; needs ~7.5 GB)
 # Extra `lightbox push` flags can be passed in PUSH_FLAGS, e.g. PUSH_FLAGS="--concurrency 8".
-set -euo pipefail
-. "$(dirname "$0")/../scripts/common.sh"
-WORK="${1:-$LIGHTBOX_CACHE/bench-upload}"
+. "$(dirname "$0")/lib.sh"
+WORK=$(cd "$BENCH_CALLER_DIR" && realpath -m "${1:-$LIGHTBOX_CACHE/bench-upload}")
 mkdir -p "$WORK/files"
-cargo build --release --quiet -p sync-core --bin lightbox
-BIN="$CARGO_TARGET_DIR/release/lightbox"
-"$(dirname "$0")/../scripts/stack.sh" up >/dev/null
+bench_build sync-core lightbox
+BIN="$BENCH_BIN_DIR/lightbox"
+scripts/stack.sh up >/dev/null
 . "$LIGHTBOX_STACK_DIR/stack.env"
 
 if [[ ! -f "$WORK/files/big-2GiB.cr3" ]]; then

@@ -1,8 +1,11 @@
 //! File-to-cloud latency (run by `bench/latency.sh`): the real `lightbox run` watches a folder
 //! on the local Garage; finished files are renamed into it at a steady rate, and each file's
 //! latency runs from its rename to the daemon's `uploaded` log line (JSON logs). The settle
-//! window the daemon waits for is reported beside it. Figures only: nothing is asserted.
+//! window the daemon waits for is reported beside it, and where the time goes: the daemon logs
+//! each file's steps (`lightbox::run` at debug level), and the median of each step is reported.
+//! Figures only: nothing is asserted.
 
+use std::collections::HashMap;
 use std::io::BufRead as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -12,7 +15,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail, ensure};
 use clap::Parser;
 use jiff::Timestamp;
-use lightbox_bench::latency::{self, Summary, Uploaded};
+use lightbox_bench::latency::{self, FileTimeline, Stage, StageLine, Summary};
 use lightbox_bench::upload::dataset::write_random;
 use sync_core::ingest::SettleSettings;
 
@@ -74,7 +77,8 @@ async fn run(cli: &Cli) -> Result<Summary> {
         .env("LIGHTBOX_STORAGE__BUCKET", &bucket)
         .env("LIGHTBOX_STATE_DIR", run_dir.path().join("state"))
         .env("LIGHTBOX_LOG_FORMAT", "json")
-        .env("LIGHTBOX_LOG", "info")
+        // The engine's events at debug level: each file's steps, for the breakdown.
+        .env("LIGHTBOX_LOG", "info,lightbox::run=debug")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -83,22 +87,17 @@ async fn run(cli: &Cli) -> Result<Summary> {
     let lines = follow_log(&mut daemon, &cli.work.join("latency-daemon.log"))?;
     let outcome = drop_and_collect(cli, &staging, &watch, &names, &lines);
     stop(&mut daemon)?;
-    let (dropped, uploaded) = outcome?;
+    let (dropped, mut timelines) = outcome?;
 
     let mut latencies = Vec::with_capacity(names.len());
-    for name in &names {
-        let path = watch.join(name).display().to_string();
-        let at = uploaded
-            .iter()
-            .find(|u| u.path == path)
-            .with_context(|| format!("{path} was never uploaded"))?
-            .at;
-        let t0 = dropped
-            .iter()
-            .find(|(p, _)| *p == path)
-            .context("dropped")?
-            .1;
-        latencies.push(at.duration_since(t0).as_secs_f64());
+    let mut files = Vec::with_capacity(names.len());
+    for (path, renamed) in dropped {
+        let timeline = timelines.remove(&path).unwrap_or_default();
+        let at = timeline
+            .at(Stage::Uploaded)
+            .with_context(|| format!("{path} was never uploaded"))?;
+        latencies.push(at.duration_since(renamed).as_secs_f64());
+        files.push((renamed, timeline));
     }
     let listed = stack
         .garage_s3()
@@ -117,6 +116,7 @@ async fn run(cli: &Cli) -> Result<Summary> {
     let settle = SettleSettings::default().window_for(size).as_secs_f64();
     Ok(Summary::new(
         &latencies,
+        latency::step_medians(&files),
         cli.file_mib,
         cli.interval_ms,
         settle,
@@ -128,8 +128,11 @@ type Dropped = (String, Timestamp);
 
 enum Line {
     Running,
-    Uploaded(Uploaded),
+    Stage(StageLine),
 }
+
+/// Each file's steps, by path.
+type Timelines = HashMap<String, FileTimeline>;
 
 /// Copy the daemon's stderr to `log` on a thread, passing on what the bench waits for.
 fn follow_log(daemon: &mut Child, log: &Path) -> Result<mpsc::Receiver<Line>> {
@@ -146,7 +149,7 @@ fn follow_log(daemon: &mut Child, log: &Path) -> Result<mpsc::Receiver<Line>> {
             let event = if line.contains("lightbox is running") {
                 Some(Line::Running)
             } else {
-                latency::parse_uploaded(&line).map(Line::Uploaded)
+                latency::parse_stage(&line).map(Line::Stage)
             };
             if let Some(event) = event
                 && tx.send(event).is_err()
@@ -159,22 +162,23 @@ fn follow_log(daemon: &mut Child, log: &Path) -> Result<mpsc::Receiver<Line>> {
 }
 
 /// Wait for the daemon, rename one staged file into the watched folder per interval, then wait
-/// for every `uploaded` line.
+/// for every `uploaded` line, noting each file's steps on the way.
 fn drop_and_collect(
     cli: &Cli,
     staging: &Path,
     watch: &Path,
     names: &[String],
     lines: &mpsc::Receiver<Line>,
-) -> Result<(Vec<Dropped>, Vec<Uploaded>)> {
+) -> Result<(Vec<Dropped>, Timelines)> {
     loop {
         match lines.recv_timeout(PATIENCE) {
             Ok(Line::Running) => break,
-            Ok(Line::Uploaded(_)) => {}
+            Ok(Line::Stage(_)) => {}
             Err(_) => bail!("the daemon did not start (its log is in the work folder)"),
         }
     }
-    let mut uploaded = Vec::new();
+    let mut timelines = Timelines::new();
+    let mut uploaded = 0;
     let mut dropped = Vec::with_capacity(names.len());
     let started = Instant::now();
     let interval = Duration::from_millis(cli.interval_ms);
@@ -185,36 +189,37 @@ fn drop_and_collect(
         let next = started + interval * u32::try_from(i + 1)?;
         while let Some(left) = next.checked_duration_since(Instant::now()) {
             match lines.recv_timeout(left) {
-                Ok(Line::Uploaded(u)) => note(&mut uploaded, u),
+                Ok(Line::Stage(line)) => uploaded += note(&mut timelines, line),
                 Ok(Line::Running) | Err(mpsc::RecvTimeoutError::Timeout) => {}
                 Err(mpsc::RecvTimeoutError::Disconnected) => bail!("the daemon exited"),
             }
         }
     }
     let deadline = Instant::now() + PATIENCE;
-    while uploaded.len() < names.len() {
+    while uploaded < names.len() {
         let left = deadline
             .checked_duration_since(Instant::now())
             .context("not every file was uploaded in time")?;
         match lines.recv_timeout(left) {
-            Ok(Line::Uploaded(u)) => note(&mut uploaded, u),
+            Ok(Line::Stage(line)) => uploaded += note(&mut timelines, line),
             Ok(Line::Running) => {}
             Err(_) => bail!(
                 "{} of {} files uploaded before the daemon went quiet",
-                uploaded.len(),
+                uploaded,
                 names.len()
             ),
         }
     }
-    Ok((dropped, uploaded))
+    Ok((dropped, timelines))
 }
 
-/// Keep the first `uploaded` line per file: the engine and the daemon's event log both write
-/// one, the engine's first.
-fn note(uploaded: &mut Vec<Uploaded>, line: Uploaded) {
-    if !uploaded.iter().any(|u| u.path == line.path) {
-        uploaded.push(line);
-    }
+/// Note a step; 1 when it is a file's first `uploaded` line (the engine and the daemon's event
+/// log both write one, the engine's first, and the first is kept).
+fn note(timelines: &mut Timelines, line: StageLine) -> usize {
+    let timeline = timelines.entry(line.path).or_default();
+    let first_upload = line.stage == Stage::Uploaded && timeline.at(Stage::Uploaded).is_none();
+    timeline.note(line.stage, line.at);
+    usize::from(first_upload)
 }
 
 /// SIGTERM (the daemon's graceful stop), then wait.

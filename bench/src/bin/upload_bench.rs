@@ -98,6 +98,12 @@ async fn main() -> Result<()> {
     for &workload in &workloads {
         let data = dataset::ensure(&cli.data, workload)?;
         let want = data.contents();
+        let warm = data.warm_page_cache()?;
+        eprintln!(
+            "{}: read {} MiB once to warm the page cache",
+            workload.name(),
+            warm >> 20
+        );
         for round in 1..=cli.rounds {
             for &mode in &modes {
                 for &tool in &tools {
@@ -167,6 +173,7 @@ async fn main() -> Result<()> {
     }
 
     let mut md = report::goals_markdown(&report::goal_checks(&runs, &workloads, &modes));
+    md.push_str(report::WARM_UP_NOTE);
     md.push_str(&report::markdown(&runs, &workloads, &modes));
     let _ = writeln!(
         md,
@@ -176,7 +183,7 @@ async fn main() -> Result<()> {
     for c in commands {
         let _ = writeln!(md, "{c}");
     }
-    std::fs::write(&cli.out, md).with_context(|| format!("write {}", cli.out.display()))?;
+    lightbox_bench::write_report(&cli.out, &md)?;
     eprintln!(
         "wrote {} (raw runs appended to {})",
         cli.out.display(),

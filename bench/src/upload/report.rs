@@ -79,6 +79,11 @@ pub fn rows(runs: &[Run], workload: Workload, mode: Mode) -> Vec<Row> {
     rows
 }
 
+/// How the datasets were read before the first round, for the report.
+pub const WARM_UP_NOTE: &str = "Before its first round, each dataset was read once in full, \
+    so every tool reads it from the page cache: the first tool of round 1 no longer pays for cold \
+    disk reads that the others skip.\n\n";
+
 /// The Markdown section for every (workload, mode) that has runs.
 #[must_use]
 pub fn markdown(runs: &[Run], workloads: &[Workload], modes: &[Mode]) -> String {

@@ -19,6 +19,7 @@ mod events;
 mod pipeline;
 mod previewer;
 mod scan;
+mod settle_queue;
 mod shared_catalog;
 mod upload_job;
 mod uploader;

@@ -6,7 +6,7 @@
 //! Decisions are made by the pure parts ([`crate::ingest`], [`crate::plan`]); this
 //! module does the I/O around them: stat, open, read, catalog, clock.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,6 +20,7 @@ use tokio_util::sync::CancellationToken;
 use super::EngineError;
 use super::events::{EngineEvent, FileEvent, FilePhase};
 use super::scan::{ScanError, ScanReport, scan_folder};
+use super::settle_queue::{SettleQueue, Settling};
 use super::shared_catalog::SharedCatalog;
 use super::watcher::{FolderWatcher, WatchSignal};
 use crate::catalog::{
@@ -33,8 +34,8 @@ use crate::ingest::{
 };
 use crate::plan::{Decision, KeyFacts, KeyPlanner, resolve_key};
 
-/// How often files waiting to settle are looked at.
-const SETTLE_TICK: Duration = Duration::from_millis(100);
+/// The shortest time between two looks at the same settling file.
+const MIN_LOOK_GAP: Duration = Duration::from_millis(10);
 /// When a temporary read failure is tried again.
 const RETRY_TEMPORARY: jiff::SignedDuration = jiff::SignedDuration::from_secs(30);
 /// When a settled file whose `ready` or fingerprint could not be written (disk full) is tried
@@ -60,17 +61,6 @@ pub(crate) enum Command {
     Rescan,
 }
 
-/// A file waiting to settle.
-#[derive(Debug, Clone, Copy)]
-struct Settling {
-    file: FileId,
-    folder: FolderId,
-    /// When to look at it again.
-    due: Instant,
-    /// When it started settling.
-    since: Instant,
-}
-
 /// A file on its way from the settler to the fingerprinter.
 #[derive(Debug, Clone)]
 struct HashJob {
@@ -87,8 +77,8 @@ pub(crate) struct Pipeline {
     filter: Filter,
     planner: KeyPlanner,
     settler: Settler,
-    /// Files waiting to settle.
-    settling: HashMap<PathBuf, Settling>,
+    /// Files waiting to settle, and when the next one is due.
+    settling: SettleQueue,
     /// The quiet window for an empty file (which never settles): after it, the file
     /// is reported as empty instead of waiting for ever.
     empty_window: Duration,
@@ -124,7 +114,7 @@ impl Pipeline {
             filter: parts.filter,
             planner: parts.planner,
             settler: parts.settler,
-            settling: HashMap::new(),
+            settling: SettleQueue::default(),
             empty_window: parts.empty_window,
             folders: Vec::new(),
             watcher: parts.watcher,
@@ -145,17 +135,19 @@ impl Pipeline {
         cancel: CancellationToken,
     ) {
         self.start_up().await;
-        let mut tick = tokio::time::interval(SETTLE_TICK);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let first_rescan = tokio::time::Instant::now() + self.rescan_interval;
         let mut rescan = tokio::time::interval_at(first_rescan, self.rescan_interval);
         loop {
             self.start_hashing();
+            // Wake when the next settle window ends (or a deferred hash is due), not on a tick:
+            // a settled file is looked at when its window ends.
+            let wake = self.next_wake();
+            let due = tokio::time::sleep_until(wake.unwrap_or_else(Instant::now).into());
             tokio::select! {
                 () = cancel.cancelled() => break,
                 Some(signal) = signals.recv() => self.on_signal(signal).await,
                 Some(command) = commands.recv() => self.on_command(command).await,
-                _ = tick.tick() => self.settle_due(),
+                () = due, if wake.is_some() => self.settle_due(),
                 _ = rescan.tick() => self.scan_all().await,
                 Some(done) = self.hashing.join_next(), if !self.hashing.is_empty() => {
                     match done {
@@ -405,6 +397,12 @@ impl Pipeline {
         );
     }
 
+    /// When a settling file or a deferred hash is due next.
+    fn next_wake(&self) -> Option<Instant> {
+        let deferred = self.deferred_hashes.iter().map(|(at, _)| *at);
+        self.settling.next_wake().into_iter().chain(deferred).min()
+    }
+
     /// Look at every settling file whose time has come.
     fn settle_due(&mut self) {
         let now = Instant::now();
@@ -413,26 +411,12 @@ impl Pipeline {
             .partition(|(at, _)| *at <= now);
         self.deferred_hashes = later;
         self.hash_queue.extend(due.into_iter().map(|(_, job)| job));
-        let due: Vec<(PathBuf, Settling)> = self
-            .settling
-            .iter()
-            .filter(|(_, s)| s.due <= now)
-            .map(|(path, s)| (path.clone(), *s))
-            .collect();
-        for (
-            path,
-            Settling {
-                file,
-                folder,
-                since,
-                ..
-            },
-        ) in due
-        {
+        // Taken out of the queue: each goes back in only if it must wait longer.
+        for (path, settling) in self.settling.take_due(now) {
+            let Settling { file, since, .. } = settling;
             let stat = match stat_file(&path) {
                 Ok(stat) => stat,
                 Err(e) => {
-                    self.settling.remove(&path);
                     self.fail(
                         file,
                         &path,
@@ -448,38 +432,35 @@ impl Pipeline {
                     if stat.is_some_and(|s| s.size == 0)
                         && now.duration_since(since) >= self.empty_window =>
                 {
-                    self.settling.remove(&path);
                     self.settler.forget(&path);
                     let message = "the file is empty (0 bytes), so there is nothing to upload; \
                                    if it gets content later it is picked up again";
                     self.fail(file, &path, "empty_file", message, None);
                 }
-                SettleStatus::Wait { until } => {
-                    if let Some(entry) = self.settling.get_mut(&path) {
-                        entry.due = until;
-                    }
-                }
+                SettleStatus::Wait { until } => self.look_again(path, settling, until, now),
                 SettleStatus::Vanished => self.vanish(file, &path),
-                SettleStatus::Ready => self.ready(file, folder, &path, stat, now),
+                SettleStatus::Ready => self.ready(settling, &path, stat, now),
             }
         }
     }
 
-    fn ready(
-        &mut self,
-        file: FileId,
-        folder: FolderId,
-        path: &Path,
-        stat: Option<FileStat>,
-        now: Instant,
-    ) {
+    /// Put a file taken out of the settle queue back in, to be looked at at `until`, but never
+    /// sooner than [`MIN_LOOK_GAP`] after this look (a zero-length window must not spin).
+    fn look_again(&mut self, path: PathBuf, settling: Settling, until: Instant, now: Instant) {
+        let due = until.max(now + MIN_LOOK_GAP);
+        self.settling.insert(path, Settling { due, ..settling });
+    }
+
+    /// `path` is quiet for its whole window (and out of the settle queue): open it, mark it
+    /// ready and queue its fingerprint, or put it back in the queue to wait again.
+    fn ready(&mut self, settling: Settling, path: &Path, stat: Option<FileStat>, now: Instant) {
+        let Settling { file, folder, .. } = settling;
         let Some(stat) = stat else {
             return self.vanish(file, path);
         };
         match probe_open(path) {
             Ok(()) => match self.catalog.with(|c| c.mark_ready(file, Timestamp::now())) {
                 Ok(()) => {
-                    self.settling.remove(path);
                     self.hash_queue.push_back(HashJob {
                         file,
                         folder,
@@ -488,7 +469,6 @@ impl Pipeline {
                     });
                 }
                 Err(e) if e.is_row_moved_on() => {
-                    self.settling.remove(path);
                     tracing::debug!(path = %path.display(), error = %e, "not ready after all");
                 }
                 Err(e) => {
@@ -499,22 +479,16 @@ impl Pipeline {
                         code = e.code(),
                         "{e}; trying again in {CATALOG_RETRY:?}"
                     );
-                    if let Some(entry) = self.settling.get_mut(path) {
-                        entry.due = now + CATALOG_RETRY;
-                    }
+                    self.look_again(path.to_path_buf(), settling, now + CATALOG_RETRY, now);
                 }
             },
             Err(SettleError::Vanished { .. }) => self.vanish(file, path),
             Err(SettleError::Locked { .. }) => {
-                let status = self.settler.open_failed(path, stat, now);
-                if let (SettleStatus::Wait { until }, Some(entry)) =
-                    (status, self.settling.get_mut(path))
-                {
-                    entry.due = until;
+                if let SettleStatus::Wait { until } = self.settler.open_failed(path, stat, now) {
+                    self.look_again(path.to_path_buf(), settling, until, now);
                 }
             }
             Err(e) => {
-                self.settling.remove(path);
                 self.fail(file, path, e.code(), &e.to_string(), None);
             }
         }
@@ -810,7 +784,7 @@ impl Pipeline {
         self.catalog.with(|c| c.remove_folder(folder.id))?;
         self.watcher.unwatch(&folder.path);
         self.folders.retain(|f| f.id != folder.id);
-        self.settling.retain(|p, _| !p.starts_with(&folder.path));
+        self.settling.retain(|p| !p.starts_with(&folder.path));
         self.hash_queue.retain(|job| job.folder != folder.id);
         Ok(true)
     }

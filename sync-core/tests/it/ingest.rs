@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 use sync_core::catalog::FileState;
-use sync_core::engine::FilePhase;
+use sync_core::engine::{FileEvent, FilePhase};
 
 use crate::support::{TestEngine, fast_ingest, is_planned, planned_key};
 
@@ -24,6 +24,15 @@ fn state_of(t: &TestEngine, path: &std::path::Path) -> Option<FileState> {
         .with(|c| c.file_by_path(folder.id, &rel))
         .expect("read")
         .map(|r| r.state)
+}
+
+/// The catalog row behind a file event.
+fn record_of(t: &TestEngine, event: &FileEvent) -> sync_core::catalog::FileRecord {
+    t.engine
+        .catalog()
+        .with(|c| c.get_file(sync_core::catalog::FileId::from_raw(event.file)))
+        .expect("read")
+        .expect("row")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -54,12 +63,7 @@ async fn a_slowly_written_file_is_planned_only_once_it_is_complete() {
         planned_key(&planned).ends_with("/tethered.CR3"),
         "{planned:?}"
     );
-    let record = t
-        .engine
-        .catalog()
-        .with(|c| c.get_file(sync_core::catalog::FileId::from_raw(planned.file)))
-        .expect("read")
-        .expect("row");
+    let record = record_of(&t, &planned);
     assert_eq!(
         record.sha256.map(|s| s.to_hex()),
         Some(hex::encode(hasher.finalize())),
@@ -180,4 +184,65 @@ async fn a_file_deleted_while_queued_leaves_the_queue() {
     .await;
     let counts = t.engine.counts().expect("counts");
     assert_eq!(counts.total(), 0, "nothing is left of it in the catalog");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_changed_inside_its_window_is_hashed_once_in_its_final_form() {
+    // The pipeline looks at a settling file when its window ends (a timer, not a tick): a
+    // change inside the window must still restart it, so the first version is never read.
+    let mut ingest = fast_ingest();
+    ingest.settle.base_ms = 5_000; // the change lands well inside the window
+    let mut t = TestEngine::start(ingest).await;
+    let path = t.folder.join("retouched.jpg");
+    let shown = path.display().to_string();
+    std::fs::write(&path, b"the first version").expect("write");
+    t.wait_for("the file to start settling", |e| {
+        e.path == shown && e.phase == FilePhase::Settling
+    })
+    .await;
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .expect("open for append");
+    file.write_all(b", and the rest of it").expect("append");
+    drop(file);
+
+    // Every step of the file until it is planned, then whatever follows within a second.
+    let mut phases = Vec::new();
+    let planned = t
+        .wait_for("the final version to be planned", |e| {
+            if e.path == shown {
+                phases.push(e.phase.clone());
+            }
+            e.path == shown && matches!(e.phase, FilePhase::Planned { .. })
+        })
+        .await;
+    phases.extend(
+        t.drain(Duration::from_secs(1))
+            .await
+            .into_iter()
+            .filter(|e| e.path == shown)
+            .map(|e| e.phase),
+    );
+    let hashed = phases
+        .iter()
+        .filter(|p| matches!(p, FilePhase::Hashing))
+        .count();
+    assert_eq!(
+        hashed, 1,
+        "read once, after the change, never in its first version: {phases:?}"
+    );
+    let settling_again = phases.iter().position(|p| *p == FilePhase::Settling);
+    let hashing = phases.iter().position(|p| *p == FilePhase::Hashing);
+    assert!(
+        matches!((settling_again, hashing), (Some(s), Some(h)) if s < h),
+        "the change sent it back to settling before it was read: {phases:?}"
+    );
+    assert_eq!(
+        record_of(&t, &planned).sha256.map(|s| s.to_hex()),
+        Some(hex::encode(Sha256::digest(
+            b"the first version, and the rest of it"
+        ))),
+        "the hash is of the final version"
+    );
 }

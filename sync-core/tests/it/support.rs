@@ -68,7 +68,11 @@ impl TestEngine {
     }
 
     /// Wait for a file event matching `want`; panics with `what` after [`PATIENCE`].
-    pub async fn wait_for(&mut self, what: &str, want: impl Fn(&FileEvent) -> bool) -> FileEvent {
+    pub async fn wait_for(
+        &mut self,
+        what: &str,
+        mut want: impl FnMut(&FileEvent) -> bool,
+    ) -> FileEvent {
         let found = tokio::time::timeout(PATIENCE, async {
             loop {
                 match self.events.recv().await {

@@ -62,7 +62,7 @@ pub fn markdown(runs: &[Run], images: usize, size: (u16, u16), vips_version: &st
         md,
         "{images} photo-like JPEGs of {}×{} (q92, 4:2:2, every 7th and 11th with an EXIF \
          orientation): Lightbox's `make_previews` called file by file from one thread (as one \
-         previewer worker does; `jpeg-decoder` adds a helper thread per colour component), \
+         previewer worker does; libjpeg-turbo decodes on that thread), \
          `{vips_version}` with `VIPS_CONCURRENCY=1`. Timed by `/usr/bin/time`: user + system CPU \
          of every thread, so the ratio is per core; file reads and writes included.\n",
         size.0, size.1

@@ -1,16 +1,21 @@
-//! Decoding to 8-bit RGB. JPEG uses shrink-on-load: `jpeg-decoder`'s `scale` runs a reduced
-//! IDCT (1/2, 1/4 or 1/8 in the DCT domain, as libjpeg's `scale_denom` that libvips uses), so a
-//! 24 MP photo decodes straight to ~750×500 for a 400 px thumbnail instead of to 24 MP.
+//! Decoding to 8-bit RGB. JPEG goes through libjpeg-turbo (the `turbojpeg` crate) with
+//! shrink-on-load: the IDCT runs at 1/2, 1/4 or 1/8 in the DCT domain (libjpeg's
+//! `scale_denom`, as libvips uses), so a 24 MP photo decodes straight to 750×500 for a 400 px
+//! thumbnail instead of to 24 MP.
 
 use std::io::Cursor;
 
-use jpeg_decoder::PixelFormat;
+use turbojpeg::{Colorspace, Decompressor, Image, PixelFormat, ScalingFactor};
 
 use super::PreviewError;
 
 /// The most pixels a source may have (a 200 MP image); a header claiming more is refused
 /// before any allocation.
 pub const MAX_SOURCE_PIXELS: u64 = 200_000_000;
+
+/// The DCT scale denominators a JPEG may be decoded at, smallest output first. libjpeg-turbo
+/// also offers 3/8, 5/8 and so on, but only these have fast IDCTs, and libvips keeps to them.
+const DCT_DENOMINATORS: [u32; 4] = [8, 4, 2, 1];
 
 /// An 8-bit RGB image, rows top to bottom.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,73 +43,92 @@ fn check_size(width: u32, height: u32) -> Result<(), PreviewError> {
     Ok(())
 }
 
-/// The dimensions in a JPEG's header, without decoding it. `None` for an 8-bit colour or grey
-/// JPEG we cannot decode (lossless 16-bit raw data, a damaged header).
+/// The dimensions in a JPEG's header, without decoding it. `None` for a JPEG that is not a
+/// picture we decode: lossless JPEG (in a RAW, that is the sensor data), a damaged header.
 #[must_use]
 pub fn jpeg_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
-    let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
-    decoder.read_info().ok()?;
-    let info = decoder.info()?;
-    matches!(
-        info.pixel_format,
-        PixelFormat::RGB24 | PixelFormat::L8 | PixelFormat::CMYK32
-    )
-    .then_some((u32::from(info.width), u32::from(info.height)))
+    let header = Decompressor::new().ok()?.read_header(bytes).ok()?;
+    if header.is_lossless {
+        return None;
+    }
+    Some((
+        u32::try_from(header.width).ok()?,
+        u32::try_from(header.height).ok()?,
+    ))
+}
+
+/// The denominator of the smallest DCT scale (1/8, 1/4, 1/2 or 1) whose output still covers
+/// `width`×`height` fitted to `long_edge` (see [`fit`]). Scaled sides round up, as in libjpeg.
+#[must_use]
+pub fn dct_denominator(width: u32, height: u32, long_edge: u32) -> u32 {
+    let (want_w, want_h) = fit(width, height, long_edge);
+    DCT_DENOMINATORS
+        .into_iter()
+        .find(|&d| width.div_ceil(d) >= want_w && height.div_ceil(d) >= want_h)
+        .unwrap_or(1)
 }
 
 /// Decode a JPEG at the smallest DCT scale whose long edge is still at least `long_edge`
-/// (or at full size when the image is smaller).
+/// (or at full size when the image is smaller). Grey JPEGs come out as RGB; CMYK and YCCK
+/// (Adobe) JPEGs are converted naively, without a colour profile.
 ///
 /// # Errors
-/// [`PreviewError::Corrupt`] for damaged data, [`PreviewError::TooLarge`] past
-/// [`MAX_SOURCE_PIXELS`].
+/// [`PreviewError::Corrupt`] for damaged data (libjpeg-turbo's warnings included, such as a
+/// truncated file), [`PreviewError::TooLarge`] past [`MAX_SOURCE_PIXELS`].
 pub fn decode_jpeg(bytes: &[u8], long_edge: u32) -> Result<Rgb, PreviewError> {
-    let corrupt = |e: jpeg_decoder::Error| PreviewError::corrupt("JPEG", e);
-    let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
-    decoder.read_info().map_err(corrupt)?;
-    let info = decoder
-        .info()
-        .ok_or_else(|| PreviewError::corrupt("JPEG", "no frame header"))?;
-    let (width, height) = (u32::from(info.width), u32::from(info.height));
+    let corrupt = |e: turbojpeg::Error| PreviewError::corrupt("JPEG", e);
+    let mut decompressor = Decompressor::new().map_err(corrupt)?;
+    let header = decompressor.read_header(bytes).map_err(corrupt)?;
+    let (width, height) = (
+        u32::try_from(header.width).unwrap_or(u32::MAX),
+        u32::try_from(header.height).unwrap_or(u32::MAX),
+    );
     check_size(width, height)?;
-    let (want_w, want_h) = fit(width, height, long_edge);
-    let (out_w, out_h) = decoder
-        .scale(
-            u16::try_from(want_w).unwrap_or(u16::MAX),
-            u16::try_from(want_h).unwrap_or(u16::MAX),
-        )
+    // Lossless JPEG has no DCT to scale in; its precision decides whether it decodes to 8 bits.
+    let denominator = if header.is_lossless {
+        1
+    } else {
+        dct_denominator(width, height, long_edge)
+    };
+    let scale = ScalingFactor::new(1, denominator as usize);
+    decompressor.set_scaling_factor(scale).map_err(corrupt)?;
+    let out = header.scaled(scale);
+    let cmyk = matches!(header.colorspace, Colorspace::CMYK | Colorspace::YCCK);
+    let format = if cmyk {
+        PixelFormat::CMYK
+    } else {
+        PixelFormat::RGB
+    };
+    let mut image = Image {
+        pixels: vec![0; out.width * out.height * format.size()],
+        width: out.width,
+        pitch: out.width * format.size(),
+        height: out.height,
+        format,
+    };
+    decompressor
+        .decompress(bytes, image.as_deref_mut())
         .map_err(corrupt)?;
-    let data = decoder.decode().map_err(corrupt)?;
-    let pixels = match info.pixel_format {
-        PixelFormat::RGB24 => data,
-        PixelFormat::L8 => data.iter().flat_map(|&l| [l, l, l]).collect(),
-        PixelFormat::CMYK32 => data
+    let pixels = if cmyk {
+        // libjpeg hands back CMYK as stored: Adobe's inverted ink, 255 = none. So
+        // R = (1 − C)(1 − K) in ink terms is C·K / 255 here.
+        image
+            .pixels
             .chunks_exact(4)
             .flat_map(|p| {
-                let k = u16::from(255 - p[3]);
-                let ch = |c: u8| u8::try_from(u16::from(255 - c) * k / 255).unwrap_or(u8::MAX);
+                let k = u16::from(p[3]);
+                let ch = |c: u8| u8::try_from(u16::from(c) * k / 255).unwrap_or(u8::MAX);
                 [ch(p[0]), ch(p[1]), ch(p[2])]
             })
-            .collect(),
-        PixelFormat::L16 => {
-            return Err(PreviewError::corrupt(
-                "JPEG",
-                "16-bit lossless JPEG is raw sensor data, not a picture",
-            ));
-        }
+            .collect()
+    } else {
+        image.pixels
     };
-    let rgb = Rgb {
-        width: u32::from(out_w),
-        height: u32::from(out_h),
+    Ok(Rgb {
+        width: u32::try_from(out.width).unwrap_or(u32::MAX),
+        height: u32::try_from(out.height).unwrap_or(u32::MAX),
         pixels,
-    };
-    if rgb.pixels.len() < rgb.width as usize * rgb.height as usize * 3 {
-        return Err(PreviewError::corrupt(
-            "JPEG",
-            "fewer pixels than the header says",
-        ));
-    }
-    Ok(rgb)
+    })
 }
 
 /// Decode a PNG to RGB (16-bit reduced to 8, palette expanded, alpha over white).
@@ -216,6 +240,109 @@ mod tests {
             (rgb.width, rgb.height),
             (1600, 800),
             "no DCT scale below 1 keeps 1000 px, so the full size is decoded"
+        );
+    }
+
+    #[test]
+    fn the_dct_scale_is_the_smallest_that_covers_the_size_asked() {
+        let cases = [
+            ((6000, 4000), 400, 8, "24 MP to a thumbnail: 750×500 at 1/8"),
+            (
+                (6000, 4000),
+                2048,
+                2,
+                "24 MP to the screen size: 1/4 gives 1500, too small",
+            ),
+            (
+                (6001, 4001),
+                400,
+                8,
+                "scaled sides round up, so 751×501 still covers",
+            ),
+            (
+                (1600, 800),
+                1000,
+                1,
+                "only the full size keeps a 1000 px long edge",
+            ),
+            (
+                (300, 200),
+                400,
+                1,
+                "smaller than the target: decoded as it is",
+            ),
+            ((800, 1600), 400, 4, "portrait: the long edge is the height"),
+        ];
+        for ((w, h), edge, want, why) in cases {
+            assert_eq!(dct_denominator(w, h, edge), want, "{why}");
+        }
+    }
+
+    #[test]
+    fn grey_cmyk_and_ycck_jpegs_decode_to_rgb() {
+        let encode = |pixels: &[u8], colour| {
+            let mut out = Vec::new();
+            jpeg_encoder::Encoder::new(&mut out, 95)
+                .encode(pixels, 16, 16, colour)
+                .expect("encoding to memory cannot fail");
+            out
+        };
+        // jpeg-encoder takes ink amounts (0 = none) and writes them Adobe-inverted.
+        let red_ink = [0_u8, 255, 255, 0].repeat(16 * 16);
+        let cases = [
+            (
+                "grey",
+                encode(&[100; 16 * 16], jpeg_encoder::ColorType::Luma),
+                [100, 100, 100],
+            ),
+            (
+                "CMYK",
+                encode(&red_ink, jpeg_encoder::ColorType::Cmyk),
+                [255, 0, 0],
+            ),
+            (
+                "YCCK",
+                encode(&red_ink, jpeg_encoder::ColorType::CmykAsYcck),
+                [255, 0, 0],
+            ),
+        ];
+        for (why, bytes, want) in cases {
+            let rgb = decode_jpeg(&bytes, 16).unwrap_or_else(|e| panic!("{why}: {e}"));
+            assert_eq!((rgb.width, rgb.height), (16, 16), "{why}: full size");
+            assert_eq!(rgb.pixels.len(), 16 * 16 * 3, "{why}: three bytes a pixel");
+            let got = rgb.pixel(8, 8).expect("in bounds");
+            assert!(
+                got.iter().zip(want).all(|(g, w)| g.abs_diff(w) < 12),
+                "{why}: {got:?} should be near {want:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn lossless_jpeg_decodes_at_full_size_and_is_no_raw_preview() {
+        let pixels = lightbox_tests::image_fixtures::marked_rgb(64, 32);
+        let mut compressor = turbojpeg::Compressor::new().expect("a compressor");
+        compressor
+            .set_lossless(true)
+            .expect("lossless is supported");
+        let bytes = compressor
+            .compress_to_vec(Image {
+                pixels: pixels.as_slice(),
+                width: 64,
+                pitch: 64 * 3,
+                height: 32,
+                format: PixelFormat::RGB,
+            })
+            .expect("encoding to memory cannot fail");
+        assert_eq!(
+            jpeg_dimensions(&bytes),
+            None,
+            "a lossless JPEG in a RAW is its sensor data, never the preview"
+        );
+        let rgb = decode_jpeg(&bytes, 8).expect("8-bit lossless decodes");
+        assert!(
+            (rgb.width, rgb.height) == (64, 32) && rgb.pixels == pixels,
+            "lossless JPEG has no DCT to scale in: full size, every byte back"
         );
     }
 

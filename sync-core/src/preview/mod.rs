@@ -4,10 +4,11 @@
 //! Pure functions from bytes to JPEGs; the previewer component (`engine::previewer`) does the
 //! reading and the uploading.
 //!
-//! - **JPEG**: shrink-on-load in the DCT domain (`jpeg-decoder`'s `scale`, see [`decode`]),
-//!   then a Catmull-Rom resize with `fast_image_resize` (SIMD). Why `jpeg-decoder` and not
-//!   `zune-jpeg` (faster at full size, and what `image` uses now): zune-jpeg has no scaled
-//!   decode, and for a thumbnail the 1/8 IDCT saves far more than any full-size decoder can.
+//! - **JPEG**: libjpeg-turbo (the `turbojpeg` crate) with shrink-on-load in the DCT domain
+//!   (1/8, 1/4 or 1/2, see [`decode`]), then a Catmull-Rom resize with `fast_image_resize`
+//!   (SIMD). Why libjpeg-turbo: it is what libvips uses, and its SIMD Huffman decoder reads the
+//!   entropy-coded data (which every decoder must read in full, at any scale) far faster than
+//!   `jpeg-decoder`. `zune-jpeg` (what `image` uses) has no scaled decode.
 //! - **PNG**: full decode (PNG has no scaled decode), alpha over white.
 //! - **RAW** (CR2/CR3/NEF/ARW/DNG/RAF/ORF): the embedded JPEG ([`raw`]), never the sensor data.
 //! - **HEIC**: its embedded thumbnail is HEVC-coded, which we do not decode:

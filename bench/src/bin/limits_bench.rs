@@ -212,7 +212,11 @@ async fn garage_absorbs(cli: &Cli, workload: Workload) -> Result<Value> {
         &target,
         &RunDir(cli.data.clone()),
     );
-    let m = measure::run(&inv, &cli.data.join("last-limits-s5cmd.log"))?;
+    let m = measure::run(
+        &inv,
+        &cli.data.join("last-limits-s5cmd.log"),
+        std::time::Duration::from_secs(600),
+    )?;
     target::verify_and_drop(&stack.garage_s3(), &bucket, data.contents()).await?;
     Ok(json!({
         "measure": format!("Garage absorbs: s5cmd `--numworkers {0} cp --concurrency {0} --part-size 16`, {1}", cli.s5cmd_workers, workload.description()),

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::Parser;
 use lightbox_bench::upload::dataset::{self, Workload};
-use lightbox_bench::upload::measure;
+use lightbox_bench::upload::measure::{self, RunError};
 use lightbox_bench::upload::peers::{self, Mode, Programs, RunDir, Tool};
 use lightbox_bench::upload::report::{self, Run};
 use lightbox_bench::upload::target::{self, Target};
@@ -54,6 +54,9 @@ struct Cli {
     rclone: PathBuf,
     #[arg(long)]
     aws: PathBuf,
+    /// A run still going after this many seconds is killed and tried once more.
+    #[arg(long, default_value_t = 600)]
+    run_timeout_secs: u64,
 }
 
 #[tokio::main]
@@ -83,6 +86,7 @@ async fn main() -> Result<()> {
         aws: cli.aws,
     };
 
+    let run_limit = std::time::Duration::from_secs(cli.run_timeout_secs);
     let stack = lightbox_tests::stack::stack();
     let s3 = stack.garage_s3();
     std::fs::create_dir_all(&cli.data).with_context(|| format!("create {}", cli.data.display()))?;
@@ -107,27 +111,38 @@ async fn main() -> Result<()> {
         for round in 1..=cli.rounds {
             for &mode in &modes {
                 for &tool in &tools {
-                    let bucket = stack
-                        .fresh_garage_bucket(&format!("bench-{}", tool.name()))
-                        .await;
-                    let target = Target::garage(stack, &bucket);
-                    let run_dir = tempfile::Builder::new()
-                        .prefix("run-")
-                        .tempdir_in(&cli.data)?;
-                    let (inv, files) = peers::invocation(
-                        tool,
-                        mode,
-                        &programs,
-                        &data.dir,
-                        &target,
-                        &RunDir(run_dir.path().to_owned()),
-                    );
-                    for (path, text) in files {
-                        std::fs::write(&path, text)
-                            .with_context(|| format!("write {}", path.display()))?;
-                    }
-                    let log = cli.data.join(format!("last-{}.log", tool.name()));
-                    let m = measure::run(&inv, &log)?;
+                    // A run that hangs is killed and tried once more in a fresh bucket.
+                    let mut hung_before = false;
+                    let (bucket, target, _run_dir, inv, m) = loop {
+                        let bucket = stack
+                            .fresh_garage_bucket(&format!("bench-{}", tool.name()))
+                            .await;
+                        let target = Target::garage(stack, &bucket);
+                        let run_dir = tempfile::Builder::new()
+                            .prefix("run-")
+                            .tempdir_in(&cli.data)?;
+                        let (inv, files) = peers::invocation(
+                            tool,
+                            mode,
+                            &programs,
+                            &data.dir,
+                            &target,
+                            &RunDir(run_dir.path().to_owned()),
+                        );
+                        for (path, text) in files {
+                            std::fs::write(&path, text)
+                                .with_context(|| format!("write {}", path.display()))?;
+                        }
+                        let log = cli.data.join(format!("last-{}.log", tool.name()));
+                        match measure::run(&inv, &log, run_limit) {
+                            Ok(m) => break (bucket, target, run_dir, inv, m),
+                            Err(e @ RunError::Hung { .. }) if !hung_before => {
+                                eprintln!("{}: {e}; trying once more", inv.display());
+                                hung_before = true;
+                            }
+                            Err(e) => return Err(e.into()),
+                        }
+                    };
                     target::verify_and_drop(&s3, &bucket, want).await?;
                     #[allow(clippy::cast_precision_loss)]
                     let mbps = data.bytes as f64 / 1e6 / m.wall_secs;

@@ -158,7 +158,7 @@ pub fn run_once(
         peak_rss_kib: 0,
     };
     for inv in invocations {
-        let m = measure::run(inv, log)?;
+        let m = measure::run(inv, log, std::time::Duration::from_secs(3600))?;
         total.wall_secs += m.wall_secs;
         total.cpu_secs += m.cpu_secs;
         total.peak_rss_kib = total.peak_rss_kib.max(m.peak_rss_kib);

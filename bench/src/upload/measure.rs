@@ -1,10 +1,12 @@
 //! One measured run of a command: wall time, client CPU and peak RSS, taken by
 //! `/usr/bin/time` (the same measurement for every tool).
 
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 
 /// A command line with its complete environment (nothing inherited but PATH and HOME,
 /// so a stray `AWS_PROFILE` cannot change a tool's behaviour).
@@ -50,16 +52,44 @@ pub struct Measurement {
     pub peak_rss_kib: u64,
 }
 
-/// Run `inv` under `/usr/bin/time`, with its output in `log`.
+/// How [`run`] ended without a measurement.
+#[derive(Debug)]
+pub enum RunError {
+    /// Still running after the time limit: killed (its whole process group).
+    Hung {
+        after: Duration,
+    },
+    Failed(anyhow::Error),
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Hung { after } => write!(f, "still running after {after:?}, killed"),
+            Self::Failed(e) => write!(f, "{e:#}"),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
+
+impl From<anyhow::Error> for RunError {
+    fn from(e: anyhow::Error) -> Self {
+        Self::Failed(e)
+    }
+}
+
+/// Run `inv` under `/usr/bin/time`, with its output in `log`, for at most `limit` (a peer once
+/// hung for minutes on an idle server and held the whole benchmark).
 ///
 /// # Errors
-/// When it cannot start, exits non-zero (the log's tail is in the message), or the
-/// timing output cannot be read.
-pub fn run(inv: &Invocation, log: &Path) -> Result<Measurement> {
+/// [`RunError::Hung`] past `limit`; [`RunError::Failed`] when it cannot start, exits non-zero
+/// (the log's tail is in the message), or the timing output cannot be read.
+pub fn run(inv: &Invocation, log: &Path, limit: Duration) -> Result<Measurement, RunError> {
     let times = log.with_extension("time");
     let out = std::fs::File::create(log).with_context(|| format!("create {}", log.display()))?;
     let err = out.try_clone().context("duplicate the log handle")?;
-    let status = Command::new("/usr/bin/time")
+    let mut child = Command::new("/usr/bin/time")
         .arg("-f")
         .arg("%e %U %S %M")
         .arg("-o")
@@ -72,10 +102,25 @@ pub fn run(inv: &Invocation, log: &Path) -> Result<Measurement> {
         .stdin(Stdio::null())
         .stdout(out)
         .stderr(err)
-        .status()
+        // Its own process group, so a kill reaches the tool under `time` too.
+        .process_group(0)
+        .spawn()
         .context(
             "run /usr/bin/time (Debian package `time`; scripts/install-system.sh installs it)",
         )?;
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().context("wait for the run")? {
+            break status;
+        }
+        if started.elapsed() > limit {
+            let group = format!("-{}", child.id());
+            let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+            let _ = child.wait();
+            return Err(RunError::Hung { after: limit });
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
     if !status.success() {
         let text = std::fs::read_to_string(log).unwrap_or_default();
         let tail: String = text
@@ -87,15 +132,16 @@ pub fn run(inv: &Invocation, log: &Path) -> Result<Measurement> {
             .rev()
             .collect::<Vec<_>>()
             .join("\n");
-        bail!(
+        return Err(RunError::Failed(anyhow::anyhow!(
             "`{}` failed ({status}); log {}:\n{tail}",
             inv.display(),
             log.display()
-        );
+        )));
     }
     let text =
         std::fs::read_to_string(&times).with_context(|| format!("read {}", times.display()))?;
-    parse_time_line(&text).with_context(|| format!("unexpected /usr/bin/time output {text:?}"))
+    Ok(parse_time_line(&text)
+        .with_context(|| format!("unexpected /usr/bin/time output {text:?}"))?)
 }
 
 fn inherited_env() -> Vec<(String, String)> {
@@ -124,6 +170,33 @@ fn parse_time_line(text: &str) -> Option<Measurement> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_run_past_its_limit_is_killed_with_everything_under_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let marker = dir.path().join("still-running");
+        // A child of the tool, as s5cmd is a child of `time`: it must die too.
+        let inv = Invocation {
+            program: "/bin/sh".into(),
+            args: vec![
+                "-c".to_owned(),
+                format!("(sleep 3; touch {}) & wait", marker.display()),
+            ],
+            env: Vec::new(),
+        };
+        let outcome = run(
+            &inv,
+            &dir.path().join("run.log"),
+            Duration::from_millis(300),
+        );
+        assert!(
+            matches!(outcome, Err(RunError::Hung { .. })),
+            "{:?}",
+            outcome.map(|m| m.wall_secs)
+        );
+        std::thread::sleep(Duration::from_secs(4));
+        assert!(!marker.exists(), "the tool's own child was killed with it");
+    }
 
     #[test]
     fn parses_time_output() {

@@ -165,7 +165,10 @@ impl Catalog {
     pub fn get_folder(&self, folder: FolderId) -> Result<Option<WatchedFolder>, CatalogError> {
         self.read("get folder", |conn| {
             let sql = format!("SELECT {FOLDER_COLUMNS} FROM folders WHERE id = ?1");
-            Ok(conn.query_row(&sql, [folder], folder_from_row).optional()?)
+            Ok(conn
+                .prepare_cached(&sql)?
+                .query_row([folder], folder_from_row)
+                .optional()?)
         })
     }
 }

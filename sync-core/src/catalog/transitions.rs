@@ -57,12 +57,12 @@ fn set_state(
 /// `Uploaded → Done` inside the caller's transaction (see [`Catalog::mark_done`]).
 pub(super) fn mark_done_in(conn: &Connection, file: FileId, now: Timestamp) -> Result<(), Fault> {
     require_state(conn, file, "mark done", &[Uploaded])?;
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE files SET state = ?2, last_error_code = NULL, last_error_message = NULL,
              next_attempt_at_ms = NULL, updated_at_ms = ?3
          WHERE id = ?1",
-        params![file, FileState::Done, Millis(now)],
-    )?;
+    )?
+    .execute(params![file, FileState::Done, Millis(now)])?;
     Ok(())
 }
 
@@ -101,12 +101,19 @@ impl Catalog {
     ) -> Result<(), CatalogError> {
         self.write("record fingerprint", |conn| {
             require_state(conn, file, "record the fingerprint of", &[Ready])?;
-            conn.execute(
+            conn.prepare_cached(
                 "UPDATE files SET state = ?2, sha256 = ?3, capture_time = ?4, updated_at_ms = ?5,
                      crc64nvme = ?6
                  WHERE id = ?1",
-                params![file, Hashed, sha256, capture_time, Millis(now), crc64nvme],
-            )?;
+            )?
+            .execute(params![
+                file,
+                Hashed,
+                sha256,
+                capture_time,
+                Millis(now),
+                crc64nvme
+            ])?;
             Ok(())
         })
     }
@@ -140,10 +147,10 @@ impl Catalog {
                 }
                 .into());
             }
-            conn.execute(
+            conn.prepare_cached(
                 "UPDATE files SET state = ?2, planned_key = ?3, updated_at_ms = ?4 WHERE id = ?1",
-                params![file, Planned, key, Millis(now)],
-            )?;
+            )?
+            .execute(params![file, Planned, key, Millis(now)])?;
             Ok(())
         })
     }
@@ -161,12 +168,12 @@ impl Catalog {
     ) -> Result<(), CatalogError> {
         self.write("record skip", |conn| {
             require_state(conn, file, "skip", &[Discovered, Ready, Hashed, Planned])?;
-            conn.execute(
+            conn.prepare_cached(
                 "UPDATE files SET state = ?2, skip_reason = ?3, planned_key = NULL,
                      updated_at_ms = ?4
                  WHERE id = ?1",
-                params![file, FileState::Skipped, reason, Millis(now)],
-            )?;
+            )?
+            .execute(params![file, FileState::Skipped, reason, Millis(now)])?;
             Ok(())
         })
     }
@@ -200,11 +207,11 @@ impl Catalog {
                     (Some(m.upload_id.as_str()), Some(StoredU64(m.part_size)))
                 }
             };
-            conn.execute(
+            conn.prepare_cached(
                 "UPDATE files SET state = ?2, upload_id = ?3, part_size = ?4, updated_at_ms = ?5
                  WHERE id = ?1",
-                params![file, Uploading, upload_id, part_size, Millis(now)],
-            )?;
+            )?
+            .execute(params![file, Uploading, upload_id, part_size, Millis(now)])?;
             Ok(())
         })
     }
@@ -228,11 +235,11 @@ impl Catalog {
             } else {
                 Failed
             };
-            conn.execute(
+            conn.prepare_cached(
                 "UPDATE files SET state = ?2, upload_id = NULL, part_size = NULL, updated_at_ms = ?3
                  WHERE id = ?1",
-                params![file, state, Millis(now)],
-            )?;
+            )?
+            .execute(params![file, state, Millis(now)])?;
             delete_parts(conn, file)?;
             Ok(record.multipart.map(|m| m.upload_id))
         })
@@ -249,11 +256,11 @@ impl Catalog {
             if let (Some(key), Some(sha256)) = (&record.planned_key, record.sha256) {
                 record_uploaded_object(conn, key, sha256, record.stat.size, now)?;
             }
-            conn.execute(
+            conn.prepare_cached(
                 "UPDATE files SET state = ?2, upload_id = NULL, part_size = NULL, updated_at_ms = ?3
                  WHERE id = ?1",
-                params![file, Uploaded, Millis(now)],
-            )?;
+            )?
+            .execute(params![file, Uploaded, Millis(now)])?;
             delete_parts(conn, file)?;
             Ok(())
         })
@@ -289,22 +296,22 @@ impl Catalog {
                 &[Discovered, Ready, Hashed, Planned, Uploading, Uploaded],
             )?;
             let attempts = record.attempts.saturating_add(1);
-            conn.execute(
+            conn.prepare_cached(
                 "UPDATE files SET state = ?2, failed_in = ?3, attempts = ?4,
                      next_attempt_at_ms = ?5, last_error_code = ?6, last_error_message = ?7,
                      updated_at_ms = ?8
                  WHERE id = ?1",
-                params![
-                    file,
-                    Failed,
-                    record.state,
-                    attempts,
-                    next_attempt_at.map(Millis),
-                    code,
-                    message,
-                    Millis(now),
-                ],
-            )?;
+            )?
+            .execute(params![
+                file,
+                Failed,
+                record.state,
+                attempts,
+                next_attempt_at.map(Millis),
+                code,
+                message,
+                Millis(now),
+            ])?;
             Ok(attempts)
         })
     }
@@ -324,12 +331,12 @@ impl Catalog {
                 // Failed rows always record failed_in; an old or hand-edited row restarts.
                 None => Discovered,
             };
-            conn.execute(
+            conn.prepare_cached(
                 "UPDATE files SET state = ?2, failed_in = NULL, next_attempt_at_ms = NULL,
                      updated_at_ms = ?3
                  WHERE id = ?1",
-                params![file, resume_in, Millis(now)],
-            )?;
+            )?
+            .execute(params![file, resume_in, Millis(now)])?;
             Ok(resume_in)
         })
     }

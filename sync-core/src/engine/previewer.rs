@@ -153,20 +153,15 @@ impl Previewer {
         if free == 0 {
             return;
         }
-        let limit = free + self.in_flight.len() + self.deferred.len();
+        let in_hand = |id: FileId| self.in_flight.contains(&id) || self.deferred.contains(&id);
         let rows = self
             .ctx
             .catalog
-            .with(|c| c.files_due(FileState::Uploaded, Timestamp::now(), limit));
-        let rows = match rows {
+            .with(|c| c.files_due_except(FileState::Uploaded, Timestamp::now(), free, in_hand));
+        let startable = match rows {
             Ok(rows) => rows,
             Err(e) => return tracing::error!(error = %e, "cannot list files waiting for previews"),
         };
-        let startable: Vec<FileRecord> = rows
-            .into_iter()
-            .filter(|r| !self.in_flight.contains(&r.id) && !self.deferred.contains(&r.id))
-            .take(free)
-            .collect();
         for record in startable {
             self.in_flight.insert(record.id);
             self.jobs.spawn(preview_row(

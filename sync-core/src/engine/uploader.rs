@@ -337,16 +337,10 @@ impl Uploader {
         let now_instant = Instant::now();
         self.deferred.retain(|_, until| *until > now_instant);
         let free = self.concurrency - self.jobs.len();
-        let skip = self.in_flight.len() + self.deferred.len();
-        let candidates = match self.candidates(free + skip, due_retries) {
+        let startable = match self.candidates(free, due_retries) {
             Ok(candidates) => candidates,
             Err(e) => return tracing::error!(error = %e, "cannot list files to upload"),
         };
-        let startable: Vec<FileRecord> = candidates
-            .into_iter()
-            .filter(|r| !self.in_flight.contains(&r.id) && !self.deferred.contains_key(&r.id))
-            .take(free)
-            .collect();
         for record in startable {
             self.in_flight.insert(record.id);
             self.jobs.spawn(upload_file(
@@ -357,12 +351,15 @@ impl Uploader {
         }
     }
 
-    /// Up to `limit` rows of each kind of work, in the order they should start.
-    fn candidates(&self, limit: usize, due_retries: bool) -> Result<Vec<FileRecord>, CatalogError> {
+    /// Up to `free` rows to start, in the order they should start, leaving out the files in
+    /// flight or deferred.
+    fn candidates(&self, free: usize, due_retries: bool) -> Result<Vec<FileRecord>, CatalogError> {
         let now = Timestamp::now();
+        let in_hand = |id: FileId| self.in_flight.contains(&id) || self.deferred.contains_key(&id);
         self.ctx.catalog.with(|c| {
             // Due retries of upload failures go back to the state they failed in first.
             let failed = if due_retries {
+                let limit = free + self.in_flight.len() + self.deferred.len();
                 c.files_due(FileState::Failed, now, limit)?
             } else {
                 Vec::new()
@@ -377,8 +374,9 @@ impl Uploader {
                     c.retry(failed.id, now)?;
                 }
             }
-            let mut rows = c.files_due(FileState::Uploading, now, limit)?;
-            rows.extend(c.files_due(FileState::Planned, now, limit)?);
+            let mut rows = c.files_due_except(FileState::Uploading, now, free, in_hand)?;
+            let left = free - rows.len();
+            rows.extend(c.files_due_except(FileState::Planned, now, left, in_hand)?);
             Ok(rows)
         })
     }

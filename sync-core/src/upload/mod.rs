@@ -83,6 +83,7 @@ pub mod controls;
 pub mod credential_cache;
 pub mod error;
 pub mod facts;
+mod file_body;
 pub mod guard_probe;
 pub mod meta;
 pub mod multipart;

@@ -9,11 +9,12 @@ use aws_sdk_s3::Client;
 use aws_sdk_s3::config::retry::RetryConfig;
 use aws_sdk_s3::config::timeout::TimeoutConfig;
 use aws_sdk_s3::operation::head_object::HeadObjectError;
-use aws_sdk_s3::primitives::{ByteStream, Length, SdkBody};
+use aws_sdk_s3::primitives::{ByteStream, SdkBody};
 use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode};
 
 use super::controls::{ThrottledBody, TransferControls};
 use super::credential_cache::{CacheHandle, RefreshTransferCredentials, TransferCredentials};
+use super::file_body::FileRangeBody;
 use super::{ExpectedContent, ObjectFacts, ObjectMeta, S3Call, S3Problem, UploadError};
 
 /// How `put_small` and `complete` avoid overwriting an existing object.
@@ -323,8 +324,9 @@ impl S3Transfer {
         offset: u64,
         len: u64,
     ) -> Result<ByteStream, UploadError> {
-        let file = file_range_stream(path, offset, len).await?;
-        let throttled = ThrottledBody::new(file.into_inner(), Arc::clone(&self.controls));
+        let file = file_range(path, offset, len).await?;
+        let throttled =
+            ThrottledBody::new(SdkBody::from_body_1_x(file), Arc::clone(&self.controls));
         Ok(ByteStream::new(SdkBody::from_body_1_x(throttled)))
     }
 }
@@ -334,28 +336,29 @@ impl S3Transfer {
 /// upload's samples. Each request in flight holds one such buffer.
 const BODY_READ_BUFFER: usize = 256 * 1024;
 
-/// `len` bytes of `path` from `offset`, streamed ([`BODY_READ_BUFFER`] per read).
-async fn file_range_stream(path: &Path, offset: u64, len: u64) -> Result<ByteStream, UploadError> {
-    let size = tokio::fs::metadata(path)
+/// `len` bytes of `path` from `offset`, streamed ([`BODY_READ_BUFFER`] per read), once the file
+/// is known to be long enough.
+async fn file_range(path: &Path, offset: u64, len: u64) -> Result<FileRangeBody, UploadError> {
+    let name = path.to_path_buf();
+    let path = path.to_path_buf();
+    let opened = tokio::task::spawn_blocking(move || {
+        let size = std::fs::metadata(&path)
+            .map_err(|e| UploadError::from_io(&path, e))?
+            .len();
+        let needed = offset.saturating_add(len);
+        if size < needed {
+            return Err(UploadError::FileChanged {
+                path,
+                needed,
+                found: size,
+            });
+        }
+        FileRangeBody::open(&path, offset, len, BODY_READ_BUFFER)
+            .map_err(|e| UploadError::from_io(&path, e))
+    });
+    opened
         .await
-        .map_err(|e| UploadError::from_io(path, e))?
-        .len();
-    let needed = offset.saturating_add(len);
-    if size < needed {
-        return Err(UploadError::FileChanged {
-            path: path.to_path_buf(),
-            needed,
-            found: size,
-        });
-    }
-    ByteStream::read_from()
-        .path(path)
-        .offset(offset)
-        .length(Length::Exact(len))
-        .buffer_size(BODY_READ_BUFFER)
-        .build()
-        .await
-        .map_err(|e| UploadError::from_io(path, std::io::Error::other(e)))
+        .map_err(|join| UploadError::from_io(&name, std::io::Error::other(join)))?
 }
 
 /// A byte count as the SDK's `i64`. Sizes come from files and are far below `i64::MAX`.

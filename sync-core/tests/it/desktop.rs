@@ -28,6 +28,9 @@ fn write_config(dir: &Path, bucket: &str) -> std::path::PathBuf {
     let moto = &info.moto;
     let cognito = &moto.cognito;
     let state = dir.join("state");
+    // A settle window of 1 s, four activity batches long (one per 250 ms): the row is seen
+    // settling in at least one batch. With 200 ms, a batch that came just before the file
+    // folded settling into whatever stage the next one found (a fast machine got there first).
     let text = format!(
         "state_dir = {state:?}\n\
          [storage]\nbucket = {bucket:?}\nregion = {region:?}\nendpoint = {endpoint:?}\n\
@@ -36,7 +39,7 @@ fn write_config(dir: &Path, bucket: &str) -> std::path::PathBuf {
          [auth.cognito]\nregion = {region:?}\nuser_pool_id = {pool:?}\nclient_id = {client:?}\n\
          identity_pool_id = {identity:?}\nidp_endpoint = {endpoint:?}\n\
          identity_endpoint = {endpoint:?}\njwks_url = {jwks:?}\nrefresh_token_store = \"file\"\n\
-         [ingest.settle]\nbase_ms = 200\nextra_ms_per_step = 0\n",
+         [ingest.settle]\nbase_ms = 1000\nextra_ms_per_step = 0\n",
         state = state.display().to_string(),
         region = info.region,
         endpoint = moto.endpoint,

@@ -43,6 +43,8 @@ fn upload_bench_runs_every_tool_and_writes_a_table() {
         .arg("--out")
         .arg(&out)
         .args(["--workloads", "smoke", "--rounds", "1", "--matched-only"])
+        // Garage is shared with the other tests here: never idle, so do not wait for it.
+        .args(["--quiesce-secs", "0"])
         .arg("--lightbox")
         .arg(lightbox_bin())
         .arg("--s5cmd")

@@ -6,4 +6,5 @@ pub mod dataset;
 pub mod measure;
 pub mod peers;
 pub mod report;
+pub mod server;
 pub mod target;

@@ -15,6 +15,8 @@ pub struct Run {
     pub files: usize,
     pub bytes: u64,
     pub m: Measurement,
+    /// CPU seconds the S3 server (Garage) used during the run.
+    pub server_cpu_secs: f64,
 }
 
 /// One table row: a tool's medians over its rounds.
@@ -25,6 +27,8 @@ pub struct Row {
     pub mb_per_s: f64,
     pub files_per_s: f64,
     pub cpu_secs_per_gib: f64,
+    /// The server's CPU seconds per GiB uploaded, median over the rounds.
+    pub server_cpu_secs_per_gib: f64,
     pub peak_rss_mib: f64,
     /// Lightbox's throughput divided by this tool's (> 1: Lightbox is faster).
     pub lightbox_ratio: Option<f64>,
@@ -55,6 +59,7 @@ pub fn rows(runs: &[Run], workload: Workload, mode: Mode) -> Vec<Row> {
             let (bytes, files) = (first.bytes as f64, first.files as f64);
             let wall = median(mine.iter().map(|r| r.m.wall_secs).collect());
             let cpu = median(mine.iter().map(|r| r.m.cpu_secs).collect());
+            let server_cpu = median(mine.iter().map(|r| r.server_cpu_secs).collect());
             let rss = mine.iter().map(|r| r.m.peak_rss_kib).max().unwrap_or(0);
             #[allow(clippy::cast_precision_loss)]
             let peak_rss_mib = rss as f64 / 1024.0;
@@ -64,6 +69,7 @@ pub fn rows(runs: &[Run], workload: Workload, mode: Mode) -> Vec<Row> {
                 mb_per_s: bytes / 1e6 / wall,
                 files_per_s: files / wall,
                 cpu_secs_per_gib: cpu / (bytes / f64::from(1u32 << 30)),
+                server_cpu_secs_per_gib: server_cpu / (bytes / f64::from(1u32 << 30)),
                 peak_rss_mib,
                 lightbox_ratio: None,
             })
@@ -84,6 +90,16 @@ pub const WARM_UP_NOTE: &str = "Before its first round, each dataset was read on
     so every tool reads it from the page cache: the first tool of round 1 no longer pays for cold \
     disk reads that the others skip.\n\n";
 
+/// How every run starts from the same server state, for the report.
+pub const SERVER_STATE_NOTE: &str = "Garage stores each 1 MiB block once, by its content, and \
+    deletes unreferenced blocks only 10 minutes later. Before its first round each dataset is \
+    uploaded once, untimed, into a bucket kept until the workload's last run, so no timed run \
+    writes new blocks to disk: without this, whichever tool ran first paid for all of them (in \
+    earlier reports that was always Lightbox, round 1). Before each run, dirty pages are \
+    flushed (`sync`) and Garage is left until it idles (under 3 % of a core over 0.5 s), and \
+    the tools take turns leading the rounds. Server CPU is Garage's own user + system time \
+    during the run: it shares the two cores with the client.\n\n";
+
 /// The Markdown section for every (workload, mode) that has runs.
 #[must_use]
 pub fn markdown(runs: &[Run], workloads: &[Workload], modes: &[Mode]) -> String {
@@ -95,19 +111,23 @@ pub fn markdown(runs: &[Run], workloads: &[Workload], modes: &[Mode]) -> String 
                 continue;
             }
             let _ = writeln!(out, "### {} — {}\n", workload.description(), mode.label());
-            out.push_str("| tool | MB/s | files/s | Lightbox ÷ tool | client CPU s/GiB | peak RSS MiB | rounds |\n");
-            out.push_str("|---|---:|---:|---:|---:|---:|---:|\n");
+            out.push_str(
+                "| tool | MB/s | files/s | Lightbox ÷ tool | client CPU s/GiB | server CPU s/GiB \
+                 | peak RSS MiB | rounds |\n",
+            );
+            out.push_str("|---|---:|---:|---:|---:|---:|---:|---:|\n");
             for r in rows {
                 let ratio = r
                     .lightbox_ratio
                     .map_or_else(|| "–".to_owned(), |x| format!("{x:.2}×"));
                 let _ = writeln!(
                     out,
-                    "| {} | {:.0} | {:.1} | {ratio} | {:.2} | {:.1} | {} |",
+                    "| {} | {:.0} | {:.1} | {ratio} | {:.2} | {:.2} | {:.1} | {} |",
                     r.tool.name(),
                     r.mb_per_s,
                     r.files_per_s,
                     r.cpu_secs_per_gib,
+                    r.server_cpu_secs_per_gib,
                     r.peak_rss_mib,
                     r.rounds
                 );
@@ -219,6 +239,7 @@ mod tests {
                 cpu_secs: wall / 2.0,
                 peak_rss_kib: rss,
             },
+            server_cpu_secs: wall,
         }
     }
 
@@ -250,7 +271,10 @@ mod tests {
         );
         assert!((lb.cpu_secs_per_gib - 10.0 / (5000.0 / 1024.0)).abs() < 1e-9);
         let md = markdown(&runs, &[Workload::Bulk], &[Mode::Defaults]);
-        assert!(md.contains("| s5cmd | 262 | 10.0 | 1.00× |"), "{md}");
+        assert!(
+            md.contains("| s5cmd | 262 | 10.0 | 1.00× | 2.05 | 4.10 |"),
+            "client CPU 10 s and server CPU 20 s over 5000 MiB: {md}"
+        );
     }
 
     #[test]

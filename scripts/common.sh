@@ -26,6 +26,27 @@ TAURI_DRIVER_BIN="$TAURI_DRIVER_ROOT/bin/tauri-driver"
 INFRA_VENV_DIR="$LIGHTBOX_CACHE/venv-infra-hcl2-8.1.4"
 CHECKOV_VENV_DIR="$LIGHTBOX_CACHE/venv-infra-checkov-3.3.30"
 
+# One build of the whole workspace serves clippy, the Rust tests and the app's end-to-end
+# test (scripts/test.sh, scripts/test-ui-e2e.sh): the same packages, targets and features
+# every time, so no step compiles a dependency again with other features. tauri/custom-protocol:
+# the app window loads the built ui/dist embedded in the binary, as in the .deb (without it a
+# debug build is a `tauri dev` build and loads the dev server); sync-core/ts exports the IPC
+# types' TypeScript bindings.
+WORKSPACE_CARGO_ARGS=(--workspace --all-targets --locked --features sync-core/ts,tauri/custom-protocol)
+
+# lint_while_building: from here on, cargo compiles the workspace's own crates with
+# clippy-driver (what `cargo clippy` runs, there in check mode) and every warning denied, so a
+# plain `cargo build` is also the clippy run: the dependencies are compiled once, with code,
+# instead of once for clippy and again for the tests. CLIPPY_ARGS is clippy-driver's way of
+# taking `cargo clippy -- -D warnings`.
+lint_while_building() {
+  local driver
+  driver="$(rustc --print sysroot)/bin/clippy-driver"
+  [[ -x "$driver" ]] || die "clippy-driver is missing from the Rust toolchain: rustup component add clippy"
+  export RUSTC_WORKSPACE_WRAPPER="$driver"
+  export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
+}
+
 log() { printf '\033[1m[lightbox]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[31m[lightbox] error:\033[0m %s\n' "$*" >&2; exit 1; }
 

@@ -13,9 +13,10 @@ command -v xvfb-run >/dev/null || die "xvfb-run is missing: run scripts/install-
 
 log "building the UI and the app (debug)"
 (cd ui && npm run --silent build)
-# tauri/custom-protocol: the window loads the built ui/dist embedded in the binary, as
-# in the .deb; without it a debug build is a `tauri dev` build and loads the dev server.
-cargo build --locked -p lightbox-app --features sync-core/ts,tauri/custom-protocol
+# The workspace build of scripts/test.sh (nothing to do when it just ran): with
+# tauri/custom-protocol, so the window loads the ui/dist embedded in the binary.
+lint_while_building
+cargo build "${WORKSPACE_CARGO_ARGS[@]}"
 
 export LIGHTBOX_STACK_DIR
 LIGHTBOX_STACK_DIR=$(scripts/stack.sh up)

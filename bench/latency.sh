@@ -5,7 +5,7 @@
 #   bench/latency.sh [latency-bench flags]     e.g. --files 120 --file-mib 10
 # Writes bench/results/latency.md.
 . "$(dirname "$0")/lib.sh"
-bench_build sync-core lightbox
+bench_build lightbox-cli lightbox
 bench_build lightbox-bench latency-bench
 out=$(bench_out latency)
 "$BENCH_BIN_DIR/latency-bench" --lightbox "$BENCH_BIN_DIR/lightbox" \

@@ -4,7 +4,7 @@
 #   bench/resume.sh [resume-bench flags]     e.g. --kill-at 0.25
 # Writes bench/results/resume.md.
 . "$(dirname "$0")/lib.sh"
-bench_build sync-core lightbox
+bench_build lightbox-cli lightbox
 bench_build lightbox-bench resume-bench
 out=$(bench_out resume)
 "$BENCH_BIN_DIR/resume-bench" --lightbox "$BENCH_BIN_DIR/lightbox" \

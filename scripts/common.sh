@@ -30,9 +30,9 @@ CHECKOV_VENV_DIR="$LIGHTBOX_CACHE/venv-infra-checkov-3.3.30"
 # test (scripts/test.sh, scripts/test-ui-e2e.sh): the same packages, targets and features
 # every time, so no step compiles a dependency again with other features. tauri/custom-protocol:
 # the app window loads the built ui/dist embedded in the binary, as in the .deb (without it a
-# debug build is a `tauri dev` build and loads the dev server); sync-core/ts exports the IPC
-# types' TypeScript bindings.
-WORKSPACE_CARGO_ARGS=(--workspace --all-targets --locked --features sync-core/ts,tauri/custom-protocol)
+# debug build is a `tauri dev` build and loads the dev server); lightbox-app-service/ts exports
+# the IPC types' TypeScript bindings.
+WORKSPACE_CARGO_ARGS=(--workspace --all-targets --locked --features lightbox-app-service/ts,tauri/custom-protocol)
 
 # lint_while_building: from here on, cargo compiles the workspace's own crates with
 # clippy-driver (what `cargo clippy` runs, there in check mode) and every warning denied, so a

@@ -29,7 +29,7 @@ scripts/stack.sh up >/dev/null
 log "fault suite, $LIGHTBOX_RELIABILITY form (figures in $OUT)"
 START=$SECONDS
 status=0
-cargo nextest run -p sync-core --locked --features sync-core/ts --profile reliability \
+cargo nextest run -p lightbox-cli --locked --profile reliability \
   --no-capture --run-ignored all -E 'test(/^reliability::/)' || status=$?
 log "fault suite finished in $((SECONDS - START)) s (exit $status)"
 

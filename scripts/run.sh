@@ -18,7 +18,7 @@ trap 'exit 130' INT TERM
 scripts/stack.sh up >/dev/null
 eval "$(scripts/stack.sh env)"
 log "building lightbox"
-cargo build --quiet -p sync-core --bin lightbox
+cargo build --quiet -p lightbox-cli --bin lightbox
 DEMO="${LIGHTBOX_DEMO_DIR:-$LIGHTBOX_ROOT/demo}"
 mkdir -p "$DEMO"
 log "config: $LIGHTBOX_CONFIG (bucket lightbox-dev on the local Garage)"

@@ -1,5 +1,5 @@
 //! The Lightbox desktop shell: window, tray, plugins and commands over
-//! `sync_core::desktop::DesktopCore`. Thin on purpose: every decision lives in sync-core.
+//! `app_service::DesktopCore`. Thin on purpose: every decision lives in the app service.
 //!
 //! Started against the local stack with `LIGHTBOX_CONFIG` and `LIGHTBOX_STATE_DIR`
 //! (docs/desktop.md).
@@ -8,8 +8,8 @@ mod commands;
 mod state;
 mod tray;
 
-use sync_core::desktop::csp::content_security_policy;
-use sync_core::desktop::notices::Notice;
+use app_service::csp::content_security_policy;
+use app_service::notices::Notice;
 use tauri::utils::config::Csp;
 use tauri::{AppHandle, Manager as _, WindowEvent};
 use tauri_plugin_notification::NotificationExt as _;

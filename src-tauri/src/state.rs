@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use sync_core::desktop::DesktopCore;
-use sync_core::ipc::IpcError;
+use app_service::DesktopCore;
+use app_service::ipc::IpcError;
 
 pub struct AppCore(Result<Arc<DesktopCore>, IpcError>);
 

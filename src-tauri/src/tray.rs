@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use sync_core::desktop::DesktopCore;
+use app_service::DesktopCore;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager as _};
@@ -86,7 +86,9 @@ fn on_menu(app: &AppHandle, event: &tauri::menu::MenuEvent) {
     }
 }
 
-fn spawn_logged(work: impl Future<Output = Result<(), sync_core::ipc::IpcError>> + Send + 'static) {
+fn spawn_logged(
+    work: impl Future<Output = Result<(), app_service::ipc::IpcError>> + Send + 'static,
+) {
     tauri::async_runtime::spawn(async move {
         if let Err(e) = work.await {
             tracing::warn!(code = ?e.code, "{}", e.message);

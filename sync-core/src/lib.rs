@@ -1,26 +1,20 @@
 //! The Lightbox engine: from a camera import folder to a verified object in the
 //! studio's S3 bucket, and the gallery read back from it.
 //!
-//! This crate must not depend on tauri: the desktop shell (`src-tauri`) and the
-//! `lightbox` binary are thin wrappers over it.
+//! The engine only: it must not depend on tauri or on anything only a binary needs. The plain
+//! shared types are `lightbox_types`; the desktop app's service layer is `lightbox-app-service`;
+//! the `lightbox` binary (CLI, daemon ops, doctor) is `lightbox-cli` (docs/architecture.md).
 
 pub mod auth;
 pub mod catalog;
 pub mod config;
-pub mod config_reload;
-pub mod desktop;
-pub mod doctor;
 pub mod engine;
-pub mod file_stat;
 pub mod gallery;
 pub mod ingest;
-pub mod ipc;
-pub mod ops;
 pub mod plan;
 pub mod preview;
 pub mod retry;
 pub mod s3_client;
-pub mod service_unit;
 pub mod terraform_import;
 pub mod upload;
 pub mod zip_import;

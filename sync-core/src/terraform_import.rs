@@ -8,7 +8,8 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::config::{CognitoConfig, StorageConfig};
+use crate::auth::CognitoConfig;
+use crate::config::StorageConfig;
 
 /// The name of the root module output that holds everything the app needs.
 pub const OUTPUT_NAME: &str = "lightbox";

@@ -21,10 +21,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail, ensure};
 use aws_sdk_s3::Client;
 use clap::Parser;
+use lightbox_types::object_keys::{PreviewKind, preview_key};
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 use sync_core::gallery::{Bucket, GalleryCache, refresh, url_lifetime};
-use sync_core::preview::{PreviewKind, preview_key};
 use sync_core::upload::ObjectMeta;
 
 /// The day every seeded original is under.

@@ -94,7 +94,7 @@ fn fingerprint(file: &Path) -> Result<serde_json::Value> {
     let mb_per_s = fp.size as f64 / 1e6 / seconds;
     Ok(serde_json::json!({
         "bench": "fingerprint", "bytes": fp.size, "seconds": seconds, "mb_per_s": mb_per_s,
-        "sha256": fp.sha256_hex,
+        "sha256": fp.sha256.to_hex(),
     }))
 }
 

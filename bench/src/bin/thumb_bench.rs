@@ -14,7 +14,8 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use lightbox_bench::thumbs::dataset::{self, PhotoSet};
 use lightbox_bench::thumbs::{self, Job, Maker, Run, report};
-use sync_core::preview::{PreviewKind, make_previews, read_source};
+use lightbox_types::object_keys::PreviewKind;
+use sync_core::preview::{make_previews, read_source};
 
 #[derive(Parser)]
 struct Cli {
@@ -139,7 +140,7 @@ fn make(kinds: &[String], out: &std::path::Path, files: &[PathBuf]) -> Result<()
             .to_string_lossy()
             .into_owned();
         for preview in previews {
-            let name = format!("{stem}-{}.jpg", preview.kind.long_edge());
+            let name = format!("{stem}-{}.jpg", sync_core::preview::long_edge(preview.kind));
             std::fs::write(out.join(name), &preview.jpeg)?;
         }
     }

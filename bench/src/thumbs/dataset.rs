@@ -81,10 +81,7 @@ fn write_photo(path: &Path, set: PhotoSet, n: usize) -> Result<()> {
     let mut encoder = jpeg_encoder::Encoder::new(&mut out, 92);
     encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_1);
     if let Some(orientation) = orientation_of(n) {
-        encoder.add_app_segment(
-            1,
-            &lightbox_tests::image_fixtures::exif_orientation(orientation),
-        )?;
+        encoder.add_app_segment(1, &lightbox_fixtures::exif_orientation(orientation))?;
     }
     encoder.encode(&pixels, set.width, set.height, jpeg_encoder::ColorType::Rgb)?;
     let partial = path.with_extension("part");

@@ -1,7 +1,7 @@
 //! Activity screen: the first paint, the live batches over a Channel, retry and the upload
 //! controls.
 
-use sync_core::ipc::{ActivityBatch, FileActivity, IpcError};
+use app_service::ipc::{ActivityBatch, FileActivity, IpcError};
 use tauri::State;
 use tauri::ipc::Channel;
 

@@ -1,7 +1,6 @@
 //! What the app is, which configuration it runs with, and who runs the engine.
 
-use sync_core::config::Config;
-use sync_core::ipc::{AppInfo, IpcError};
+use app_service::ipc::{AppInfo, IpcError};
 use tauri::State;
 
 use crate::state::AppCore;
@@ -11,6 +10,6 @@ pub async fn app_info(core: State<'_, AppCore>) -> Result<AppInfo, IpcError> {
     match core.get() {
         Ok(core) => Ok(core.app_info().await),
         // Say what is wrong with the config (the same error the core could not start with).
-        Err(_) => Ok(AppInfo::new(Config::load(None)?)),
+        Err(_) => AppInfo::from_config_file(None),
     }
 }

@@ -1,6 +1,6 @@
 //! Sign-in screen: the steps of a sign-in, forgot password, sign-out.
 
-use sync_core::ipc::{CodeDelivery, IpcError, SessionView, SignInStep, SignOutView, TotpSetup};
+use app_service::ipc::{CodeDelivery, IpcError, SessionView, SignInStep, SignOutView, TotpSetup};
 use tauri::State;
 
 use crate::state::AppCore;

@@ -1,7 +1,7 @@
 //! Folders screen: the watched camera import folders. The UI picks a folder with the dialog
 //! plugin's `open({ directory: true })` and passes its path here.
 
-use sync_core::ipc::{FolderView, IpcError};
+use app_service::ipc::{FolderView, IpcError};
 use tauri::State;
 
 use crate::state::AppCore;

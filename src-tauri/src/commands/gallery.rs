@@ -1,7 +1,7 @@
 //! Gallery screen and drops: days, pages, download, the two-step delete, dropped files and
 //! ZIPs.
 
-use sync_core::ipc::{
+use app_service::ipc::{
     DeletePlanView, DeleteReportView, GalleryDay, GalleryPage, ImportReport, IpcError,
 };
 use tauri::State;

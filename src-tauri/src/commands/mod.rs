@@ -1,4 +1,4 @@
-//! One module per screen; each command is a wrapper over `sync_core::desktop::DesktopCore`.
+//! One module per screen; each command is a wrapper over `app_service::DesktopCore`.
 
 pub mod activity;
 pub mod app;

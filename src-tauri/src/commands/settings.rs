@@ -1,6 +1,6 @@
 //! Settings screen: the config file's user-facing part; autostart goes to the OS here.
 
-use sync_core::ipc::{ErrorCode, IpcError, SettingsView};
+use app_service::ipc::{ErrorCode, IpcError, SettingsView};
 use tauri::{AppHandle, State};
 use tauri_plugin_autostart::ManagerExt as _;
 

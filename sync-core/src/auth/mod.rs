@@ -9,7 +9,9 @@
 //! - [`identity_credentials`]: AWS credentials for S3 from the identity pool.
 //! - [`secret`]: the wrapper that keeps passwords and tokens out of logs.
 //! - [`session`]: the pieces put together from the config, for the CLI and the app.
+//! - [`cognito_config`]: the `[auth.cognito]` settings.
 
+pub mod cognito_config;
 pub mod identity_credentials;
 pub mod password_policy;
 pub mod refresh_store;
@@ -22,6 +24,7 @@ pub mod user_pool;
 
 use serde::{Deserialize, Serialize};
 
+pub use cognito_config::CognitoConfig;
 pub use secret::Secret;
 
 /// How the password is proven at sign-in (`auth.cognito.sign_in_flow`).

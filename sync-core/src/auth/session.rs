@@ -10,9 +10,11 @@ use serde::Serialize;
 use super::identity_credentials::IdentityPoolCredentials;
 use super::refresh_store::{RefreshStore, RefreshStoreError, StoreLocation};
 use super::token_cache::{DEFAULT_MIN_TTL, Refresh, TokenCache};
-use super::tokens::{Audience, Role, TokenError, TokenUse, TokenVerifier};
+use lightbox_types::Role;
+
+use super::CognitoConfig;
+use super::tokens::{Audience, TokenError, TokenUse, TokenVerifier};
 use super::user_pool::{SignInError, SignOutReport, Tokens, UserPool};
-use crate::config::CognitoConfig;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {

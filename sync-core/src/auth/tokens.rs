@@ -4,6 +4,7 @@
 
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use lightbox_types::Role;
 use serde::{Deserialize, Serialize};
 use tokio::sync::RwLock;
 
@@ -18,33 +19,6 @@ pub const LEEWAY_SECS: i64 = 30;
 pub enum TokenUse {
     Id,
     Access,
-}
-
-/// What a signed-in user may do, from `cognito:groups`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// In `admins`: review and delete in the gallery.
-    Admin,
-    /// In `staff`: upload and view.
-    Staff,
-    /// In neither group: signed in, but the identity pool grants nothing.
-    None,
-}
-
-impl Role {
-    /// `admins` wins over `staff`.
-    #[must_use]
-    pub fn from_groups(groups: &[String]) -> Self {
-        if groups.iter().any(|g| g == "admins") {
-            Self::Admin
-        } else if groups.iter().any(|g| g == "staff") {
-            Self::Staff
-        } else {
-            Self::None
-        }
-    }
 }
 
 /// The claims Lightbox reads, from either token.

@@ -103,8 +103,8 @@ pub(super) fn forget_uploaded_object(conn: &Connection, key: &str) -> rusqlite::
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::FileState;
     use crate::catalog::test_support::{at, catalog_with_folder, drive_to, sha};
+    use lightbox_types::FileState;
 
     #[test]
     fn content_lookups_see_planned_and_uploaded_content() {

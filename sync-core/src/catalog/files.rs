@@ -2,7 +2,7 @@
 
 use jiff::Timestamp;
 
-use crate::ingest::CaptureTime;
+use lightbox_types::CaptureTime;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::schema::Migration;

@@ -190,8 +190,9 @@ pub(super) fn require_folder(conn: &rusqlite::Connection, folder: FolderId) -> R
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::UploadMethod;
     use crate::catalog::test_support::{at, drive_to, rel, sha, stat};
-    use crate::catalog::{FileState, UploadMethod};
+    use lightbox_types::FileState;
 
     #[test]
     fn adding_the_same_path_twice_returns_the_same_folder() {

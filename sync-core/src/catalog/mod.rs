@@ -29,8 +29,8 @@ mod rebuild;
 mod rel_path;
 mod resume;
 mod schema;
+mod shared;
 mod sql_values;
-mod state;
 mod tombstones;
 mod transitions;
 
@@ -43,20 +43,20 @@ use std::time::Duration;
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, TransactionBehavior};
 
-pub(crate) use crate::file_stat::FileStat;
+// The shared types the catalog stores; its modules take them from here (`super::`).
+use lightbox_types::{FileStat, FileState, Sha256Digest, StateCounts};
 
 pub use error::{CatalogError, LockHolder};
 pub use files::{Failure, FileRecord, MultipartUpload};
 pub use folders::{RemovedFolder, WatchedFolder};
-pub use ids::{FileId, FolderId, InvalidSha256Hex, Sha256Digest};
+pub use ids::{FileId, FolderId};
 pub use lock::CatalogLock;
 pub use observe::{CataloguedStat, Observation, ObserveOutcome, Vanished};
-pub use parts::CompletedPart;
 pub use previews::{PREVIEW_SOURCE_MISSING, PreviewStatus, SOURCE_MISSING_MESSAGE};
 pub use rebuild::RebuiltCatalog;
 pub use rel_path::RelPath;
 pub use resume::{ResumeStep, UnfinishedFile};
-pub use state::{FileState, StateCounts, UnknownFileState};
+pub use shared::SharedCatalog;
 pub use transitions::UploadMethod;
 
 /// How long a statement waits for another connection's write lock before giving up.

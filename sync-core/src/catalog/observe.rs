@@ -271,7 +271,7 @@ mod tests {
     use super::*;
     use crate::catalog::test_support::{at, catalog_with_folder, drive_to, part, rel, sha, stat};
     use crate::catalog::{PreviewStatus, UploadMethod};
-    use crate::file_stat::OsFileId;
+    use lightbox_types::OsFileId;
 
     #[test]
     fn observing_classifies_new_unchanged_and_changed() {

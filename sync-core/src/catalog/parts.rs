@@ -7,7 +7,9 @@ use rusqlite::params;
 use super::files::require_state;
 use super::schema::Migration;
 use super::sql_values::{Millis, StoredU64};
-use super::{Catalog, CatalogError, FileId, FileState};
+use lightbox_types::{CompletedPart, FileState};
+
+use super::{Catalog, CatalogError, FileId};
 
 pub(super) const CREATE_PARTS: Migration = Migration {
     description: "create parts",
@@ -26,19 +28,6 @@ pub(super) const CREATE_PARTS: Migration = Migration {
 
 /// S3's highest part number.
 const MAX_PART_NUMBER: u16 = 10_000;
-
-/// One part S3 has accepted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CompletedPart {
-    /// 1..=10000.
-    pub part_number: u16,
-    /// The ETag S3 returned for the part, needed to complete the upload.
-    pub etag: String,
-    /// The checksum sent with the part.
-    pub checksum: String,
-    /// Bytes in the part.
-    pub size: u64,
-}
 
 impl Catalog {
     /// Save a part S3 accepted for the multipart upload `upload_id` of `file`, in its own

@@ -150,8 +150,8 @@ fn upsert_preview(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::FileState;
     use crate::catalog::test_support::{at, catalog_with_folder, drive_to, sha};
+    use lightbox_types::FileState;
 
     #[test]
     fn the_last_outcome_per_key_is_kept() {

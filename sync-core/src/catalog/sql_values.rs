@@ -4,12 +4,11 @@
 //!   `next_attempt_at_ms <= ?now` is a plain integer comparison.
 //! - Sizes: INTEGER; a `u64` above `i64::MAX` is refused rather than wrapped.
 //! - Capture times: the camera's wall-clock time, with its offset when it recorded one
-//!   (`2024-06-01T14:03:07+02:00`, `2024-06-01T14:03:07`).
+//!   (`2024-06-01T14:03:07+02:00`, `2024-06-01T14:03:07`): `lightbox_types::CaptureTime`'s own
+//!   conversion (feature `sql`).
 
 use jiff::Timestamp;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
-
-use crate::ingest::CaptureTime;
 
 /// An instant stored as Unix milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,41 +47,5 @@ impl FromSql for StoredU64 {
         u64::try_from(stored)
             .map(StoredU64)
             .map_err(|_| FromSqlError::OutOfRange(stored))
-    }
-}
-
-/// A capture time stored as its text form (`2024-06-01T14:03:07+02:00`, or without
-/// the offset when the camera recorded none): see [`CaptureTime`]'s `Display`.
-impl ToSql for CaptureTime {
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(self.to_string().into())
-    }
-}
-
-impl FromSql for CaptureTime {
-    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
-        let text = value.as_str()?;
-        text.parse().map_err(|e| FromSqlError::Other(Box::new(e)))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn capture_time_round_trips_with_and_without_offset() {
-        let conn = rusqlite::Connection::open_in_memory().expect("sqlite");
-        for text in [
-            "2024-06-01T14:03:07+02:00",
-            "2024-06-01T14:03:07.25",
-            "2024-06-01T14:03:07-04:30",
-        ] {
-            let capture: CaptureTime = text.parse().expect("a valid capture time");
-            let back: CaptureTime = conn
-                .query_row("SELECT ?1", [&capture], |row| row.get(0))
-                .expect("round trip");
-            assert_eq!(back, capture, "{text} survives the catalog, offset or not");
-        }
     }
 }

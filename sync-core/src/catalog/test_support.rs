@@ -1,13 +1,11 @@
 //! Fixtures for the catalog's table tests.
 
+use lightbox_types::CompletedPart;
 use std::path::Path;
 
 use jiff::Timestamp;
 
-use super::{
-    Catalog, CompletedPart, FileId, FileStat, FileState, FolderId, RelPath, Sha256Digest,
-    UploadMethod,
-};
+use super::{Catalog, FileId, FileStat, FileState, FolderId, RelPath, Sha256Digest, UploadMethod};
 
 /// `seconds` after the epoch: tests pass time in, like the engine.
 pub(crate) fn at(seconds: i64) -> Timestamp {

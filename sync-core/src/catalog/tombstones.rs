@@ -65,8 +65,8 @@ impl Catalog {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::FileState;
     use crate::catalog::test_support::{at, catalog_with_folder, drive_to, sha};
+    use lightbox_types::FileState;
 
     #[test]
     fn tombstoned_content_is_found_by_sha_only() {

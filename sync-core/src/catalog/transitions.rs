@@ -13,7 +13,7 @@
 
 use jiff::Timestamp;
 
-use crate::ingest::CaptureTime;
+use lightbox_types::CaptureTime;
 use rusqlite::{Connection, params};
 
 use super::content::{key_owner, record_uploaded_object};

@@ -20,7 +20,6 @@ mod pipeline;
 mod previewer;
 mod scan;
 mod settle_queue;
-mod shared_catalog;
 mod upload_job;
 mod uploader;
 mod wake;
@@ -38,12 +37,13 @@ pub use events::{EngineEvent, FileEvent, FilePhase};
 use pipeline::{Command, Pipeline, PipelineParts};
 use previewer::Previewer;
 pub use scan::{ScanError, ScanReport, scan_folder};
-pub use shared_catalog::SharedCatalog;
 pub use uploader::{UploadTarget, source_host};
 use uploader::{Uploader, UploaderCommand};
 pub use watcher::{FolderWatcher, WatchError, WatchSignal};
 
-use crate::catalog::{Catalog, CatalogError, CatalogLock, FolderId, RebuiltCatalog, StateCounts};
+use lightbox_types::StateCounts;
+
+use crate::catalog::{Catalog, CatalogError, CatalogLock, FolderId, RebuiltCatalog, SharedCatalog};
 use crate::config::IngestConfig;
 use crate::ingest::{Filter, FilterError, Settler};
 use crate::plan::{KeyPlanner, PlanError};

@@ -21,18 +21,19 @@ use super::EngineError;
 use super::events::{EngineEvent, FileEvent, FilePhase};
 use super::scan::{ScanError, ScanReport, scan_folder};
 use super::settle_queue::{SettleQueue, Settling};
-use super::shared_catalog::SharedCatalog;
 use super::watcher::{FolderWatcher, WatchSignal};
+use crate::catalog::SharedCatalog;
 use crate::catalog::{
-    CatalogError, FileId, FolderId, ObserveOutcome, RelPath, ResumeStep, Sha256Digest,
-    WatchedFolder,
+    CatalogError, FileId, FolderId, ObserveOutcome, RelPath, ResumeStep, WatchedFolder,
 };
-use crate::file_stat::FileStat;
 use crate::ingest::{
-    CaptureTime, Filter, Fingerprint, FingerprintError, FingerprintOptions, SettleError,
-    SettleStatus, Settler, fingerprint_file, probe_open, stat_file,
+    Filter, Fingerprint, FingerprintError, FingerprintOptions, SettleError, SettleStatus, Settler,
+    fingerprint_file, probe_open, stat_file,
 };
 use crate::plan::{Decision, KeyFacts, KeyPlanner, resolve_key};
+use lightbox_types::CaptureTime;
+use lightbox_types::FileStat;
+use lightbox_types::Sha256Digest;
 
 /// The shortest time between two looks at the same settling file.
 const MIN_LOOK_GAP: Duration = Duration::from_millis(10);
@@ -518,9 +519,7 @@ impl Pipeline {
         let now = Timestamp::now();
         match result {
             Ok(fingerprint) => {
-                let Ok(sha) = fingerprint.sha256_hex.parse::<Sha256Digest>() else {
-                    return tracing::error!("fingerprint produced an invalid SHA-256");
-                };
+                let sha = fingerprint.sha256;
                 let captured = fingerprint.exif.captured;
                 let recorded = self.catalog.with(|c| {
                     c.record_fingerprint(

@@ -35,16 +35,18 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::events::{EngineEvent, FilePhase};
-use super::shared_catalog::SharedCatalog;
 use super::uploader::UploadTarget;
 use super::wake::{Look, look_after, previewer_look};
+use crate::catalog::SharedCatalog;
 use crate::catalog::{
-    CatalogError, FileId, FileRecord, FileStat, FileState, PREVIEW_SOURCE_MISSING, PreviewStatus,
-    SOURCE_MISSING_MESSAGE,
+    CatalogError, FileId, FileRecord, PREVIEW_SOURCE_MISSING, PreviewStatus, SOURCE_MISSING_MESSAGE,
 };
 use crate::config::PreviewConfig;
 use crate::ingest::stat_file;
-use crate::preview::{Preview, PreviewError, PreviewKind, make_previews, preview_key, read_source};
+use lightbox_types::object_keys::{PreviewKind, preview_key};
+use lightbox_types::{FileStat, FileState};
+
+use crate::preview::{Preview, PreviewError, make_previews, read_source};
 use crate::retry::{Retrier, RetryError, RetryPolicy, TokioClock};
 use crate::upload::{RefreshTransferCredentials, S3Call, S3Transfer, UploadError};
 

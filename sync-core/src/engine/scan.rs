@@ -16,8 +16,8 @@ use walkdir::WalkDir;
 use crate::catalog::{
     Catalog, CatalogError, FileId, Observation, ObserveOutcome, RelPath, WatchedFolder,
 };
-use crate::file_stat::FileStat;
 use crate::ingest::Filter;
+use lightbox_types::FileStat;
 
 /// Observations committed per transaction.
 const BATCH: usize = 5_000;

@@ -37,10 +37,8 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::events::{EngineEvent, FileEvent, FilePhase};
-use super::shared_catalog::SharedCatalog;
-use crate::catalog::{
-    CatalogError, CompletedPart, FileId, FileRecord, FileState, MultipartUpload, UploadMethod,
-};
+use crate::catalog::SharedCatalog;
+use crate::catalog::{CatalogError, FileId, FileRecord, MultipartUpload, UploadMethod};
 use crate::ingest::fingerprint::CHUNK_SIZE;
 use crate::ingest::{ContentDigest, ContentSums, stat_file};
 use crate::retry::{ErrorClass, Retrier, RetryError, TokioClock};
@@ -48,6 +46,7 @@ use crate::upload::{
     ContentMatch, ExpectedContent, ObjectMeta, PartRange, PutOutcome, RefreshTransferCredentials,
     S3Problem, S3Transfer, UploadError, part_ranges, part_size_for,
 };
+use lightbox_types::{CompletedPart, FileState};
 
 /// The first wait before a temporary failure is tried again; doubled per attempt.
 const FIRST_RETRY: Duration = Duration::from_secs(30);
@@ -244,7 +243,7 @@ impl Job {
             // A row hashed before the catalog kept the CRC: read the file once more for it.
             None => {
                 let sums = digest(self.path.clone(), self.cancel.clone()).await?;
-                if sums.sha256_hex != sha256.to_hex() || sums.size != self.record.stat.size {
+                if sums.sha256 != sha256 || sums.size != self.record.stat.size {
                     return Err(JobError::Changed);
                 }
                 ExpectedContent::from(&sums)

@@ -37,14 +37,16 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::events::EngineEvent;
-use super::shared_catalog::SharedCatalog;
 use super::upload_job::{JobContext, JobOutcome, upload_file};
 use super::wake::{Look, look_after, uploader_look};
-use crate::catalog::{CatalogError, FileId, FileRecord, FileState};
+use crate::catalog::SharedCatalog;
+use lightbox_types::FileState;
+
+use crate::catalog::{CatalogError, FileId, FileRecord};
 use crate::config::{OverwriteGuardSetting, PreviewConfig, UploadConfig};
-use crate::plan::key_layout::ORIGINALS_PREFIX;
 use crate::retry::{Retrier, RetryPolicy};
 use crate::upload::{OverwriteGuard, S3Transfer, TransferControls, abort_orphaned_uploads};
+use lightbox_types::object_keys::ORIGINALS_PREFIX;
 
 /// How often due retries and deferred files are looked at when nothing else happens.
 const TICK: Duration = Duration::from_secs(1);

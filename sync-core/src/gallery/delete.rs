@@ -15,28 +15,14 @@ use sha2::{Digest as _, Sha256};
 
 use super::GalleryError;
 use super::remote::Bucket;
-use crate::catalog::Sha256Digest;
-use crate::engine::SharedCatalog;
-use crate::preview::{PreviewKind, preview_key};
+use crate::catalog::SharedCatalog;
 use crate::upload::ObjectMeta;
+use lightbox_types::Role;
+use lightbox_types::Sha256Digest;
+use lightbox_types::object_keys::{PreviewKind, preview_key};
 
 /// How long a delete confirmation stays valid.
 pub const CONFIRMATION_LIFETIME: Duration = Duration::from_secs(5 * 60);
-
-/// Who is asking. Roles come from the signed-in user's Cognito group.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Admin,
-    Staff,
-}
-
-impl Role {
-    #[must_use]
-    pub fn can_delete(self) -> bool {
-        self == Role::Admin
-    }
-}
 
 /// What a delete would remove, and the token that confirms it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -14,7 +14,7 @@ mod error;
 pub mod remote;
 
 pub use cache::{CACHE_FILE, GalleryCache, Page, RemoteObject};
-pub use delete::{DeleteOutcome, DeletePreview, Restorable, Role};
+pub use delete::{DeleteOutcome, DeletePreview, Restorable};
 pub use error::GalleryError;
 pub use remote::{Bucket, PhotoUrls, checked_date_prefix, date_prefix, url_lifetime};
 

@@ -12,7 +12,7 @@ use tokio::io::AsyncWriteExt as _;
 
 use super::GalleryError;
 use super::cache::RemoteObject;
-use crate::preview::{PreviewKind, preview_key};
+use lightbox_types::object_keys::{PreviewKind, preview_key};
 
 /// The prefix every original lives under.
 pub const ORIGINALS: &str = "originals/";

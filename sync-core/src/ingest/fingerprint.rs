@@ -7,7 +7,7 @@
 //! the file's head a second time.
 //!
 //! Encodings match what S3 expects and returns:
-//! - `sha256_hex`: lowercase hex, the catalog's content key and the object metadata;
+//! - `sha256`: the content's identity, the catalog's content key and the object metadata;
 //! - `crc64nvme_base64`: base64 of the 8-byte big-endian CRC64/NVME value, the
 //!   form of the `x-amz-checksum-crc64nvme` header and `ChecksumCRC64NVME`.
 
@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use lightbox_types::Sha256Digest;
 use sha2::{Digest as _, Sha256};
 
 use super::exif_facts::{EXIF_PREFIX_LEN, ExifFacts, read_exif_facts};
@@ -27,8 +28,8 @@ pub const CHUNK_SIZE: usize = 1024 * 1024;
 /// What one read of a file established.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fingerprint {
-    /// SHA-256 of the content, lowercase hex: the content's identity.
-    pub sha256_hex: String,
+    /// SHA-256 of the content: the content's identity.
+    pub sha256: Sha256Digest,
     /// CRC64/NVME of the content: base64 of its 8 big-endian bytes, as S3 wants it.
     pub crc64nvme_base64: String,
     /// The number of bytes read.
@@ -124,7 +125,7 @@ pub struct ContentDigest {
 /// The finished sums of a [`ContentDigest`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContentSums {
-    pub sha256_hex: String,
+    pub sha256: Sha256Digest,
     pub crc64nvme_base64: String,
     pub size: u64,
 }
@@ -150,7 +151,7 @@ impl ContentDigest {
     #[must_use]
     pub fn finish(self) -> ContentSums {
         ContentSums {
-            sha256_hex: hex::encode(self.sha256.finalize()),
+            sha256: Sha256Digest::from(<[u8; 32]>::from(self.sha256.finalize())),
             crc64nvme_base64: BASE64.encode(self.crc64nvme.sum64().to_be_bytes()),
             size: self.size,
         }
@@ -166,7 +167,7 @@ pub fn fingerprint_file(
     let file = File::open(path).map_err(|e| FingerprintError::from_io(path, e))?;
     let (sums, exif) = digest_stream(file, path, options)?;
     Ok(Fingerprint {
-        sha256_hex: sums.sha256_hex,
+        sha256: sums.sha256,
         crc64nvme_base64: sums.crc64nvme_base64,
         size: sums.size,
         exif,
@@ -386,7 +387,7 @@ impl Sums {
                 // The thread only hashes; a panic there is a bug, reported as one.
                 let sha = sha.join().expect("the SHA-256 thread does not panic");
                 ContentSums {
-                    sha256_hex: hex::encode(sha.finalize()),
+                    sha256: Sha256Digest::from(<[u8; 32]>::from(sha.finalize())),
                     crc64nvme_base64: BASE64.encode(crc64nvme.sum64().to_be_bytes()),
                     size,
                 }
@@ -403,8 +404,8 @@ mod tests {
     use jiff::tz::Offset;
 
     use super::*;
-    use crate::ingest::exif_facts::CaptureTime;
     use crate::ingest::exif_facts::test_support::{camera_tiff, jpeg};
+    use lightbox_types::CaptureTime;
 
     fn sums(data: &[u8]) -> ContentSums {
         let mut digest = ContentDigest::new();
@@ -567,7 +568,7 @@ mod tests {
         ];
         for (data, sha, crc) in cases {
             let got = sums(data);
-            assert_eq!(got.sha256_hex, *sha, "sha256 of {data:?}");
+            assert_eq!(got.sha256.to_hex(), *sha, "sha256 of {data:?}");
             assert_eq!(
                 got.crc64nvme_base64,
                 BASE64.encode(crc.to_be_bytes()),
@@ -598,11 +599,11 @@ mod tests {
         let got = fingerprint_file(&path, &options).expect("a stable file fingerprints");
         let one_shot = sums(&data);
         assert_eq!(
-            got.sha256_hex,
+            got.sha256.to_hex(),
             hex::encode(Sha256::digest(&data)),
             "sha256 equals one-shot"
         );
-        assert_eq!(got.sha256_hex, one_shot.sha256_hex);
+        assert_eq!(got.sha256, one_shot.sha256);
         let mut crc = crc64fast_nvme::Digest::new();
         crc.write(&data);
         assert_eq!(
@@ -668,8 +669,8 @@ mod tests {
             "trimmed"
         );
         assert_eq!(
-            got.sha256_hex,
-            sums(&data).sha256_hex,
+            got.sha256,
+            sums(&data).sha256,
             "EXIF does not change the hash"
         );
     }

@@ -16,7 +16,7 @@ pub mod filter;
 pub mod fingerprint;
 pub mod settle;
 
-pub use exif_facts::{CaptureTime, ExifFacts};
+pub use exif_facts::ExifFacts;
 pub use filter::{FileKinds, Filter, FilterError, FilterSettings, IgnoreReason, Verdict};
 pub use fingerprint::{
     ContentDigest, ContentSums, Fingerprint, FingerprintError, FingerprintOptions, fingerprint_file,

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::file_stat::FileStat;
+use lightbox_types::FileStat;
 
 const MIB: u64 = 1024 * 1024;
 

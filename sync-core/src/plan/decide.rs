@@ -21,7 +21,7 @@
 //! on purpose); then content already known anywhere is a duplicate; then the
 //! name is checked.
 
-use super::key_layout::OriginalKey;
+use super::original_key::OriginalKey;
 
 /// What the caller looked up about a file's content and a candidate key.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

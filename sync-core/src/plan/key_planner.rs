@@ -5,10 +5,10 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
-use super::key_layout::OriginalKey;
+use super::original_key::OriginalKey;
 use super::sanitize::sanitize_name;
 use super::settings::{DateSource, PlanError, PlanSettings};
-use crate::ingest::exif_facts::CaptureTime;
+use lightbox_types::CaptureTime;
 
 /// Plans candidate keys with the studio's date source and time zone.
 #[derive(Debug, Clone)]

@@ -4,7 +4,8 @@
 //! - [`settings`]: date source and studio time zone;
 //! - [`key_planner`]: the candidate key `originals/YYYY/MM/DD/<name>` for a file;
 //! - [`sanitize`]: the `<name>` part (NFC, no controls, no `..`, bounded length);
-//! - [`key_layout`]: the key shapes, previews and the rename ladder;
+//! - [`original_key`]: an original's key and the rename ladder (the layout itself is
+//!   `lightbox_types::object_keys`);
 //! - [`mod@decide`]: upload, skip a duplicate, skip a tombstone, or rename, following
 //!   a two-step contract with the caller's lookups.
 //!
@@ -28,13 +29,13 @@
 //! ```
 
 pub mod decide;
-pub mod key_layout;
 pub mod key_planner;
+pub mod original_key;
 pub mod sanitize;
 pub mod settings;
 
 pub use decide::{Decision, KeyFacts, decide, resolve_key};
-pub use key_layout::{OriginalKey, PreviewKind, originals_prefix, previews_prefix};
 pub use key_planner::KeyPlanner;
+pub use original_key::OriginalKey;
 pub use sanitize::{SafeName, sanitize_name};
 pub use settings::{DateSource, PlanError, PlanSettings};

@@ -206,7 +206,7 @@ pub fn fit(width: u32, height: u32, long_edge: u32) -> (u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lightbox_tests::image_fixtures::{jpeg, png};
+    use lightbox_fixtures::{jpeg, png};
 
     #[test]
     fn fit_keeps_the_aspect_and_never_enlarges() {
@@ -320,7 +320,7 @@ mod tests {
 
     #[test]
     fn lossless_jpeg_decodes_at_full_size_and_is_no_raw_preview() {
-        let pixels = lightbox_tests::image_fixtures::marked_rgb(64, 32);
+        let pixels = lightbox_fixtures::marked_rgb(64, 32);
         let mut compressor = turbojpeg::Compressor::new().expect("a compressor");
         compressor
             .set_lossless(true)

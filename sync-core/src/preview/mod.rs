@@ -33,44 +33,25 @@ pub use error::PreviewError;
 pub use format::SourceFormat;
 pub use source::{MAX_SOURCE_BYTES, read_source};
 
+use lightbox_types::PreviewKind;
+
 use crate::ingest::exif_facts::exif_facts_from_head;
 
-/// The two preview sizes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PreviewKind {
-    /// The gallery grid: about 400 px on the long edge.
-    Thumb,
-    /// Full-screen viewing: about 2048 px on the long edge.
-    Screen,
+/// The long edge of a preview of `kind`, in pixels (smaller sources are not enlarged): about 400
+/// for the gallery grid, 2048 for full-screen viewing.
+#[must_use]
+pub const fn long_edge(kind: PreviewKind) -> u32 {
+    match kind {
+        PreviewKind::Thumb => 400,
+        PreviewKind::Screen => 2048,
+    }
 }
 
-impl PreviewKind {
-    pub const ALL: [PreviewKind; 2] = [PreviewKind::Screen, PreviewKind::Thumb];
-
-    /// The long edge in pixels (smaller sources are not enlarged).
-    #[must_use]
-    pub const fn long_edge(self) -> u32 {
-        match self {
-            Self::Thumb => 400,
-            Self::Screen => 2048,
-        }
-    }
-
-    /// The path segment under `previews/`.
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Thumb => "thumb",
-            Self::Screen => "screen",
-        }
-    }
-
-    const fn quality(self) -> u8 {
-        match self {
-            Self::Thumb => 80,
-            Self::Screen => 85,
-        }
+/// The JPEG quality of a preview of `kind`.
+const fn quality(kind: PreviewKind) -> u8 {
+    match kind {
+        PreviewKind::Thumb => 80,
+        PreviewKind::Screen => 85,
     }
 }
 
@@ -90,7 +71,7 @@ pub struct Preview {
 /// [`PreviewError`]: unsupported format, a RAW without an embedded JPEG, damaged data, too many
 /// pixels. The original is uploaded regardless.
 pub fn make_previews(bytes: &[u8], kinds: &[PreviewKind]) -> Result<Vec<Preview>, PreviewError> {
-    let largest = kinds.iter().map(|k| k.long_edge()).max().unwrap_or(0);
+    let largest = kinds.iter().map(|k| long_edge(*k)).max().unwrap_or(0);
     let format = SourceFormat::sniff(bytes);
     let (decoded, embedded) = match format {
         SourceFormat::Jpeg => (decode::decode_jpeg(bytes, largest)?, None),
@@ -139,13 +120,13 @@ fn embedded_jpeg(bytes: &[u8], format: SourceFormat) -> Result<&[u8], PreviewErr
 /// Resize `image` to each kind (largest first, each from the one before) and encode.
 fn render(image: Rgb, kinds: &[PreviewKind]) -> Result<Vec<Preview>, PreviewError> {
     let mut order: Vec<PreviewKind> = kinds.to_vec();
-    order.sort_by_key(|k| std::cmp::Reverse(k.long_edge()));
+    order.sort_by_key(|k| std::cmp::Reverse(long_edge(*k)));
     let mut resizer = Resizer::new();
     let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::CatmullRom));
     let mut source = image;
     let mut made = Vec::with_capacity(kinds.len());
     for kind in order {
-        let (w, h) = decode::fit(source.width, source.height, kind.long_edge());
+        let (w, h) = decode::fit(source.width, source.height, long_edge(kind));
         if (w, h) != (source.width, source.height) {
             let src =
                 Image::from_vec_u8(source.width, source.height, source.pixels, PixelType::U8x3)
@@ -164,7 +145,7 @@ fn render(image: Rgb, kinds: &[PreviewKind]) -> Result<Vec<Preview>, PreviewErro
             kind,
             width: source.width,
             height: source.height,
-            jpeg: encode_jpeg(&source, kind.quality())?,
+            jpeg: encode_jpeg(&source, quality(kind))?,
         });
     }
     made.sort_by_key(|p| kinds.iter().position(|k| *k == p.kind));
@@ -185,27 +166,10 @@ fn encode_jpeg(image: &Rgb, quality: u8) -> Result<Vec<u8>, PreviewError> {
     Ok(out)
 }
 
-/// The key of `original`'s preview of `kind`: `originals/YYYY/MM/DD/<name>` becomes
-/// `previews/<kind>/YYYY/MM/DD/<name>.jpg`. `None` for a key outside `originals/`.
-#[must_use]
-pub fn preview_key(kind: PreviewKind, original: &str) -> Option<String> {
-    let rest = original.strip_prefix("originals/")?;
-    Some(format!("previews/{}/{rest}.jpg", kind.as_str()))
-}
-
-/// The inverse of [`preview_key`] for either kind.
-#[must_use]
-pub fn original_key(preview: &str) -> Option<String> {
-    let rest = preview.strip_prefix("previews/")?;
-    let (_, rest) = rest.split_once('/')?;
-    let rest = rest.strip_suffix(".jpg")?;
-    Some(format!("originals/{rest}"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lightbox_tests::image_fixtures::{
+    use lightbox_fixtures::{
         BACKGROUND, MARK, cr3_with_preview, dng_with_preview, heic_stub, jpeg, png, tiny_jpeg,
     };
 
@@ -346,34 +310,6 @@ mod tests {
         for (why, bytes, code) in cases {
             let err = make_previews(&bytes, &PreviewKind::ALL).expect_err(why);
             assert_eq!(err.code(), code, "{why}: {err}");
-        }
-    }
-
-    #[test]
-    fn preview_keys_mirror_the_original_key() {
-        let cases = [
-            (
-                PreviewKind::Thumb,
-                "originals/2024/05/01/a.cr3",
-                Some("previews/thumb/2024/05/01/a.cr3.jpg"),
-            ),
-            (
-                PreviewKind::Screen,
-                "originals/2024/05/01/b c.jpg",
-                Some("previews/screen/2024/05/01/b c.jpg.jpg"),
-            ),
-            (PreviewKind::Thumb, "elsewhere/a.jpg", None),
-        ];
-        for (kind, original, want) in cases {
-            let key = preview_key(kind, original);
-            assert_eq!(key.as_deref(), want, "{original}");
-            if let Some(key) = key {
-                assert_eq!(
-                    original_key(&key).as_deref(),
-                    Some(original),
-                    "the mapping is reversible"
-                );
-            }
         }
     }
 }

@@ -216,7 +216,7 @@ impl Ifd<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lightbox_tests::image_fixtures::{cr3_with_preview, dng_with_preview, tiny_jpeg};
+    use lightbox_fixtures::{cr3_with_preview, dng_with_preview, tiny_jpeg};
 
     #[test]
     fn a_dng_yields_the_jpeg_its_sub_ifd_points_at() {

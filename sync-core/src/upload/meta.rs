@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use crate::catalog::Sha256Digest;
+use lightbox_types::Sha256Digest;
 
 /// Metadata keys, without the `x-amz-meta-` prefix (S3 lower-cases them anyway).
 pub mod keys {

@@ -19,7 +19,7 @@ use super::checksum::part_crc64nvme;
 use super::part_size::MAX_PARTS;
 use super::transfer::{is_precondition_failed, signed_len};
 use super::{ExpectedContent, ObjectMeta, PutOutcome, S3Call, S3Transfer, UploadError};
-use crate::catalog::CompletedPart;
+use lightbox_types::CompletedPart;
 
 /// A multipart upload the bucket has in flight (for aborting orphans).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -399,7 +399,7 @@ mod tests {
             crc64nvme_base64: String::new(),
         };
         let meta = ObjectMeta {
-            sha256: crate::catalog::Sha256Digest::from([0; 32]),
+            sha256: lightbox_types::Sha256Digest::from([0; 32]),
             original_name: String::new(),
             capture_time: None,
             source_host: String::new(),

@@ -1,5 +1,20 @@
-//! End-to-end tests against the local stack (moto + Garage on 127.0.0.1).
-//! One binary for the crate; one module per area.
+//! End-to-end tests of the engine against the local stack (moto + Garage on 127.0.0.1): ingest,
+//! uploads with faults and credentials, previews, the gallery, sign-in tokens. One binary for the
+//! crate; one module per area. The `lightbox` binary's own tests are the CLI crate's.
 
+mod auth_credentials;
+mod auth_tokens;
 mod fault_proxy;
+mod gallery;
+mod ingest;
+mod preview;
+mod preview_catchup;
 mod smoke;
+mod support;
+mod upload;
+mod upload_credentials;
+mod upload_engine;
+mod upload_faults;
+mod upload_guard;
+mod upload_orphans;
+mod zip_import;

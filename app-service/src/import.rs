@@ -1,0 +1,118 @@
+//! Files and ZIPs dropped on the window: each file is queued like a camera import (settle,
+//! fingerprint, plan, upload), a `.zip` is unpacked by [`sync_core::zip_import`] into
+//! `<state dir>/imports/<archive name>/` and its photos are queued.
+
+use std::path::{Path, PathBuf};
+
+use crate::DesktopCore;
+use crate::ipc::{ImportReport, IpcError, PathProblem};
+use sync_core::engine::Engine;
+use sync_core::zip_import::{Limits, import_zip};
+
+/// Whether `path` names a ZIP archive (by extension, any case).
+fn is_zip(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+}
+
+fn problem(path: &Path, code: &str, message: impl Into<String>) -> PathProblem {
+    PathProblem {
+        path: path.display().to_string(),
+        code: code.to_owned(),
+        message: message.into(),
+    }
+}
+
+const FILTERED: &str = "Lightbox uploads photos only and this file type is filtered out; add \
+                        its extension under Settings → File types to upload it.";
+
+/// Queue one file, counting it or recording why not.
+async fn queue_file(engine: &Engine, path: &Path, report: &mut ImportReport) {
+    match engine.add_file(path).await {
+        Ok(true) => report.queued += 1,
+        Ok(false) => report.rejected.push(problem(path, "filtered", FILTERED)),
+        Err(e) => report.rejected.push(problem(path, e.code(), e.to_string())),
+    }
+}
+
+impl DesktopCore {
+    /// Queue the dropped `paths`.
+    ///
+    /// # Errors
+    /// `engine_busy`, `not_signed_in`; per-path problems are in the report.
+    pub async fn import_paths(&self, paths: &[String]) -> Result<ImportReport, IpcError> {
+        let engine = self.engine().await?;
+        let imports = self.state_dir()?.join("imports");
+        let mut report = ImportReport {
+            queued: 0,
+            zips: 0,
+            rejected: Vec::new(),
+        };
+        for raw in paths {
+            let path = PathBuf::from(raw);
+            if path.is_dir() {
+                report.rejected.push(problem(
+                    &path,
+                    "is_folder",
+                    "This is a folder: add it on the Folders screen to watch it. Dropping \
+                     uploads single files and ZIP archives.",
+                ));
+                continue;
+            }
+            if !is_zip(&path) {
+                queue_file(&engine, &path, &mut report).await;
+                continue;
+            }
+            let stem = path
+                .file_stem()
+                .map_or_else(|| "archive".into(), |s| s.to_string_lossy().into_owned());
+            let target = imports.join(stem);
+            let archive = path.clone();
+            let unpack_to = target.clone();
+            let unpacked = tokio::task::spawn_blocking(move || {
+                import_zip(&archive, &unpack_to, Limits::default())
+            })
+            .await;
+            let unpacked = match unpacked {
+                Ok(Ok(unpacked)) => unpacked,
+                Ok(Err(e)) => {
+                    report
+                        .rejected
+                        .push(problem(&path, e.code(), e.to_string()));
+                    continue;
+                }
+                Err(e) => {
+                    report.rejected.push(problem(
+                        &path,
+                        "zip_failed",
+                        format!("unpacking stopped ({e}); try again"),
+                    ));
+                    continue;
+                }
+            };
+            report.zips += 1;
+            for (name, reason) in unpacked.skipped {
+                report
+                    .rejected
+                    .push(problem(&path.join(&name), "zip_entry_skipped", reason));
+            }
+            for name in unpacked.imported {
+                queue_file(&engine, &target.join(&name), &mut report).await;
+            }
+        }
+        Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zips_are_known_by_extension_in_any_case() {
+        assert!(is_zip(Path::new("/tmp/shoot.ZIP")));
+        assert!(is_zip(Path::new("shoot.zip")));
+        assert!(!is_zip(Path::new("shoot.zip.jpg")));
+        assert!(!is_zip(Path::new("zip")));
+    }
+}

@@ -1,0 +1,31 @@
+//! The desktop app's service layer: everything the Tauri shell's commands call, with no tauri
+//! in it. `src-tauri` depends on this crate alone.
+//!
+//! [`DesktopCore`] holds the sign-in between its steps, the engine once signed in (or the
+//! note that the headless daemon holds the catalog), the activity batches, the gallery and
+//! the settings file. Each public method is one command of `src-tauri` and returns the IPC
+//! types of [`ipc`] or an [`ipc::IpcError`] whose message says what to do.
+//!
+//! - [`activity`]: the pure reducer from engine events to activity rows.
+//! - [`batcher`]: batches of changed rows at most every 250 ms, with the speed.
+//! - [`notices`]: when to notify and what the tray says (pure).
+//! - [`sign_in`]: the sign-in steps and the TOTP QR code.
+//! - [`settings_file`]: the Settings screen over the config file.
+//! - [`csp`]: the content security policy for the configured bucket.
+//! - `engine_slot`, `gallery_ops`, `import`, `errors`: the engine, gallery, drops, error codes.
+
+pub mod activity;
+pub mod batcher;
+pub mod csp;
+mod desktop_core;
+mod engine_slot;
+mod errors;
+mod gallery_ops;
+mod import;
+pub mod ipc;
+pub mod notices;
+pub mod settings_file;
+pub mod sign_in;
+
+pub use desktop_core::DesktopCore;
+pub use errors::{not_signed_in, session_error, sign_in_error};

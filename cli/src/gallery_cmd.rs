@@ -1,0 +1,138 @@
+//! `lightbox gallery ...` and `lightbox import-zip`: the gallery backend from the command line.
+
+use std::io::{IsTerminal as _, Write as _};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use jiff::Timestamp;
+use lightbox_types::Role;
+use sync_core::catalog::SharedCatalog;
+use sync_core::catalog::{Catalog, CatalogLock};
+use sync_core::config::Config;
+use sync_core::engine::CATALOG_FILE;
+use sync_core::gallery::{
+    Bucket, CACHE_FILE, GalleryCache, checked_date_prefix, refresh, url_lifetime,
+};
+use sync_core::zip_import::{Limits, import_zip};
+
+use crate::cli::GalleryCommand;
+
+async fn bucket(config: &Config) -> Result<Bucket> {
+    let storage = config.require_storage()?;
+    let client =
+        sync_core::s3_client::build_s3_client(storage, &config.auth, &config.state_dir()?).await;
+    Ok(Bucket {
+        client,
+        bucket: storage.bucket.clone(),
+    })
+}
+
+pub async fn gallery(config: &Config, command: GalleryCommand) -> Result<()> {
+    let bucket = bucket(config).await?;
+    match command {
+        GalleryCommand::Ls { date, json } => {
+            let prefix = checked_date_prefix(date.as_deref())?;
+            let mut cache = GalleryCache::open(&config.state_dir()?.join(CACHE_FILE))?;
+            refresh(&bucket, &mut cache, &prefix).await?;
+            let page = cache.page(&prefix, None, 200)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&page)?);
+            } else {
+                for o in &page.items {
+                    println!("{:>12}  {}", o.size, o.key);
+                }
+                if page.next.is_some() {
+                    println!("(first 200 shown, newest first; narrow with --date YYYY-MM-DD)");
+                }
+            }
+        }
+        GalleryCommand::Url { key } => {
+            bucket.require_original(&key).await?;
+            // The default credential chain does not tell its expiry here: the cap applies.
+            let urls = bucket
+                .photo_urls(&key, url_lifetime(Timestamp::now(), None))
+                .await?;
+            println!("{}", serde_json::to_string_pretty(&urls)?);
+        }
+        GalleryCommand::Get { key, output } => {
+            let bytes = bucket.download(&key, &output).await?;
+            println!("{bytes} bytes written to {}", output.display());
+        }
+        GalleryCommand::Rm { keys, yes } => {
+            // The CLI runs with the operator's own credentials: S3 permissions decide beyond this.
+            let now = Timestamp::now();
+            let preview = bucket.preview_delete(&keys, Role::Admin, now).await?;
+            println!("will delete {} objects:", preview.objects.len());
+            for key in &preview.objects {
+                println!("  {key}");
+            }
+            if !preview.undoable {
+                println!("the bucket has no versioning: this cannot be undone");
+            }
+            if !yes && !std::io::stdin().is_terminal() {
+                anyhow::bail!(
+                    "nothing deleted: no terminal to confirm on; pass --yes to delete without asking"
+                );
+            }
+            if !yes && !confirmed()? {
+                anyhow::bail!("nothing deleted");
+            }
+            let path = config.state_dir()?.join(CATALOG_FILE);
+            let _lock = CatalogLock::acquire(&path)
+                .context("stop the daemon first: the delete records tombstones in its catalog")?;
+            let catalog = SharedCatalog::new(Catalog::open(&path)?);
+            let user = std::env::var("USER").unwrap_or_else(|_| "lightbox".to_owned());
+            let outcome = bucket
+                .delete(&catalog, &keys, &preview.token, Role::Admin, &user, now)
+                .await?;
+            println!(
+                "deleted {} objects; {} tombstones recorded",
+                outcome.deleted.len(),
+                outcome.tombstoned
+            );
+        }
+    }
+    Ok(())
+}
+
+fn confirmed() -> Result<bool> {
+    print!("type yes to delete: ");
+    std::io::stdout().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    Ok(answer.trim() == "yes")
+}
+
+/// Unpack into `<state>/imports/<archive stem>/` and make `<state>/imports` a watched folder.
+pub fn import(config: &Config, archive: &Path) -> Result<()> {
+    let imports: PathBuf = config.state_dir()?.join("imports");
+    let stem = archive
+        .file_stem()
+        .map_or_else(|| "archive".into(), |s| s.to_string_lossy().into_owned());
+    let report = import_zip(archive, &imports.join(stem), Limits::default())?;
+    for (name, reason) in &report.skipped {
+        println!("skipped {name}: {reason}");
+    }
+    println!(
+        "{} photos ({} bytes) unpacked into {}",
+        report.imported.len(),
+        report.bytes,
+        imports.display()
+    );
+    let path = config.state_dir()?.join(CATALOG_FILE);
+    let canonical = std::fs::canonicalize(&imports)?;
+    match CatalogLock::acquire(&path) {
+        Ok(_lock) => {
+            let mut catalog = Catalog::open(&path)?;
+            if !catalog.list_folders()?.iter().any(|f| f.path == canonical) {
+                catalog.add_folder(&canonical, Timestamp::now())?;
+            }
+            println!("they upload with the next `lightbox run`");
+        }
+        Err(_) => println!(
+            "the running daemon uploads them if it watches {} (lightbox folders add)",
+            canonical.display()
+        ),
+    }
+    Ok(())
+}

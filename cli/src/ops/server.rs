@@ -1,0 +1,321 @@
+//! The daemon's HTTP surface: `GET /health` and `GET /metrics`, loopback only.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use http_body_util::Full;
+use hyper::body::Bytes;
+use hyper::header::CONTENT_TYPE;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::task::{JoinHandle, JoinSet};
+use tokio_util::sync::CancellationToken;
+
+use super::DaemonMetrics;
+use lightbox_types::StateCounts;
+use sync_core::engine::EngineError;
+use sync_core::retry::RetryCounters;
+
+/// Reads the queue depth by state (the catalog) when a request asks for it.
+pub type QueueProbe = Arc<dyn Fn() -> Result<StateCounts, EngineError> + Send + Sync>;
+
+/// Why `/health` could not read the queue: a code for monitoring, a message that says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum QueueProbeError {
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error(
+        "reading the queue failed unexpectedly ({0}): this is a bug; restart the daemon and \
+         report it with the log"
+    )]
+    Panicked(String),
+}
+
+impl QueueProbeError {
+    /// A stable short code (the engine's, e.g. `catalog_busy`, or `ops_probe_panicked`).
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Engine(e) => e.code(),
+            Self::Panicked(_) => "ops_probe_panicked",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpsError {
+    #[error(
+        "daemon.listen = {0} is not a loopback address: /health and /metrics are served on \
+         127.0.0.1 or ::1 only; put a reverse proxy in front to expose them"
+    )]
+    NotLoopback(SocketAddr),
+    #[error(
+        "cannot listen on {addr} for /health and /metrics ({source}): choose a free port \
+         in daemon.listen, or stop what is using it"
+    )]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl OpsError {
+    /// A stable code for scripts and the UI.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotLoopback(_) => "ops_not_loopback",
+            Self::Bind { .. } => "ops_bind_failed",
+        }
+    }
+}
+
+/// The running server.
+#[derive(Debug)]
+pub struct OpsServer {
+    /// Where it listens (the actual port when 0 was asked for).
+    pub addr: SocketAddr,
+    task: JoinHandle<()>,
+}
+
+impl OpsServer {
+    /// Wait for the server to finish after its token was cancelled.
+    pub async fn join(self) {
+        if let Err(e) = self.task.await {
+            tracing::warn!(error = %e, "the /health server task ended abnormally");
+        }
+    }
+}
+
+#[derive(Clone)]
+struct State {
+    metrics: Arc<DaemonMetrics>,
+    queue: QueueProbe,
+    started: Instant,
+}
+
+/// Serve `/health` and `/metrics` on `listen` until `cancel` fires.
+///
+/// # Errors
+/// When `listen` is not a loopback address, or cannot be bound.
+pub async fn serve(
+    listen: SocketAddr,
+    metrics: Arc<DaemonMetrics>,
+    queue: QueueProbe,
+    cancel: CancellationToken,
+) -> Result<OpsServer, OpsError> {
+    if !listen.ip().is_loopback() {
+        return Err(OpsError::NotLoopback(listen));
+    }
+    let listener = TcpListener::bind(listen)
+        .await
+        .map_err(|source| OpsError::Bind {
+            addr: listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| OpsError::Bind {
+        addr: listen,
+        source,
+    })?;
+    let state = State {
+        metrics,
+        queue,
+        started: Instant::now(),
+    };
+    let task = tokio::spawn(accept_loop(listener, state, cancel));
+    Ok(OpsServer { addr, task })
+}
+
+async fn accept_loop(listener: TcpListener, state: State, cancel: CancellationToken) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            () = cancel.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    let state = state.clone();
+                    connections.spawn(async move {
+                        let service = service_fn(move |req| respond(state.clone(), req));
+                        let conn = hyper::server::conn::http1::Builder::new()
+                            .serve_connection(TokioIo::new(stream), service);
+                        if let Err(e) = conn.await {
+                            tracing::debug!(error = %e, "a /metrics connection ended with an error");
+                        }
+                    });
+                }
+                Err(e) => tracing::warn!(error = %e, "accepting a /metrics connection failed"),
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    connections.shutdown().await;
+}
+
+async fn respond(
+    state: State,
+    req: Request<hyper::body::Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    if req.method() != Method::GET {
+        return Ok(reply(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "text/plain",
+            "GET only\n".into(),
+        ));
+    }
+    let probe = Arc::clone(&state.queue);
+    let counts = match tokio::task::spawn_blocking(move || probe()).await {
+        Ok(result) => result.map_err(QueueProbeError::from),
+        Err(e) => Err(QueueProbeError::Panicked(e.to_string())),
+    };
+    Ok(match req.uri().path() {
+        "/health" => health(&state, counts),
+        "/metrics" => reply(
+            StatusCode::OK,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            state
+                .metrics
+                .render(counts.as_ref().ok(), &RetryCounters::global().snapshot()),
+        ),
+        _ => reply(
+            StatusCode::NOT_FOUND,
+            "text/plain",
+            "try /health or /metrics\n".into(),
+        ),
+    })
+}
+
+fn health(state: &State, counts: Result<StateCounts, QueueProbeError>) -> Response<Full<Bytes>> {
+    let uptime_secs = state.started.elapsed().as_secs();
+    let (status, body) = match counts {
+        Ok(counts) => {
+            let queue: serde_json::Map<String, serde_json::Value> = counts
+                .iter()
+                .map(|(s, n)| (s.as_str().to_owned(), n.into()))
+                .collect();
+            (
+                StatusCode::OK,
+                serde_json::json!({"status": "ok", "version": sync_core::VERSION, "uptime_secs": uptime_secs, "queue": queue}),
+            )
+        }
+        Err(error) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            serde_json::json!({
+                "status": "unhealthy",
+                "version": sync_core::VERSION,
+                "uptime_secs": uptime_secs,
+                "error": {"code": error.code(), "message": error.to_string()},
+            }),
+        ),
+    };
+    reply(status, "application/json", format!("{body}\n"))
+}
+
+fn reply(status: StatusCode, content_type: &'static str, body: String) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static(content_type),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+
+    use super::*;
+
+    fn get(addr: SocketAddr, path: &str) -> String {
+        let mut s = std::net::TcpStream::connect(addr).expect("connect");
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        .expect("send");
+        let mut out = String::new();
+        s.read_to_string(&mut out).expect("read");
+        out
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn health_and_metrics_answer_and_a_broken_catalog_is_unhealthy() {
+        let healthy: QueueProbe = Arc::new(|| Ok(StateCounts::default()));
+        let cancel = CancellationToken::new();
+        let metrics = Arc::new(DaemonMetrics::new());
+        let addr: SocketAddr = "127.0.0.1:0".parse().expect("addr");
+        let server = serve(addr, Arc::clone(&metrics), healthy, cancel.clone())
+            .await
+            .expect("serve");
+        let a = server.addr;
+        let (health, metrics_text, missing) = tokio::task::spawn_blocking(move || {
+            (get(a, "/health"), get(a, "/metrics"), get(a, "/nope"))
+        })
+        .await
+        .expect("client");
+        assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+        assert!(
+            health.contains("\"status\":\"ok\"") && health.contains("\"planned\":0"),
+            "{health}"
+        );
+        assert!(
+            metrics_text.contains("lightbox_queue_files{state=\"planned\"} 0"),
+            "{metrics_text}"
+        );
+        assert!(missing.starts_with("HTTP/1.1 404"), "{missing}");
+        cancel.cancel();
+        server.join().await;
+
+        let broken: QueueProbe = Arc::new(|| {
+            Err(EngineError::Catalog(
+                sync_core::catalog::CatalogError::Busy {
+                    path: "/var/lib/lightbox/catalog.sqlite".into(),
+                    op: "count files",
+                },
+            ))
+        });
+        let cancel = CancellationToken::new();
+        let server = serve(addr, metrics, broken, cancel.clone())
+            .await
+            .expect("serve");
+        let a = server.addr;
+        let health = tokio::task::spawn_blocking(move || get(a, "/health"))
+            .await
+            .expect("client");
+        assert!(
+            health.starts_with("HTTP/1.1 503"),
+            "an unreadable catalog must fail the health check: {health}"
+        );
+        assert!(
+            health.contains(r#""code":"catalog_busy""#),
+            "monitoring gets a code to match on: {health}"
+        );
+        assert!(
+            health.contains("close other programs using it"),
+            "and a message that says what to do: {health}"
+        );
+        cancel.cancel();
+        server.join().await;
+    }
+
+    #[tokio::test]
+    async fn refuses_a_public_address() {
+        let public: SocketAddr = "0.0.0.0:9464".parse().expect("addr");
+        let probe: QueueProbe = Arc::new(|| Ok(StateCounts::default()));
+        let err = serve(
+            public,
+            Arc::new(DaemonMetrics::new()),
+            probe,
+            CancellationToken::new(),
+        )
+        .await
+        .expect_err("0.0.0.0 must be refused");
+        assert_eq!(err.code(), "ops_not_loopback");
+        assert!(err.to_string().contains("reverse proxy"), "{err}");
+    }
+}

@@ -1,0 +1,28 @@
+//! Lightbox's plain shared types: the vocabulary every other crate speaks, with no I/O and no
+//! dependency on the engine.
+//!
+//! - [`digest`]: [`Sha256Digest`], a file's content identity;
+//! - [`capture_time`]: [`CaptureTime`], when a photo was taken, with the camera's offset;
+//! - [`file_stat`]: [`FileStat`] and [`OsFileId`], what a `stat` says about a file;
+//! - [`file_state`]: [`FileState`], where a file is in its life, and [`StateCounts`];
+//! - [`part`]: [`CompletedPart`], one part of a multipart upload S3 accepted;
+//! - [`object_keys`]: the bucket's key layout for originals and previews;
+//! - [`role`]: [`Role`], what a signed-in user may do.
+//!
+//! Feature `sql` adds the SQLite conversions the catalog needs; `ts` the TypeScript bindings.
+
+pub mod capture_time;
+pub mod digest;
+pub mod file_stat;
+pub mod file_state;
+pub mod object_keys;
+pub mod part;
+pub mod role;
+
+pub use capture_time::{CaptureTime, CaptureTimeParseError};
+pub use digest::{InvalidSha256Hex, Sha256Digest};
+pub use file_stat::{FileStat, OsFileId};
+pub use file_state::{FileState, StateCounts, UnknownFileState};
+pub use object_keys::PreviewKind;
+pub use part::CompletedPart;
+pub use role::Role;

@@ -423,3 +423,52 @@ def test_the_user_data_verifies_the_package_and_feeds_the_agent(scope):
     for folder in scope["var.import_folders"]:
         assert f"folders add '{loc['mount']}/{folder}'" in user_data
     assert f"hostnamectl set-hostname '{SAMPLE['station']}'" in user_data, "the station dimension is the host name"
+
+
+# --- the renderer these tests use, against Terraform's own ---------------------------------
+
+
+def _terraform_templatefile(path: Path, values: dict[str, Any], workdir: Path) -> str:
+    import shutil
+    import subprocess
+
+    literal = json.dumps(json.dumps(values)).replace("${", "$${")
+    expr = f'jsonencode(templatefile("{path}", jsondecode({literal})))\n'
+    run = subprocess.run(
+        [shutil.which("terraform"), "console"], input=expr, capture_output=True, text=True, cwd=workdir,
+        env={"TF_CLI_CONFIG_FILE": "/dev/null", "HOME": str(workdir), "PATH": "/usr/bin:/bin"}, check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    return json.loads(json.loads(run.stdout))
+
+
+def test_the_renderer_renders_as_terraform_does(tmp_path):
+    import shutil
+
+    if shutil.which("terraform") is None:
+        pytest.skip("no terraform binary on PATH: tftemplate.py is not compared with templatefile()")
+    values = {
+        "config.toml.tftpl": [
+            {"state_dir": "/srv/lightbox/state", "bucket": "b", "region": "eu-west-1", "metrics_listen": listen, "emf": emf}
+            for listen in ("127.0.0.1:9464", None) for emf in (True, False)
+        ],
+        "cloudwatch-agent.json.tftpl": [{
+            "host_namespace": "Lightbox/Host", "mount": "/srv/lightbox", "log_group": "/lightbox/x",
+            "log_file": "/var/log/lightbox/daemon.log", "emf_file": "/var/log/lightbox/emf.log",
+        }],
+        "dashboard.json.tftpl": [{
+            "region": "eu-west-1", "namespace": "Lightbox", "host_namespace": "Lightbox/Host", "station": "s",
+            "instance_id": "i-1", "mount": "/srv/lightbox", "log_group": "/lightbox/x", "oldest_minutes": 30,
+            "disk_percent": 80, "alarm_arns": ["arn:a", "arn:b"],
+        }],
+        "user-data.sh.tftpl": [{
+            "station": "s", "volume_id": "vol-1", "volume_serial": "vol1", "mount": "/srv/lightbox",
+            "state_dir": "/srv/lightbox/state", "import_folders": folders, "release_url": "https://x/y.tar.gz",
+            "release_sha256": "0" * 64, "config": "a = 1\n", "agent_config": '{"x": "${aws:InstanceId}"}',
+            "log_file": "/var/log/lightbox/daemon.log", "emf_file": "/var/log/lightbox/emf.log",
+        } for folders in (["import"], ["import", "card2"])],
+    }
+    for name, cases in values.items():
+        for case in cases:
+            assert render(SERVER / name, case) == _terraform_templatefile(SERVER / name, case, tmp_path), \
+                f"{name} with {case}: tftemplate.py and Terraform's templatefile() agree"

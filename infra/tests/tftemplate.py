@@ -58,7 +58,7 @@ def _interpolate(line: str, values: dict[str, Any]) -> str:
             raise TemplateError(f"`${{{expr}}}`: unknown variable (or an expression this renderer does not know)")
         value = values[name]
         if call:
-            return json.dumps(value)
+            return json.dumps(value, separators=(",", ":"))  # as Terraform writes it
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
             raise TemplateError(f"`${{{expr}}}` is a {type(value).__name__}: Terraform would refuse it too")
         return str(value)

@@ -165,6 +165,16 @@ def test_the_contract_says_what_the_daemon_must_add():
     doc = (ROOT / "docs" / "daemon.md").read_text(encoding="utf-8")
     for name in new:
         assert f"`{name}`" in doc, f"docs/daemon.md names {name} among the metrics the daemon must add"
+    # Its table of the EMF metrics is metrics.json's, row for row.
+    rows = {
+        m.group(1): (m.group(2), m.group(3))
+        for m in re.finditer(r"^\s*\| `(lightbox_\w+)` \| `(\w+)` \| (`\[.*\]`) \|$", doc, re.MULTILINE)
+    }
+    expected = {
+        name: (m["emf"]["unit"], ", ".join(f"`[{', '.join(dims)}]`" for dims in m["emf"]["dimension_sets"]))
+        for name, m in METRICS.items() if m["emf"]
+    }
+    assert rows == expected, "docs/daemon.md's EMF table lists metrics.json's EMF metrics, units and dimension sets"
 
 
 # --- alarms ------------------------------------------------------------------------------

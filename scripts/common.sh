@@ -50,6 +50,14 @@ lint_while_building() {
   export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 }
 
+# build_lightbox: a debug build of the `lightbox` binary, for the scripts that run it
+# (run.sh, metrics-preview.sh); prints the binary's path.
+build_lightbox() {
+  log "building lightbox"
+  cargo build --quiet -p sync-core --bin lightbox
+  echo "$CARGO_TARGET_DIR/debug/lightbox"
+}
+
 log() { printf '\033[1m[lightbox]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[31m[lightbox] error:\033[0m %s\n' "$*" >&2; exit 1; }
 

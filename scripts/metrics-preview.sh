@@ -37,9 +37,7 @@ trap 'exit 130' INT TERM
 
 scripts/stack.sh up >/dev/null
 eval "$(scripts/stack.sh env)"
-log "building lightbox"
-cargo build --quiet -p sync-core --bin lightbox
-bin="$CARGO_TARGET_DIR/debug/lightbox"
+bin=$(build_lightbox)
 
 daemon_port=$(free_port)
 prom_port=$(free_port)

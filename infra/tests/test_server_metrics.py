@@ -245,6 +245,15 @@ def test_the_alarm_topic_is_encrypted_and_its_subscription_is_a_variable(tf):
     sub = tf.resources[("aws_sns_topic_subscription", "alarms")]
     assert sub["endpoint"] == "${var.alarm_endpoint}" and sub["protocol"] == "${var.alarm_protocol}"
     assert "default" not in tf.variables["alarm_endpoint"], "the endpoint is the studio's to give"
+    publish = [
+        st for st in tf.data[("aws_iam_policy_document", "alarms_topic")]["statement"]
+        if st.get("principals") and st["principals"][0]["identifiers"] == ["cloudwatch.amazonaws.com"]
+    ]
+    assert len(publish) == 1 and publish[0]["actions"] == ["sns:Publish"]
+    alarm = tf.resources[("aws_cloudwatch_metric_alarm", "this")]
+    prefix = alarm["alarm_name"].split("${replace(")[0]
+    source = publish[0]["condition"][0]["values"][0]
+    assert source.endswith(f":alarm:{prefix}*"), f"CloudWatch publishes only for this example's alarms ({prefix}*): {source}"
 
 
 # --- dashboards --------------------------------------------------------------------------

@@ -21,6 +21,9 @@ GARAGE_BIN="$GARAGE_ROOT/bin/garage"
 TAURI_DRIVER_VERSION="2.1.0"
 TAURI_DRIVER_ROOT="$LIGHTBOX_CACHE/tauri-driver-$TAURI_DRIVER_VERSION"
 TAURI_DRIVER_BIN="$TAURI_DRIVER_ROOT/bin/tauri-driver"
+# scripts/metrics-preview.sh: Prometheus from Debian 12 and matplotlib (requirements-observe.txt).
+PROMETHEUS_DEB_VERSION="2.42.0+ds-5+deb12u1"
+OBSERVE_VENV_DIR="$LIGHTBOX_CACHE/venv-observe"
 # infra/ static checks: two venvs, because checkov's bc-python-hcl2 and python-hcl2
 # install the same `hcl2` module (versions pinned in scripts/requirements-{infra,checkov}.in).
 INFRA_VENV_DIR="$LIGHTBOX_CACHE/venv-infra-hcl2-8.1.4"
@@ -45,6 +48,14 @@ lint_while_building() {
   [[ -x "$driver" ]] || die "clippy-driver is missing from the Rust toolchain: rustup component add clippy"
   export RUSTC_WORKSPACE_WRAPPER="$driver"
   export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
+}
+
+# build_lightbox: a debug build of the `lightbox` binary, for the scripts that run it
+# (run.sh, metrics-preview.sh); prints the binary's path.
+build_lightbox() {
+  log "building lightbox"
+  cargo build --quiet -p lightbox-cli --bin lightbox
+  echo "$CARGO_TARGET_DIR/debug/lightbox"
 }
 
 log() { printf '\033[1m[lightbox]\033[0m %s\n' "$*" >&2; }

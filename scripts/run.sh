@@ -17,10 +17,9 @@ trap 'exit 130' INT TERM
 
 scripts/stack.sh up >/dev/null
 eval "$(scripts/stack.sh env)"
-log "building lightbox"
-cargo build --quiet -p lightbox-cli --bin lightbox
+bin=$(build_lightbox)
 DEMO="${LIGHTBOX_DEMO_DIR:-$LIGHTBOX_ROOT/demo}"
 mkdir -p "$DEMO"
 log "config: $LIGHTBOX_CONFIG (bucket lightbox-dev on the local Garage)"
 log "try:    aws --profile lightbox-garage s3 ls --recursive s3://lightbox-dev/   (after: eval \"\$(scripts/stack.sh env)\")"
-"$CARGO_TARGET_DIR/debug/lightbox" run --folder "$DEMO"
+"$bin" run --folder "$DEMO"

@@ -11,7 +11,8 @@ from parity import EXAMPLE, INFRA, TfDir, parse_tf
 
 MODULES = ["cognito", "storage", "identity", "daemon_role"]
 TF_FILES = sorted(INFRA.rglob("*.tf"))
-DIRS = [INFRA / "modules" / m for m in MODULES] + [INFRA / EXAMPLE]
+EXAMPLES = ["studio", "server"]
+DIRS = [INFRA / "modules" / m for m in MODULES] + [INFRA / "examples" / e for e in EXAMPLES]
 
 
 def test_there_is_terraform_to_check():

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Static checks of infra/ (no terraform init: providers cannot be downloaded here):
 #   1. every .tf parses (python-hcl2), every variable has a type and a description,
-#      and the parity test: infra/ and scripts/provision.py's SPEC agree (pytest);
+#      the parity test: infra/ and scripts/provision.py's SPEC agree, and the index
+#      contract test: docs/index.md's requests against a moto server it starts itself
+#      (the project's launcher, from the moto venv; no Garage, no stack) (pytest);
 #   2. checkov on infra/: 0 failed checks (each skip is justified inline);
 #   3. `terraform fmt -check -recursive`, when a terraform binary is on PATH.
 set -euo pipefail
@@ -9,9 +11,11 @@ set -euo pipefail
 cd "$LIGHTBOX_ROOT"
 
 scripts/install-infra-tools.sh
+scripts/install-python.sh
 
-log "infra: HCL parse, variables, parity with scripts/provision.py (pytest)"
-"$INFRA_VENV_DIR/bin/python" -m pytest -q -p no:cacheprovider infra/tests
+log "infra: HCL parse, variables, parity with scripts/provision.py, index contract on moto (pytest)"
+LIGHTBOX_MOTO_PYTHON="$VENV_DIR/bin/python" \
+  "$INFRA_VENV_DIR/bin/python" -m pytest -q -p no:cacheprovider infra/tests
 
 log "infra: checkov"
 # --skip-download: no policy download from the vendor's platform (no network here).

@@ -2,7 +2,9 @@
 
 Creates, on moto: the user pool (password policy), the app client (no secret;
 SRP, password and refresh flows), the groups `admins` and `staff`, the admin user
-with a temporary password, the bucket, the IAM roles and the identity pool. On
+with a temporary password, the bucket, the IAM roles, the identity pool and the
+shared photo index table (docs/index.md; its name is `moto.index_table` in
+stack.json, not yet in the configs: the Rust config has no `[index]` section). On
 Garage the bucket and key already exist (scripts/stack.sh). Writes to the state dir:
 
   stack.json     endpoints, keys and ids, read by the Rust test fixture
@@ -72,6 +74,41 @@ SPEC = {
         "abort_incomplete_multipart_days": 7,
     },
     "identity_pool": {"name": "lightbox_studio", "allow_unauthenticated": False},
+    # The shared photo index (docs/index.md, infra/modules/index). GSI key attributes
+    # exist only while a photo is live, so the indexes are sparse.
+    "index_table": {
+        "name": "lightbox-index",
+        "enabled": True,
+        "billing_mode": "PAY_PER_REQUEST",
+        "hash_key": "pk",
+        "attribute_types": {
+            "pk": "S", "g_month": "S", "g_day": "S", "g_name1": "S", "g_name": "S", "g_shard": "S", "g_rnd": "S",
+        },
+        "indexes": {
+            "by_day": ["g_month", "g_day"],
+            "by_name": ["g_name1", "g_name"],
+            "by_random": ["g_shard", "g_rnd"],
+        },
+        "projection": "INCLUDE",
+        # What a gallery card shows, projected into every index.
+        "card_attributes": [
+            "key", "size", "content_type", "captured", "uploaded_at", "uploader_id", "uploader_name",
+            "station", "camera_make", "camera_model", "camera_serial", "original_name", "width",
+            "height", "thumb_key", "screen_key", "deleted_at",
+        ],
+        # The staff and daemon policy's dynamodb:Attributes: everything but the deletion marks.
+        "writer_attributes": [
+            "pk", "key", "sha256", "size", "content_type", "captured", "uploaded_at", "uploader_id",
+            "uploader_name", "station", "camera_make", "camera_model", "camera_serial",
+            "original_name", "width", "height", "thumb_key", "screen_key", "state", "reserved_at",
+            "reservation", "rnd", "g_month", "g_day", "g_name1", "g_name", "g_shard", "g_rnd",
+        ],
+        # Partition key prefixes: content items and key items (dynamodb:LeadingKeys).
+        "item_kinds": ["C#", "K#"],
+        "point_in_time_recovery": True,
+        "deletion_protection": True,
+        "encryption": "aws-managed-kms",
+    },
 }
 
 
@@ -112,12 +149,38 @@ def configure_bucket(s3, bucket: str, spec: dict) -> None:
     s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": rules})
 
 
+def create_index_table(dynamodb, spec: dict) -> str:
+    """The index table infra/modules/index declares, as far as moto models it (key schema,
+    GSIs, billing mode, encryption, deletion protection, point-in-time recovery)."""
+    dynamodb.create_table(
+        TableName=spec["name"],
+        BillingMode=spec["billing_mode"],
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": t} for n, t in spec["attribute_types"].items()],
+        KeySchema=[{"AttributeName": spec["hash_key"], "KeyType": "HASH"}],
+        GlobalSecondaryIndexes=[{
+            "IndexName": name,
+            "KeySchema": [{"AttributeName": hash_key, "KeyType": "HASH"}, {"AttributeName": range_key, "KeyType": "RANGE"}],
+            "Projection": {"ProjectionType": spec["projection"], "NonKeyAttributes": spec["card_attributes"]},
+        } for name, (hash_key, range_key) in spec["indexes"].items()],
+        # "aws-managed-kms": KMS with the AWS managed key aws/dynamodb (no KMSMasterKeyId).
+        SSESpecification={"Enabled": True, "SSEType": "KMS"},
+        DeletionProtectionEnabled=spec["deletion_protection"],
+        Tags=[{"Key": "Project", "Value": "lightbox"}],
+    )
+    dynamodb.update_continuous_backups(
+        TableName=spec["name"],
+        PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": spec["point_in_time_recovery"]},
+    )
+    return spec["name"]
+
+
 def provision_moto(moto: str) -> dict:
     kw = {"endpoint_url": moto, "region_name": REGION, "aws_access_key_id": MOTO_KEY, "aws_secret_access_key": MOTO_SECRET}
     idp = boto3.client("cognito-idp", **kw)
     identity = boto3.client("cognito-identity", **kw)
     iam = boto3.client("iam", **kw)
     s3 = boto3.client("s3", **kw)
+    dynamodb = boto3.client("dynamodb", **kw)
 
     up = SPEC["user_pool"]
     pool = idp.create_user_pool(
@@ -187,11 +250,14 @@ def provision_moto(moto: str) -> dict:
     # moto answers SetIdentityPoolRoles with 500 (not implemented), so the
     # group-to-role mapping lives in infra/ and in stack.json only.
 
+    index_table = create_index_table(dynamodb, SPEC["index_table"]) if SPEC["index_table"]["enabled"] else None
+
     return {
         "endpoint": moto,
         "access_key_id": MOTO_KEY,
         "secret_access_key": MOTO_SECRET,
         "bucket": bucket,
+        "index_table": index_table,
         "cognito": {
             "region": REGION,
             "user_pool_id": pool_id,

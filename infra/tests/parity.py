@@ -24,6 +24,7 @@ EXAMPLE = Path("examples") / "studio"
 
 _OPTIONS = SerializationOptions(with_comments=False, explicit_blocks=False, strip_string_quotes=True)
 _VAR = re.compile(r"^\$\{var\.(\w+)\}$")
+_LOCAL = re.compile(r"^\$\{local\.(\w+)\}$")
 _MINUTES = {"minutes": 1, "hours": 60, "days": 24 * 60}
 
 
@@ -61,6 +62,7 @@ class TfDir:
         self.resources: dict[tuple[str, str], dict] = {}
         self.data: dict[tuple[str, str], dict] = {}
         self.variables: dict[str, dict] = {}
+        self.locals: dict[str, Any] = {}
         self.modules: dict[str, dict] = {}
         files = sorted(directory.glob("*.tf"))
         if not files:
@@ -78,6 +80,8 @@ class TfDir:
             for block in doc.get("module", []):
                 for name, body in block.items():
                     self.modules[_label(name)] = body
+            for block in doc.get("locals", []):
+                self.locals.update(block)
 
     def resource(self, rtype: str, name: str) -> dict:
         try:
@@ -104,7 +108,13 @@ class Module:
         self.call = calls[0]
 
     def value(self, raw: Any) -> Any:
-        """Resolve `var.x` (through the example's call and its own variables); other values as written."""
+        """Resolve `var.x` (through the example's call and its own variables) and `local.x`
+        (a literal in the module's locals); other values as written."""
+        if isinstance(raw, str) and (m := _LOCAL.match(raw)):
+            try:
+                return self.tf.locals[m.group(1)]
+            except KeyError:
+                raise ParityError(f"modules/{self.tf.directory.name}: local.{m.group(1)} is not declared") from None
         if isinstance(raw, str) and (m := _VAR.match(raw)):
             name = m.group(1)
             if name in self.call:
@@ -155,6 +165,46 @@ def _substitute(node: Any, placeholder: str, value: Any) -> Any:
     if isinstance(node, list):
         return [_substitute(v, placeholder, value) for v in node]
     return node
+
+
+def _policy_condition(module: Module, document: str, variable: str) -> Any:
+    """The values of the condition on `variable` in a policy document's statements, resolved."""
+    body = module.tf.data.get(("aws_iam_policy_document", document)) or {}
+    for statement in body.get("statement", []):
+        for condition in statement.get("condition", []):
+            if condition.get("variable") == variable:
+                return module.value(condition.get("values"))
+    return None
+
+
+def _index_view(infra: Path) -> dict:
+    """The index table as examples/studio creates it (modules/index)."""
+    index = Module(infra, "index")
+    table = ("aws_dynamodb_table", "this")
+    count = index.call.get("count")
+    switch = re.match(r"^\$\{var\.(\w+) \? 1 : 0\}$", str(count))
+    enabled = index.example.default(switch.group(1)) if switch else count is None
+    indexes = {g["name"]: g for g in index.attr(*table, "global_secondary_index")}
+    projections = {index.value(g.get("projection_type")) for g in indexes.values()}
+    cards = [sorted(index.value(g.get("non_key_attributes")) or []) for g in indexes.values()]
+    kms = index.attr(*table, "server_side_encryption", "kms_key_arn")
+    leading = _policy_condition(index, "writer", "dynamodb:LeadingKeys") or []
+    return {
+        "enabled": enabled,
+        "billing_mode": index.attr(*table, "billing_mode"),
+        "hash_key": index.attr(*table, "hash_key"),
+        "attribute_types": {a["name"]: a["type"] for a in index.attr(*table, "attribute")},
+        "indexes": {name: [g.get("hash_key"), g.get("range_key")] for name, g in indexes.items()},
+        # One projection for all, or the differing ones.
+        "projection": projections.pop() if len(projections) == 1 else sorted(projections),
+        "card_attributes": cards[0] if cards and all(c == cards[0] for c in cards) else cards,
+        "writer_attributes": sorted(_policy_condition(index, "writer", "dynamodb:Attributes") or []),
+        "item_kinds": sorted(k.removesuffix("*") for k in leading),
+        "point_in_time_recovery": index.attr(*table, "point_in_time_recovery", "enabled"),
+        "deletion_protection": index.attr(*table, "deletion_protection_enabled"),
+        "encryption": ("aws-managed-kms" if kms is None else "customer-kms")
+        if index.attr(*table, "server_side_encryption", "enabled") is True else "aws-owned",
+    }
 
 
 def infra_view(infra: Path = INFRA) -> dict:
@@ -233,6 +283,7 @@ def infra_view(infra: Path = INFRA) -> dict:
             "role_per_group": [r.get("group") for r in roles],
             "no_group_means_no_credentials": _get(mapping, "ambiguous_role_resolution") == "Deny",
         },
+        "index_table": _index_view(infra),
     }
 
 
@@ -265,6 +316,12 @@ def spec_view(spec: dict) -> dict:
             # Admins first: the first matching group rule picks the role.
             "role_per_group": list(spec["groups"]),
             "no_group_means_no_credentials": True,
+        },
+        "index_table": {
+            **{k: v for k, v in spec["index_table"].items() if k != "name"},
+            "card_attributes": sorted(spec["index_table"]["card_attributes"]),
+            "writer_attributes": sorted(spec["index_table"]["writer_attributes"]),
+            "item_kinds": sorted(spec["index_table"]["item_kinds"]),
         },
     }
 

@@ -1,6 +1,6 @@
 """infra/ and the local provisioning (scripts/provision.py SPEC) state the same
-pool, client, groups, admin, bucket and identity pool; a change to either side
-alone is reported as exactly that difference."""
+pool, client, groups, admin, bucket, identity pool and index table; a change to
+either side alone is reported as exactly that difference."""
 
 import shutil
 from pathlib import Path
@@ -63,6 +63,37 @@ MUTATIONS = [
      "identity_pool.allow_unauthenticated: infra=True, SPEC=False"),
     ("infra/modules/identity/main.tf", 'ambiguous_role_resolution = "Deny"', 'ambiguous_role_resolution = "AuthenticatedRole"',
      "identity_pool.no_group_means_no_credentials: infra=False, SPEC=True"),
+    ("infra/examples/studio/variables.tf", "false for one station's truth only.\"\n  default     = true",
+     "false for one station's truth only.\"\n  default     = false",
+     "index_table.enabled: infra=False, SPEC=True"),
+    ("infra/modules/index/main.tf", 'billing_mode                = "PAY_PER_REQUEST"', 'billing_mode                = "PROVISIONED"',
+     "index_table.billing_mode: infra='PROVISIONED', SPEC='PAY_PER_REQUEST'"),
+    ("scripts/provision.py", '"by_random": ["g_shard", "g_rnd"]', '"by_random": ["g_rnd", "g_shard"]',
+     "index_table.indexes.by_random: infra=['g_shard', 'g_rnd'], SPEC=['g_rnd', 'g_shard']"),
+    ("infra/modules/index/main.tf", "point_in_time_recovery {\n    enabled = true", "point_in_time_recovery {\n    enabled = false",
+     "index_table.point_in_time_recovery: infra=False, SPEC=True"),
+    ("infra/modules/index/variables.tf", "Keep true outside tests.\"\n  default     = true",
+     "Keep true outside tests.\"\n  default     = false",
+     "index_table.deletion_protection: infra=False, SPEC=True"),
+    ("infra/modules/index/main.tf", '    "height", "thumb_key", "screen_key", "deleted_at",\n', '    "height", "thumb_key", "screen_key",\n',
+     "index_table.card_attributes: infra=['camera_make', 'camera_model', 'camera_serial', 'captured', 'content_type', "
+     "'height', 'key', 'original_name', 'screen_key', 'size', 'station', 'thumb_key', 'uploaded_at', 'uploader_id', "
+     "'uploader_name', 'width'], SPEC=['camera_make', 'camera_model', 'camera_serial', 'captured', 'content_type', "
+     "'deleted_at', 'height', 'key', 'original_name', 'screen_key', 'size', 'station', 'thumb_key', 'uploaded_at', "
+     "'uploader_id', 'uploader_name', 'width']"),
+    # Letting staff write a deletion mark is a difference too.
+    ("infra/modules/index/main.tf", '"reservation", "rnd", "g_month"', '"reservation", "rnd", "deleted_at", "g_month"',
+     "index_table.writer_attributes: infra=['camera_make', 'camera_model', 'camera_serial', 'captured', 'content_type', "
+     "'deleted_at', 'g_day', 'g_month', 'g_name', 'g_name1', 'g_rnd', 'g_shard', 'height', 'key', 'original_name', "
+     "'pk', 'reservation', 'reserved_at', 'rnd', 'screen_key', 'sha256', 'size', 'state', 'station', 'thumb_key', "
+     "'uploaded_at', 'uploader_id', 'uploader_name', 'width'], SPEC=['camera_make', 'camera_model', 'camera_serial', "
+     "'captured', 'content_type', 'g_day', 'g_month', 'g_name', 'g_name1', 'g_rnd', 'g_shard', 'height', 'key', "
+     "'original_name', 'pk', 'reservation', 'reserved_at', 'rnd', 'screen_key', 'sha256', 'size', 'state', 'station', "
+     "'thumb_key', 'uploaded_at', 'uploader_id', 'uploader_name', 'width']"),
+    ("infra/modules/index/main.tf", 'item_kinds = ["C#*", "K#*"]', 'item_kinds = ["C#*", "K#*", "M#*"]',
+     "index_table.item_kinds: infra=['C#', 'K#', 'M#'], SPEC=['C#', 'K#']"),
+    ("infra/examples/studio/main.tf", "kms_key_arn = var.index_kms_key_arn", 'kms_key_arn = "arn:aws:kms:eu-west-1:111122223333:key/x"',
+     "index_table.encryption: infra='customer-kms', SPEC='aws-managed-kms'"),
 ]
 
 

@@ -1,6 +1,6 @@
 # A studio's whole Lightbox account: user pool with the first admin, the bucket,
-# the identity pool with a role per group, and a role for a server running the
-# daemon. `terraform output -json > tf.json && lightbox config import-terraform tf.json`
+# the shared photo index (optional, on by default), the identity pool with a role
+# per group, and a role for a server running the daemon. `terraform output -json > tf.json && lightbox config import-terraform tf.json`
 # turns the `lightbox` output into the app's config.
 
 provider "aws" {
@@ -28,6 +28,16 @@ module "storage" {
   bucket_name                     = var.bucket_name
   kms_key_arn                     = var.kms_key_arn
   abort_incomplete_multipart_days = 7
+}
+
+# The shared photo index for a studio of many stations (docs/index.md). Without it
+# Lightbox runs as one station's truth.
+module "index" {
+  source = "../../modules/index"
+  count  = var.index_table ? 1 : 0
+
+  table_name  = "${var.name}-index"
+  kms_key_arn = var.index_kms_key_arn
 }
 
 module "identity" {

@@ -1,7 +1,7 @@
 # One object for `lightbox config import-terraform`: keep its keys in step with
 # sync-core/src/terraform_import.rs.
 output "lightbox" {
-  description = "What the Lightbox app needs: region, user pool, app client, identity pool, bucket, Hosted UI domain (or null)."
+  description = "What the Lightbox app needs: region, user pool, app client, identity pool, bucket, Hosted UI domain (or null), index table (or null)."
   value = {
     region           = var.region
     user_pool_id     = module.cognito.user_pool_id
@@ -9,6 +9,7 @@ output "lightbox" {
     identity_pool_id = module.identity.identity_pool_id
     bucket           = module.storage.bucket
     hosted_ui_domain = module.cognito.hosted_ui_domain
+    index_table      = one(module.index[*].table_name)
   }
 }
 

@@ -49,6 +49,18 @@ variable "kms_key_arn" {
   default     = null
 }
 
+variable "index_table" {
+  type        = bool
+  description = "Create the shared photo index table (DynamoDB) that lets many stations share dedup, deletions and names; false for one station's truth only."
+  default     = true
+}
+
+variable "index_kms_key_arn" {
+  type        = string
+  description = "Customer managed KMS key for the index table; null for the AWS managed key aws/dynamodb."
+  default     = null
+}
+
 variable "tags" {
   type        = map(string)
   description = "Tags for every resource."

@@ -2,8 +2,10 @@
 # Static checks of infra/ (no terraform init: providers cannot be downloaded here):
 #   1. every .tf parses (python-hcl2), every variable has a type and a description,
 #      and the parity test: infra/ and scripts/provision.py's SPEC agree (pytest);
-#   2. checkov on infra/: 0 failed checks (each skip is justified inline);
-#   3. `terraform fmt -check -recursive`, when a terraform binary is on PATH.
+#   2. the role and bucket policies, rendered from the HCL, evaluated for 35 requests with
+#      a real IAM evaluator (npm @cloud-copilot/iam-simulate), with mutations (pytest);
+#   3. checkov on infra/: 0 failed checks (each skip is justified inline);
+#   4. `terraform fmt -check -recursive`, when a terraform binary is on PATH.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 cd "$LIGHTBOX_ROOT"
@@ -11,7 +13,10 @@ cd "$LIGHTBOX_ROOT"
 scripts/install-infra-tools.sh
 
 log "infra: HCL parse, variables, parity with scripts/provision.py (pytest)"
-"$INFRA_VENV_DIR/bin/python" -m pytest -q -p no:cacheprovider infra/tests
+"$INFRA_VENV_DIR/bin/python" -m pytest -q -p no:cacheprovider infra/tests --ignore=infra/tests/test_policy_evaluation.py
+
+log "infra: role and bucket policies rendered from modules/storage, evaluated with iam-simulate"
+"$INFRA_VENV_DIR/bin/python" -m pytest -q -p no:cacheprovider infra/tests/test_policy_evaluation.py
 
 log "infra: checkov"
 # --skip-download: no policy download from the vendor's platform (no network here).

@@ -50,6 +50,21 @@ lint_while_building() {
 log() { printf '\033[1m[lightbox]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[31m[lightbox] error:\033[0m %s\n' "$*" >&2; exit 1; }
 
+# npm_packages DIR WHAT: the npm packages of DIR's package-lock.json, reinstalled when the
+# lock changes.
+npm_packages() {
+  local dir="$1" what="$2"
+  local lock="$dir/package-lock.json" stamp="$dir/node_modules/.lightbox-lock.sha256" want
+  want=$(sha256sum "$lock" | cut -d' ' -f1)
+  if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
+    log "installing $what"
+    # `npm install --no-save` rather than `npm ci`: with this machine's npm settings the
+    # lock file lists only this platform's optional packages, which `npm ci` rejects.
+    (cd "$dir" && npm install --no-save --no-audit --no-fund --loglevel=error)
+    echo "$want" > "$stamp"
+  fi
+}
+
 # ensure_venv DIR REQUIREMENTS: a venv at DIR with exactly REQUIREMENTS installed;
 # skipped while the requirements file is unchanged since the last install.
 ensure_venv() {

@@ -49,7 +49,9 @@ SPEC = {
     "client": {
         "name": "lightbox-desktop",
         "generate_secret": False,
-        "explicit_auth_flows": ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH"],
+        # moto does not enforce ExplicitAuthFlows: tests that need moto to check a password
+        # still sign in with USER_PASSWORD_AUTH against this client.
+        "explicit_auth_flows": ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH"],
         "access_token_validity_minutes": 60,
         "id_token_validity_minutes": 60,
         "refresh_token_validity_days": 30,
@@ -71,7 +73,13 @@ SPEC = {
         "noncurrent_version_expiration_days": 30,
         "abort_incomplete_multipart_days": 7,
     },
-    "identity_pool": {"name": "lightbox_studio", "allow_unauthenticated": False},
+    "identity_pool": {
+        "name": "lightbox_studio",
+        "allow_unauthenticated": False,
+        # Rules on cognito:groups in SPEC["groups"] order; no match: no credentials.
+        "group_claim_match": "Equals",
+        "ambiguous_role_resolution": "Deny",
+    },
 }
 
 

@@ -1,7 +1,8 @@
 # A studio's whole Lightbox account: user pool with the first admin, the bucket,
 # the identity pool with a role per group, and a role for a server running the
-# daemon. `terraform output -json > tf.json && lightbox config import-terraform tf.json`
-# turns the `lightbox` output into the app's config.
+# daemon. `terraform output -json lightbox > lightbox.json` then
+# `lightbox config import-terraform lightbox.json` turns the `lightbox` output into the
+# app's config (README.md: this prints no secret).
 
 provider "aws" {
   region = var.region
@@ -28,6 +29,10 @@ module "storage" {
   bucket_name                     = var.bucket_name
   kms_key_arn                     = var.kms_key_arn
   abort_incomplete_multipart_days = 7
+  access_log_bucket               = var.access_log_bucket
+
+  # Only the admins' role (and any break-glass principal of yours) may delete.
+  delete_principal_arns = concat([module.identity.group_role_arns["admins"]], var.extra_delete_principal_arns)
 }
 
 module "identity" {
@@ -38,7 +43,7 @@ module "identity" {
   client_id          = module.cognito.client_id
   group_roles = [
     { group = "admins", policy_json = module.storage.admin_policy_json },
-    { group = "staff", policy_json = module.storage.writer_policy_json },
+    { group = "staff", policy_json = module.storage.staff_policy_json },
   ]
 }
 
@@ -46,5 +51,5 @@ module "daemon_role" {
   source = "../../modules/daemon_role"
 
   name        = "${var.name}-daemon"
-  policy_json = module.storage.writer_policy_json
+  policy_json = module.storage.daemon_policy_json
 }

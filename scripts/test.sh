@@ -27,6 +27,10 @@ step "infra/: HCL parse, parity with the local provisioning, checkov, terraform 
 scripts/check-infra.sh
 done_step
 
+step "advisories: Cargo.lock (cargo-deny, RustSec) and the npm lock files (npm audit)"
+scripts/check-advisories.sh
+done_step
+
 step "UI: build, type check, unit tests"
 (cd ui && npm run --silent build && npm run --silent check && npm test --silent)
 done_step

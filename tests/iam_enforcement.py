@@ -74,13 +74,13 @@ class Stack:
         return boto3.client("s3", endpoint_url=self.endpoint, region_name=self.region,
                             config=Config(s3={"addressing_style": "path"}, signature_version=signature), **creds)
 
-    def user(self, group: str | None) -> str:
-        name = f"iam-{group or 'nogroup'}-{uuid.uuid4().hex[:8]}"
+    def user(self, *groups: str) -> str:
+        name = f"iam-{'-'.join(groups) or 'nogroup'}-{uuid.uuid4().hex[:8]}"
         pool = self.cognito["user_pool_id"]
         self.idp.admin_create_user(UserPoolId=pool, Username=name, MessageAction="SUPPRESS",
                                    UserAttributes=[{"Name": "email", "Value": f"{name}@studio.local"}])
         self.idp.admin_set_user_password(UserPoolId=pool, Username=name, Password=PASSWORD, Permanent=True)
-        if group:
+        for group in groups:
             self.idp.admin_add_user_to_group(UserPoolId=pool, Username=name, GroupName=group)
         return name
 
@@ -191,10 +191,13 @@ def main() -> int:
         Row("admin GetObject after the undo", "ok", code(lambda: admin.get_object(Bucket=bucket, Key=EXISTING))),
     ]
 
-    nobody = stack.user(None)
+    nobody = stack.user()
+    both = stack.user("admins", "staff")
     rows += [
         Row("signed in, in no group: GetCredentialsForIdentity", "NotAuthorizedException",
             code(lambda: stack.identity_credentials(nobody))),
+        Row("signed in, in admins and staff (Equals matches neither): GetCredentialsForIdentity",
+            "NotAuthorizedException", code(lambda: stack.identity_credentials(both))),
         Row("unsigned GET of an original", "403", str(requests.get(f"{stack.endpoint}/{bucket}/{EXISTING}", timeout=10).status_code)),
     ]
 

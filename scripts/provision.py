@@ -1,11 +1,15 @@
 """Provision on the local stack what infra/ declares for a real AWS account.
 
-Creates, on moto: the user pool (password policy), the app client (no secret;
-SRP, password and refresh flows), the groups `admins` and `staff`, the admin user
-with a temporary password, the bucket, the IAM roles, the identity pool and the
-shared photo index table (docs/index.md; its name is `moto.index_table` in
-stack.json, not yet in the configs: the Rust config has no `[index]` section). On
-Garage the bucket and key already exist (scripts/stack.sh). Writes to the state dir:
+Creates, on moto: an IAM user with an access key that everything after provisioning
+signs with (moto enforces IAM after its first INITIAL_NO_AUTH_ACTION_COUNT requests, the
+three that make this user), the user pool (password policy), the app client (no secret;
+SRP and refresh flows), the groups `admins` and `staff`, the admin user with a temporary
+password, the bucket, the identity pool, and its IAM roles with the policies rendered from
+infra/modules/storage (infra/tests/policies.py, the same renderer the policy evaluation
+test uses): one per group, chosen by the pool's rules on `cognito:groups`, the pool's
+default role without permissions, and the daemon's role; and the shared photo index table
+(docs/index.md; its name is `moto.index_table` in stack.json). On Garage the bucket and key
+already exist (scripts/stack.sh). Writes to the state dir:
 
   stack.json     endpoints, keys and ids, read by the Rust test fixture
   aws/config     AWS profiles `lightbox-garage` and `lightbox-moto` (with endpoint_url),
@@ -25,14 +29,20 @@ import json
 import os
 import secrets
 import string
+import sys
 from pathlib import Path
 
 import boto3
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "infra" / "tests"))
+from policies import index_policies, storage_policies  # noqa: E402 (infra/tests is not a package)
+
 REGION = "us-east-1"
-# Local-only credentials: moto accepts any.
-MOTO_KEY = "local-moto-key"
-MOTO_SECRET = "local-moto-secret"
+# moto's account. The roles' policies are rendered for every bucket ("*"): each test makes
+# its own bucket; the prefixes, actions and conditions are those of a real studio bucket.
+ACCOUNT = "123456789012"
+POLICY_BUCKET = "*"
+STACK_ADMIN = "lightbox-stack-admin"
 
 SPEC = {
     "user_pool": {
@@ -51,7 +61,9 @@ SPEC = {
     "client": {
         "name": "lightbox-desktop",
         "generate_secret": False,
-        "explicit_auth_flows": ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH"],
+        # moto does not enforce ExplicitAuthFlows: tests that need moto to check a password
+        # still sign in with USER_PASSWORD_AUTH against this client.
+        "explicit_auth_flows": ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH"],
         "access_token_validity_minutes": 60,
         "id_token_validity_minutes": 60,
         "refresh_token_validity_days": 30,
@@ -73,7 +85,13 @@ SPEC = {
         "noncurrent_version_expiration_days": 30,
         "abort_incomplete_multipart_days": 7,
     },
-    "identity_pool": {"name": "lightbox_studio", "allow_unauthenticated": False},
+    "identity_pool": {
+        "name": "lightbox_studio",
+        "allow_unauthenticated": False,
+        # Rules on cognito:groups in SPEC["groups"] order; no match: no credentials.
+        "group_claim_match": "Equals",
+        "ambiguous_role_resolution": "Deny",
+    },
     # The shared photo index (docs/index.md, infra/modules/index). GSI key attributes
     # exist only while a photo is live, so the indexes are sparse.
     "index_table": {
@@ -134,9 +152,10 @@ def configure_bucket(s3, bucket: str, spec: dict) -> None:
     })
     if spec["versioning"]:
         s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-    # spec["tls_only"] is infra's TLS-only bucket policy (the parity test checks it), not
-    # applied here: the local stack speaks plain HTTP on 127.0.0.1, and moto enforces
-    # bucket policies for non-root callers, so it would deny every identity-pool upload.
+    # spec["tls_only"] and infra's whole bucket policy (no SSE-C, delete only by admins) are
+    # not applied here: moto evaluates a bucket policy without its conditions, so each of
+    # its conditional Deny statements would deny everyone (and the stack speaks plain HTTP).
+    # infra/tests/test_policy_evaluation.py evaluates that policy with a real evaluator.
     rules = [{
         "ID": "abort-incomplete-multipart-uploads", "Status": "Enabled", "Filter": {},
         "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": spec["abort_incomplete_multipart_days"]},
@@ -174,8 +193,82 @@ def create_index_table(dynamodb, spec: dict) -> str:
     return spec["name"]
 
 
+def stack_admin_key(moto: str) -> tuple[str, str]:
+    """The IAM user the stack's own tools sign with, made in moto's first unchecked requests:
+    exactly three (CreateUser, PutUserPolicy, CreateAccessKey; MOTO_NO_AUTH_REQUESTS in
+    scripts/common.sh), so every later request must be signed with a key IAM knows."""
+    iam = boto3.client("iam", endpoint_url=moto, region_name=REGION,
+                       aws_access_key_id="bootstrap", aws_secret_access_key="bootstrap")
+    iam.create_user(UserName=STACK_ADMIN)
+    iam.put_user_policy(UserName=STACK_ADMIN, PolicyName="everything", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+    }))
+    key = iam.create_access_key(UserName=STACK_ADMIN)["AccessKey"]
+    return key["AccessKeyId"], key["SecretAccessKey"]
+
+
+def trust_identity_pool(pool_id: str) -> str:
+    """infra/modules/identity's trust policy: this pool's authenticated identities only."""
+    return json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {
+                "StringEquals": {"cognito-identity.amazonaws.com:aud": pool_id},
+                "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"},
+            },
+        }],
+    })
+
+
+def provision_roles(iam, identity, pool_id: str, provider: str, client_id: str) -> dict:
+    """The identity pool's roles and rules, and the daemon's role, as infra/ makes them."""
+    ip = SPEC["identity_pool"]
+    names = {group: f"{ip['name']}-{group}" for group in SPEC["groups"]}
+    arns = {group: f"arn:aws:iam::{ACCOUNT}:role/{name}" for group, name in names.items()}
+    policies = storage_policies(POLICY_BUCKET, [arns["admins"]])
+    by_group = {"admins": policies["admin"], "staff": policies["staff"]}
+    index = SPEC["index_table"]
+    # The index table's policies, merged into each role as in infra/examples/studio.
+    index_docs = index_policies(f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{index['name']}") if index["enabled"] else None
+    index_by_role = {"admins": "admin", "staff": "writer", "daemon": "writer"}
+    for group, name in names.items():
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust_identity_pool(pool_id))
+        iam.put_role_policy(RoleName=name, PolicyName="bucket-access", PolicyDocument=json.dumps(by_group[group]))
+        if index_docs:
+            iam.put_role_policy(RoleName=name, PolicyName="index-access",
+                                PolicyDocument=json.dumps(index_docs[index_by_role[group]]))
+    signed_in = iam.create_role(RoleName=f"{ip['name']}-signed-in",
+                                AssumeRolePolicyDocument=trust_identity_pool(pool_id))["Role"]["Arn"]
+    identity.set_identity_pool_roles(
+        IdentityPoolId=pool_id,
+        Roles={"authenticated": signed_in},
+        RoleMappings={f"{provider}:{client_id}": {
+            "Type": "Rules",
+            "AmbiguousRoleResolution": ip["ambiguous_role_resolution"],
+            "RulesConfiguration": {"Rules": [
+                {"Claim": "cognito:groups", "MatchType": ip["group_claim_match"], "Value": group, "RoleARN": arns[group]}
+                for group in SPEC["groups"]
+            ]},
+        }},
+    )
+    daemon = iam.create_role(RoleName="lightbox-studio-daemon", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+    }))["Role"]["Arn"]
+    iam.put_role_policy(RoleName="lightbox-studio-daemon", PolicyName="bucket-access",
+                        PolicyDocument=json.dumps(policies["daemon"]))
+    if index_docs:
+        iam.put_role_policy(RoleName="lightbox-studio-daemon", PolicyName="index-access",
+                            PolicyDocument=json.dumps(index_docs[index_by_role["daemon"]]))
+    return {**arns, "signed_in": signed_in, "daemon": daemon}
+
+
 def provision_moto(moto: str) -> dict:
-    kw = {"endpoint_url": moto, "region_name": REGION, "aws_access_key_id": MOTO_KEY, "aws_secret_access_key": MOTO_SECRET}
+    key, secret = stack_admin_key(moto)
+    kw = {"endpoint_url": moto, "region_name": REGION, "aws_access_key_id": key, "aws_secret_access_key": secret}
     idp = boto3.client("cognito-idp", **kw)
     identity = boto3.client("cognito-identity", **kw)
     iam = boto3.client("iam", **kw)
@@ -234,28 +327,17 @@ def provision_moto(moto: str) -> dict:
         AllowUnauthenticatedIdentities=ip["allow_unauthenticated"],
         CognitoIdentityProviders=[{"ProviderName": provider, "ClientId": client_id, "ServerSideTokenCheck": False}],
     )
-    roles = {}
-    for group in SPEC["groups"]:
-        trust = {
-            "Version": "2012-10-17",
-            "Statement": [{
-                "Effect": "Allow",
-                "Principal": {"Federated": "cognito-identity.amazonaws.com"},
-                "Action": "sts:AssumeRoleWithWebIdentity",
-                "Condition": {"StringEquals": {"cognito-identity.amazonaws.com:aud": identity_pool["IdentityPoolId"]}},
-            }],
-        }
-        role = iam.create_role(RoleName=f"lightbox-{group}", AssumeRolePolicyDocument=json.dumps(trust))["Role"]
-        roles[group] = role["Arn"]
-    # moto answers SetIdentityPoolRoles with 500 (not implemented), so the
-    # group-to-role mapping lives in infra/ and in stack.json only.
+    # SetIdentityPoolRoles and the group's role in GetCredentialsForIdentity come from the
+    # launcher (scripts/moto_identity_pool.py).
+    roles = provision_roles(iam, identity, identity_pool["IdentityPoolId"], provider, client_id)
 
     index_table = create_index_table(dynamodb, SPEC["index_table"]) if SPEC["index_table"]["enabled"] else None
 
     return {
         "endpoint": moto,
-        "access_key_id": MOTO_KEY,
-        "secret_access_key": MOTO_SECRET,
+        "access_key_id": key,
+        "secret_access_key": secret,
+        "iam_enforced": True,
         "bucket": bucket,
         "index_table": index_table,
         "cognito": {
@@ -303,7 +385,7 @@ def main() -> None:
 
     write_private(d / "aws" / "credentials", (
         f"[lightbox-garage]\naws_access_key_id = {garage['access_key_id']}\naws_secret_access_key = {garage['secret_access_key']}\n\n"
-        f"[lightbox-moto]\naws_access_key_id = {MOTO_KEY}\naws_secret_access_key = {MOTO_SECRET}\n"
+        f"[lightbox-moto]\naws_access_key_id = {moto['access_key_id']}\naws_secret_access_key = {moto['secret_access_key']}\n"
     ))
     write_private(d / "aws" / "config", (
         f"[profile lightbox-garage]\nregion = {REGION}\nendpoint_url = {garage['endpoint']}\ns3 =\n  addressing_style = path\n\n"

@@ -17,19 +17,6 @@ if ! cargo nextest --version >/dev/null 2>&1; then
   cargo install --locked --quiet cargo-nextest
 fi
 
-# npm packages of a folder with a package-lock.json, reinstalled when the lock changes.
-npm_packages() {
-  local dir="$1" what="$2"
-  local lock="$dir/package-lock.json" stamp="$dir/node_modules/.lightbox-lock.sha256" want
-  want=$(sha256sum "$lock" | cut -d' ' -f1)
-  if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
-    log "installing $what"
-    # `npm install --no-save` rather than `npm ci`: with this machine's npm settings the
-    # lock file lists only this platform's optional packages, which `npm ci` rejects.
-    (cd "$dir" && npm install --no-save --no-audit --no-fund --loglevel=error)
-    echo "$want" > "$stamp"
-  fi
-}
 npm_packages "$LIGHTBOX_ROOT/ui" "the UI's npm packages"
 # amazon-cognito-identity-js, the official client the SRP cross-check test compares with.
 npm_packages "$LIGHTBOX_ROOT/tests/srp-js" "the SRP cross-check's npm packages"

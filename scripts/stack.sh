@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The local AWS stack on 127.0.0.1: moto (Cognito IdP, Cognito Identity, STS, S3)
-# and Garage (the faithful S3). Idempotent and safe to call from parallel tests.
+# The local AWS stack on 127.0.0.1: moto (Cognito IdP, Cognito Identity, STS, IAM, S3),
+# enforcing IAM on every request after provisioning, and Garage (the faithful S3).
+# Idempotent and safe to call from parallel tests.
 #
 #   scripts/stack.sh up       start (or find running) and provision; prints the state dir
 #   scripts/stack.sh down     stop both servers and delete their data
@@ -53,7 +54,8 @@ wait_for() { # name, command...
 
 start_moto() {
   MOTO_PORT=$(free_port)
-  setsid "$VENV_DIR/bin/python" "$LIGHTBOX_ROOT/scripts/moto_server.py" -H 127.0.0.1 -p "$MOTO_PORT" \
+  INITIAL_NO_AUTH_ACTION_COUNT="$MOTO_NO_AUTH_REQUESTS" \
+    setsid "$VENV_DIR/bin/python" "$LIGHTBOX_ROOT/scripts/moto_server.py" -H 127.0.0.1 -p "$MOTO_PORT" \
     >"$S/logs/moto.log" 2>&1 < /dev/null 9>&- &
   echo $! > "$S/moto.pid"
   wait_for moto curl -sS -o /dev/null "http://127.0.0.1:$MOTO_PORT/moto-api/"

@@ -27,6 +27,10 @@ step "infra/: HCL parse, parity with the local provisioning, checkov, terraform 
 scripts/check-infra.sh
 done_step
 
+step "advisories: Cargo.lock (cargo-deny, RustSec) and the npm lock files (npm audit)"
+scripts/check-advisories.sh
+done_step
+
 step "UI: build, type check, unit tests"
 (cd ui && npm run --silent build && npm run --silent check && npm test --silent)
 done_step
@@ -41,6 +45,10 @@ done_step
 
 step "local stack (moto + Garage)"
 scripts/stack.sh up >/dev/null
+done_step
+
+step "IAM enforced by the local stack: staff, daemon and admin credentials (boto3, aws-cli)"
+scripts/test-iam-enforcement.sh
 done_step
 
 step "Rust tests (nextest): unit, CLI and end-to-end against the local stack"

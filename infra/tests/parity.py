@@ -238,7 +238,8 @@ def infra_view(infra: Path = INFRA) -> dict:
     versioning = storage.value("${var.versioning}")
     abort = _rule(storage, "abort-incomplete-multipart-uploads")
     noncurrent = _rule(storage, "expire-noncurrent-versions")
-    tls = _get(storage.tf.data.get(("aws_iam_policy_document", "tls_only")), "statement") or {}
+    bucket_statements = _get(storage.tf.data.get(("aws_iam_policy_document", "bucket")), "statement") or []
+    tls = next((s for s in bucket_statements if s.get("sid") == "DenyInsecureTransport"), {})
 
     identity = Module(infra, "identity")
     roles = identity.value("${var.group_roles}") or []
@@ -282,6 +283,8 @@ def infra_view(infra: Path = INFRA) -> dict:
             "allow_unauthenticated": identity.attr("aws_cognito_identity_pool", "this", "allow_unauthenticated_identities"),
             "role_per_group": [r.get("group") for r in roles],
             "no_group_means_no_credentials": _get(mapping, "ambiguous_role_resolution") == "Deny",
+            "group_claim_match": _get(mapping, "dynamic", '"mapping_rule"', "content", "match_type")
+            or _get(mapping, "dynamic", "mapping_rule", "content", "match_type"),
         },
         "index_table": _index_view(infra),
     }
@@ -315,7 +318,8 @@ def spec_view(spec: dict) -> dict:
             "allow_unauthenticated": spec["identity_pool"]["allow_unauthenticated"],
             # Admins first: the first matching group rule picks the role.
             "role_per_group": list(spec["groups"]),
-            "no_group_means_no_credentials": True,
+            "no_group_means_no_credentials": spec["identity_pool"]["ambiguous_role_resolution"] == "Deny",
+            "group_claim_match": spec["identity_pool"]["group_claim_match"],
         },
         "index_table": {
             **{k: v for k, v in spec["index_table"].items() if k != "name"},

@@ -69,3 +69,12 @@ def test_the_example_has_one_output_object_for_import_terraform():
     sample = json.loads((INFRA / EXAMPLE / "terraform-output.example.json").read_text(encoding="utf-8"))
     assert sorted(sample["lightbox"]["value"]) == sorted(value), \
         "the sample `terraform output -json` (the import-terraform test fixture) has the output's keys"
+
+
+def test_no_document_tells_the_reader_to_export_every_output():
+    """`terraform output -json` without an output name prints sensitive values (the admin's
+    temporary password) in plain text: the docs export the `lightbox` output alone."""
+    root = INFRA.parent
+    docs = [root / "README.md", root / "SECURITY.md", *root.glob("docs/*.md"), *INFRA.rglob("*.md"), *INFRA.rglob("*.tf")]
+    bad = [str(p.relative_to(root)) for p in docs if p.is_file() and "terraform output -json >" in p.read_text(encoding="utf-8")]
+    assert bad == [], f"these tell the reader to write every output, sensitive ones included, to a file: {bad}"

@@ -27,9 +27,10 @@ MUTATIONS = [
      "user_pool.password_policy.MinimumLength: infra=12, SPEC=14"),
     ("infra/modules/cognito/main.tf", "allow_admin_create_user_only = true", "allow_admin_create_user_only = false",
      "user_pool.admin_create_user_only: infra=False, SPEC=True"),
-    ("infra/modules/cognito/variables.tf", '"ALLOW_USER_PASSWORD_AUTH", ', "",
-     "client.explicit_auth_flows: infra=['ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_SRP_AUTH'], "
-     "SPEC=['ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH']"),
+    ("infra/modules/cognito/variables.tf", 'default     = ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH"]',
+     'default     = ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH"]',
+     "client.explicit_auth_flows: infra=['ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH'], "
+     "SPEC=['ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_SRP_AUTH']"),
     ("infra/modules/cognito/main.tf", 'access_token  = "minutes"', 'access_token  = "hours"',
      "client.access_token_validity_minutes: infra=3600, SPEC=60"),
     ("infra/modules/cognito/variables.tf", "lifetime of refresh tokens, in days: how long the app stays signed in.\"\n  default     = 30".capitalize(),
@@ -51,7 +52,8 @@ MUTATIONS = [
      "bucket.block_public_access: infra=False, SPEC=True"),
     ("infra/modules/storage/main.tf", 'object_ownership = "BucketOwnerEnforced"', 'object_ownership = "ObjectWriter"',
      "bucket.object_ownership: infra='ObjectWriter', SPEC='BucketOwnerEnforced'"),
-    ("infra/modules/storage/main.tf", 'values   = ["false"]', 'values   = ["true"]',
+    ("infra/modules/storage/main.tf", 'variable = "aws:SecureTransport"\n      values   = ["false"]',
+     'variable = "aws:SecureTransport"\n      values   = ["true"]',
      "bucket.tls_only: infra=False, SPEC=True"),
     ("infra/modules/storage/variables.tf", "a deleted photo can be restored until noncurrent_version_expiration_days.\"\n  default     = true",
      "a deleted photo can be restored until noncurrent_version_expiration_days.\"\n  default     = false",
@@ -94,13 +96,17 @@ MUTATIONS = [
      "index_table.item_kinds: infra=['C#', 'K#', 'M#'], SPEC=['C#', 'K#']"),
     ("infra/examples/studio/main.tf", "kms_key_arn = var.index_kms_key_arn", 'kms_key_arn = "arn:aws:kms:eu-west-1:111122223333:key/x"',
      "index_table.encryption: infra='customer-kms', SPEC='aws-managed-kms'"),
+    ("infra/modules/identity/main.tf", 'match_type = "Equals"', 'match_type = "Contains"',
+     "identity_pool.group_claim_match: infra='Contains', SPEC='Equals'"),
+    ("scripts/provision.py", '"group_claim_match": "Equals"', '"group_claim_match": "StartsWith"',
+     "identity_pool.group_claim_match: infra='Equals', SPEC='StartsWith'"),
 ]
 
 
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
     """A copy of infra/ and scripts/provision.py, laid out as in the repository."""
-    shutil.copytree(INFRA, tmp_path / "infra", ignore=shutil.ignore_patterns("__pycache__", ".terraform"))
+    shutil.copytree(INFRA, tmp_path / "infra", ignore=shutil.ignore_patterns("__pycache__", ".terraform", "node_modules"))
     (tmp_path / "scripts").mkdir()
     shutil.copy(PROVISION, tmp_path / "scripts" / "provision.py")
     return tmp_path

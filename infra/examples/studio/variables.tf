@@ -61,6 +61,18 @@ variable "index_kms_key_arn" {
   default     = null
 }
 
+variable "access_log_bucket" {
+  type        = string
+  description = "An existing bucket that receives the photo bucket's S3 server access logs (who put, read or deleted which key, and when); null for none. The cheap audit trail: you pay only for the log objects."
+  default     = null
+}
+
+variable "extra_delete_principal_arns" {
+  type        = list(string)
+  description = "IAM principals besides the admins' role that may delete photos and versions (a break-glass role, say); everyone else is denied by the bucket policy."
+  default     = []
+}
+
 variable "tags" {
   type        = map(string)
   description = "Tags for every resource."

@@ -69,8 +69,8 @@ variable "client_name" {
 
 variable "explicit_auth_flows" {
   type        = list(string)
-  description = "Sign-in flows the app client allows. SRP and refresh are required; drop ALLOW_USER_PASSWORD_AUTH (password sent over TLS) to allow SRP only."
-  default     = ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH"]
+  description = "Sign-in flows the app client allows. SRP and refresh are required. ALLOW_USER_PASSWORD_AUTH (the password goes to Cognito, over TLS) is off: add it only for a pool whose users cannot use SRP."
+  default     = ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH"]
 
   validation {
     condition     = contains(var.explicit_auth_flows, "ALLOW_USER_SRP_AUTH") && contains(var.explicit_auth_flows, "ALLOW_REFRESH_TOKEN_AUTH")

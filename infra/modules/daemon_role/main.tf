@@ -13,7 +13,7 @@ data "aws_iam_policy_document" "trust" {
 
 resource "aws_iam_role" "this" {
   name                 = var.name
-  description          = "Lightbox daemon: upload photos to the studio bucket"
+  description          = "Lightbox daemon: upload new photos to the studio bucket"
   assume_role_policy   = data.aws_iam_policy_document.trust.json
   max_session_duration = 3600
   tags                 = var.tags

@@ -11,7 +11,7 @@ variable "trusted_services" {
 
 variable "policy_json" {
   type        = string
-  description = "The role's bucket policy document (the storage module's writer_policy_json: list, get, put; no delete)."
+  description = "The role's bucket policy document: the storage module's daemon_policy_json (list; create new originals with If-None-Match, write previews, read originals; no overwrite, no delete)."
 }
 
 variable "tags" {

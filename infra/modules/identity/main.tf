@@ -68,6 +68,11 @@ resource "aws_iam_role" "signed_in" {
   tags               = var.tags
 }
 
+# Rules on `cognito:groups`, first match wins, matched with Equals: "Contains" is a substring
+# test, so a group named, say, "admins-old" or "not-admins" would be handed the admins' role.
+# A user whose claim equals no rule's group (no group, or several groups at once) matches
+# nothing and, with "Deny" for an ambiguous role, gets no credentials: keep each person
+# in exactly one of the groups.
 resource "aws_cognito_identity_pool_roles_attachment" "this" {
   identity_pool_id = aws_cognito_identity_pool.this.id
 
@@ -84,7 +89,7 @@ resource "aws_cognito_identity_pool_roles_attachment" "this" {
       for_each = var.group_roles
       content {
         claim      = "cognito:groups"
-        match_type = "Contains"
+        match_type = "Equals"
         value      = mapping_rule.value.group
         role_arn   = aws_iam_role.group[mapping_rule.value.group].arn
       }

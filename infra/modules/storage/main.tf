@@ -2,7 +2,11 @@
 # encrypted, TLS only; interrupted multipart uploads are cleaned up.
 
 locals {
-  kms = var.kms_key_arn != null
+  kms        = var.kms_key_arn != null
+  bucket_arn = aws_s3_bucket.this.arn
+  objects    = "${aws_s3_bucket.this.arn}/*"
+  originals  = "${aws_s3_bucket.this.arn}/originals/*"
+  previews   = "${aws_s3_bucket.this.arn}/previews/*"
 }
 
 resource "aws_s3_bucket" "this" {
@@ -54,14 +58,19 @@ resource "aws_s3_bucket_versioning" "this" {
   }
 }
 
-data "aws_iam_policy_document" "tls_only" {
+# The bucket policy: what no identity policy can grant. TLS only; no SSE-C (an object
+# encrypted with a customer key nobody else holds is lost to the studio); and no delete
+# of an object or a version except by the principals in delete_principal_arns (the
+# admins' role), so a staff or daemon role that someone widens by mistake still cannot
+# delete. Lifecycle rules are not affected (S3 applies them whatever the policy says).
+data "aws_iam_policy_document" "bucket" {
   statement {
     sid     = "DenyInsecureTransport"
     effect  = "Deny"
     actions = ["s3:*"]
     resources = [
-      aws_s3_bucket.this.arn,
-      "${aws_s3_bucket.this.arn}/*",
+      local.bucket_arn,
+      local.objects,
     ]
     principals {
       type        = "*"
@@ -73,11 +82,43 @@ data "aws_iam_policy_document" "tls_only" {
       values   = ["false"]
     }
   }
+
+  statement {
+    sid       = "DenyCustomerProvidedKeys"
+    effect    = "Deny"
+    actions   = ["s3:PutObject"]
+    resources = [local.objects]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Null"
+      variable = "s3:x-amz-server-side-encryption-customer-algorithm"
+      values   = ["false"]
+    }
+  }
+
+  statement {
+    sid       = "DenyDeleteExceptAdmins"
+    effect    = "Deny"
+    actions   = ["s3:DeleteObject", "s3:DeleteObjectVersion"]
+    resources = [local.objects]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "ArnNotEquals"
+      variable = "aws:PrincipalArn"
+      values   = var.delete_principal_arns
+    }
+  }
 }
 
 resource "aws_s3_bucket_policy" "this" {
   bucket = aws_s3_bucket.this.id
-  policy = data.aws_iam_policy_document.tls_only.json
+  policy = data.aws_iam_policy_document.bucket.json
 
   # A policy that names public principals is refused while public access is being blocked.
   depends_on = [aws_s3_bucket_public_access_block.this]
@@ -156,24 +197,60 @@ resource "aws_s3_bucket_cors_configuration" "this" {
   }
 }
 
-# Least-privilege access policies, for the identity module's group roles and the
-# daemon's role. Writers may upload and read but not delete; admins may also delete.
-data "aws_iam_policy_document" "access" {
-  for_each = {
-    writer = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
-    admin  = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts", "s3:DeleteObject"]
-  }
-
+# Least-privilege identity policies, one per kind of caller (rendered and evaluated with a
+# real IAM policy evaluator by infra/tests/test_policy_evaluation.py; keep to the forms
+# infra/tests/policies.py reads).
+#
+# - uploader: what every writer shares. New originals only: a PutObject or the
+#   CompleteMultipartUpload of originals/* must carry If-None-Match (S3 then refuses an
+#   existing key with 412, so nothing is overwritten); CreateMultipartUpload and UploadPart,
+#   which take no conditional header, are let through by s3:ObjectCreationOperation = false
+#   (AWS: "Enforce conditional writes"). Previews are made again when lost, so previews/*
+#   is writable without the header. Nothing else is writable.
+# - staff: the uploader plus reading originals and previews (the gallery).
+# - daemon: the uploader plus reading originals (HeadObject verifies each upload); no previews read.
+# - admin: staff plus delete and the versioning that the gallery's undo needs (removing a
+#   delete marker is a DeleteObjectVersion; ListBucketVersions and GetObjectVersion find
+#   and look at an older version when restoring later by hand).
+data "aws_iam_policy_document" "uploader" {
   statement {
     sid       = "ListBucket"
     actions   = ["s3:ListBucket", "s3:ListBucketMultipartUploads"]
-    resources = [aws_s3_bucket.this.arn]
+    resources = [local.bucket_arn]
   }
 
   statement {
-    sid       = "Objects"
-    actions   = each.value
-    resources = ["${aws_s3_bucket.this.arn}/*"]
+    sid       = "CreateOriginalsOnlyIfAbsent"
+    actions   = ["s3:PutObject"]
+    resources = [local.originals]
+    condition {
+      test     = "Null"
+      variable = "s3:if-none-match"
+      values   = ["false"]
+    }
+  }
+
+  statement {
+    sid       = "MultipartPartsOfOriginals"
+    actions   = ["s3:PutObject"]
+    resources = [local.originals]
+    condition {
+      test     = "Bool"
+      variable = "s3:ObjectCreationOperation"
+      values   = ["false"]
+    }
+  }
+
+  statement {
+    sid       = "ResumeOrAbortMultipartOfOriginals"
+    actions   = ["s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"]
+    resources = [local.originals]
+  }
+
+  statement {
+    sid       = "WritePreviews"
+    actions   = ["s3:PutObject"]
+    resources = [local.previews]
   }
 
   dynamic "statement" {
@@ -183,5 +260,41 @@ data "aws_iam_policy_document" "access" {
       actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
       resources = [statement.value]
     }
+  }
+}
+
+data "aws_iam_policy_document" "staff" {
+  source_policy_documents = [data.aws_iam_policy_document.uploader.json]
+
+  statement {
+    sid       = "ReadPhotos"
+    actions   = ["s3:GetObject"]
+    resources = [local.originals, local.previews]
+  }
+}
+
+data "aws_iam_policy_document" "daemon" {
+  source_policy_documents = [data.aws_iam_policy_document.uploader.json]
+
+  statement {
+    sid       = "ReadOriginals"
+    actions   = ["s3:GetObject"]
+    resources = [local.originals]
+  }
+}
+
+data "aws_iam_policy_document" "admin" {
+  source_policy_documents = [data.aws_iam_policy_document.staff.json]
+
+  statement {
+    sid       = "DeletePhotos"
+    actions   = ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:GetObjectVersion"]
+    resources = [local.originals, local.previews]
+  }
+
+  statement {
+    sid       = "Versions"
+    actions   = ["s3:GetBucketVersioning", "s3:ListBucketVersions"]
+    resources = [local.bucket_arn]
   }
 }

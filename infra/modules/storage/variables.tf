@@ -68,6 +68,16 @@ variable "access_log_bucket" {
   default     = null
 }
 
+variable "delete_principal_arns" {
+  type        = list(string)
+  description = "IAM principals (role or user ARNs) that may delete objects and object versions; the bucket policy denies it to everyone else. The admins' group role, plus any break-glass role of your own."
+
+  validation {
+    condition     = length(var.delete_principal_arns) > 0
+    error_message = "delete_principal_arns needs at least the admins' role ARN (the identity module's group_role_arns[\"admins\"])."
+  }
+}
+
 variable "tags" {
   type        = map(string)
   description = "Tags for the bucket."

@@ -90,7 +90,9 @@ async fn s3_puts_continue_across_identity_credential_expiry() {
     while started.elapsed() < RUN {
         s3.put_object()
             .bucket(&moto.bucket)
-            .key(format!("{prefix}/{puts}.jpg"))
+            // Staff may create new originals only, and only with If-None-Match (infra/).
+            .key(format!("originals/{prefix}/{puts}.jpg"))
+            .if_none_match("*")
             .body(vec![7u8; 1024].into())
             .send()
             .await

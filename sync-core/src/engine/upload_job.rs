@@ -13,8 +13,8 @@
 //!    journalled in its own transaction as S3 accepts it.
 //! 3. **Resume.** For an upload in the journal, `ListParts` is the server's truth: a journalled
 //!    part is trusted only when the server lists it with the same ETag; every other part is sent
-//!    again. An upload the server no longer knows is checked with `HeadObject` (an earlier
-//!    completion whose reply was lost) and otherwise started over.
+//!    again. An upload the server no longer knows is started over; if an earlier completion's
+//!    reply was lost, the new upload's completion meets that object, which step 4 verifies.
 //! 4. **Verify.** `HeadObject` must report the file's size and whole-object CRC64/NVME before
 //!    the row becomes `Uploaded`. A key that already held this exact content counts as
 //!    uploaded (a duplicate); one holding different content is never overwritten: the file
@@ -387,6 +387,9 @@ impl<T: Transfer> Job<T> {
                 }
             }
         };
+        // The upload in flight, so that a file that changes under it gets it aborted
+        // (`abandon_upload`), a new one as well as a resumed one.
+        self.record.multipart = Some(upload.clone());
         self.send_parts(key, &upload, expected, &resumed).await?;
         self.complete(key, meta, expected, &upload).await
     }

@@ -23,6 +23,10 @@ step "cargo fmt --check"
 cargo fmt --all --check
 done_step
 
+step "no new module import cycle in the engine crate (scripts/module_cycles.py)"
+python3 scripts/module_cycles.py sync-core/src --allow scripts/module_cycles.allow
+done_step
+
 step "infra/: HCL parse, parity with the local provisioning, checkov, terraform fmt"
 scripts/check-infra.sh
 done_step

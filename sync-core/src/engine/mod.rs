@@ -20,7 +20,7 @@ mod pipeline;
 mod previewer;
 mod scan;
 mod settle_queue;
-mod upload_job;
+pub mod upload_job;
 mod uploader;
 mod wake;
 mod watcher;

@@ -13,8 +13,8 @@
 //!    journalled in its own transaction as S3 accepts it.
 //! 3. **Resume.** For an upload in the journal, `ListParts` is the server's truth: a journalled
 //!    part is trusted only when the server lists it with the same ETag; every other part is sent
-//!    again. An upload the server no longer knows is checked with `HeadObject` (an earlier
-//!    completion whose reply was lost) and otherwise started over.
+//!    again. An upload the server no longer knows is started over; if an earlier completion's
+//!    reply was lost, the new upload's completion meets that object, which step 4 verifies.
 //! 4. **Verify.** `HeadObject` must report the file's size and whole-object CRC64/NVME before
 //!    the row becomes `Uploaded`. A key that already held this exact content counts as
 //!    uploaded (a duplicate); one holding different content is never overwritten: the file
@@ -23,6 +23,11 @@
 //! Every S3 call runs under the [`Retrier`]; what it gives up on becomes
 //! `Catalog::record_failure` with the error's code and message, with a next attempt time for
 //! temporary failures and none for permanent ones (a user's retry brings those back).
+//!
+//! The job is written against the [`Transfer`] trait, not S3: the uploader runs it on
+//! `S3Transfer`, and `lightbox-tests` runs [`upload_file`] on an in-memory transfer with S3's
+//! semantics (`tests/tests/e2e/upload_job.rs`: resume, reconcile, complete and verify, table
+//! tests with no server). So [`JobContext`], [`JobSettings`] and [`upload_file`] are public.
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -41,10 +46,10 @@ use crate::catalog::SharedCatalog;
 use crate::catalog::{CatalogError, FileId, FileRecord, MultipartUpload, UploadMethod};
 use crate::ingest::fingerprint::CHUNK_SIZE;
 use crate::ingest::{ContentDigest, ContentSums, stat_file};
-use crate::retry::{ErrorClass, Retrier, RetryError, TokioClock};
+use crate::retry::{ErrorClass, Retrier, RetryError, RetryPolicy, TokioClock};
 use crate::upload::{
-    ContentMatch, ExpectedContent, ObjectMeta, PartRange, PutOutcome, RefreshTransferCredentials,
-    S3Problem, S3Transfer, UploadError, part_ranges, part_size_for,
+    ContentMatch, ExpectedContent, ObjectMeta, PartRange, PutOutcome, S3Problem, Transfer,
+    UploadError, part_ranges, part_size_for,
 };
 use lightbox_types::{CompletedPart, FileState};
 
@@ -53,28 +58,69 @@ const FIRST_RETRY: Duration = Duration::from_secs(30);
 /// The longest wait before a temporary failure is tried again.
 const LAST_RETRY: Duration = Duration::from_secs(30 * 60);
 
-/// What every job shares.
-pub(crate) struct JobContext {
-    pub catalog: SharedCatalog,
-    pub transfer: S3Transfer,
-    /// Refreshes the transfer's credentials after `ExpiredToken` (never fails a file for it).
-    pub retrier: Retrier<TokioClock, RefreshTransferCredentials>,
-    /// Part and single-put requests in flight, over all files.
-    pub requests: Semaphore,
-    /// Parts of one file in flight at most.
-    pub parts_per_file: usize,
-    pub events: broadcast::Sender<EngineEvent>,
+/// How jobs upload: as whom, from where, how many requests at once, and when in parts.
+#[derive(Debug, Clone)]
+pub struct JobSettings {
+    /// The uploader identity written to object metadata.
     pub uploader: String,
+    /// This machine's name, written to object metadata.
     pub source_host: String,
+    /// Part and single-put requests in flight over all files, and parts of one file in flight
+    /// (at least 1).
+    pub max_requests_in_flight: usize,
     /// Files of at least this many bytes go up in parts.
     pub multipart_threshold: u64,
     /// Bytes per part; `None`: [`part_size_for`].
     pub part_size: Option<u64>,
+    /// Every call's retries.
+    pub retry: RetryPolicy,
+}
+
+/// What every job shares: the catalog, the transfer `T`, the retrier and the request limit.
+pub struct JobContext<T: Transfer> {
+    pub(crate) catalog: SharedCatalog,
+    pub(crate) transfer: T,
+    /// Refreshes the transfer's credentials after `ExpiredToken` (never fails a file for it).
+    pub(crate) retrier: Retrier<TokioClock, T::Refresh>,
+    /// Part and single-put requests in flight, over all files.
+    requests: Semaphore,
+    /// Parts of one file in flight at most.
+    parts_per_file: usize,
+    pub(crate) events: broadcast::Sender<EngineEvent>,
+    uploader: String,
+    source_host: String,
+    multipart_threshold: u64,
+    part_size: Option<u64>,
+}
+
+impl<T: Transfer> JobContext<T> {
+    /// Jobs on `catalog` through `transfer`, announcing their steps on `events`.
+    pub fn new(
+        catalog: SharedCatalog,
+        transfer: T,
+        events: broadcast::Sender<EngineEvent>,
+        settings: JobSettings,
+    ) -> Self {
+        let in_flight = settings.max_requests_in_flight.max(1);
+        Self {
+            catalog,
+            retrier: Retrier::new(settings.retry)
+                .with_credential_refresh(transfer.credential_refresh()),
+            transfer,
+            requests: Semaphore::new(in_flight),
+            parts_per_file: in_flight,
+            events,
+            uploader: settings.uploader,
+            source_host: settings.source_host,
+            multipart_threshold: settings.multipart_threshold,
+            part_size: settings.part_size,
+        }
+    }
 }
 
 /// How a job ended, for the uploader loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum JobOutcome {
+pub enum JobOutcome {
     /// The row moved on (done, skipped or failed): nothing more to do for now.
     Finished,
     /// The file changed or went away on disk: the pipeline re-plans it.
@@ -148,8 +194,8 @@ fn problem(e: &JobError) -> Option<S3Problem> {
 }
 
 /// Upload `record`'s file; every outcome is in the catalog and on the bus when this returns.
-pub(crate) async fn upload_file(
-    ctx: Arc<JobContext>,
+pub async fn upload_file<T: Transfer>(
+    ctx: Arc<JobContext<T>>,
     record: FileRecord,
     cancel: CancellationToken,
 ) -> (FileId, JobOutcome) {
@@ -198,14 +244,14 @@ pub(crate) async fn upload_file(
     (file, outcome)
 }
 
-struct Job {
-    ctx: Arc<JobContext>,
+struct Job<T: Transfer> {
+    ctx: Arc<JobContext<T>>,
     record: FileRecord,
     path: PathBuf,
     cancel: CancellationToken,
 }
 
-impl Job {
+impl<T: Transfer> Job<T> {
     async fn run(&mut self) -> Result<(), JobError> {
         let file = self.record.id;
         let (Some(key), Some(sha256)) = (self.record.planned_key.clone(), self.record.sha256)
@@ -341,6 +387,9 @@ impl Job {
                 }
             }
         };
+        // The upload in flight, so that a file that changes under it gets it aborted
+        // (`abandon_upload`), a new one as well as a resumed one.
+        self.record.multipart = Some(upload.clone());
         self.send_parts(key, &upload, expected, &resumed).await?;
         self.complete(key, meta, expected, &upload).await
     }
@@ -468,7 +517,7 @@ impl Job {
             cancel,
             ctx.retrier.run(|_| {
                 ctx.transfer
-                    .complete(&upload.upload_id, key, &parts, Some(expected))
+                    .complete_multipart(&upload.upload_id, key, &parts, Some(expected))
             }),
         )
         .await;
@@ -599,7 +648,8 @@ impl Job {
         let (ctx, cancel) = (&self.ctx, &self.cancel);
         let aborted = cancellable(
             cancel,
-            ctx.retrier.run(|_| ctx.transfer.abort(upload_id, key)),
+            ctx.retrier
+                .run(|_| ctx.transfer.abort_multipart(upload_id, key)),
         )
         .await;
         if let Err(e) = aborted {
@@ -633,10 +683,10 @@ impl Job {
         }
     }
 
-    async fn cancellable<T>(
+    async fn cancellable<V>(
         &self,
-        call: impl Future<Output = Result<T, RetryError<UploadError>>>,
-    ) -> Result<T, JobError> {
+        call: impl Future<Output = Result<V, RetryError<UploadError>>>,
+    ) -> Result<V, JobError> {
         cancellable(&self.cancel, call).await
     }
 
@@ -655,8 +705,8 @@ impl Job {
 }
 
 /// One part: wait for a request slot, send it under the retrier, journal it.
-async fn send_part(
-    ctx: Arc<JobContext>,
+async fn send_part<T: Transfer>(
+    ctx: Arc<JobContext<T>>,
     file: FileId,
     upload_id: String,
     key: String,

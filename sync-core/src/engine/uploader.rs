@@ -32,19 +32,19 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use jiff::{SignedDuration, Timestamp};
-use tokio::sync::{Semaphore, broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::events::EngineEvent;
-use super::upload_job::{JobContext, JobOutcome, upload_file};
+use super::upload_job::{JobContext, JobOutcome, JobSettings, upload_file};
 use super::wake::{Look, look_after, uploader_look};
 use crate::catalog::SharedCatalog;
 use lightbox_types::FileState;
 
 use crate::catalog::{CatalogError, FileId, FileRecord};
 use crate::config::{OverwriteGuardSetting, PreviewConfig, UploadConfig};
-use crate::retry::{Retrier, RetryPolicy};
+use crate::retry::RetryPolicy;
 use crate::upload::{OverwriteGuard, S3Transfer, TransferControls, abort_orphaned_uploads};
 use lightbox_types::object_keys::ORIGINALS_PREFIX;
 
@@ -135,7 +135,7 @@ pub(crate) enum UploaderCommand {
 }
 
 pub(crate) struct Uploader {
-    ctx: Arc<JobContext>,
+    ctx: Arc<JobContext<S3Transfer>>,
     commands: mpsc::Receiver<UploaderCommand>,
     concurrency: usize,
     wake: broadcast::Receiver<EngineEvent>,
@@ -163,21 +163,17 @@ impl Uploader {
             .set_bandwidth_limit(config.bandwidth_limit_mib_per_sec);
         let mib = 1024 * 1024;
         let wake = events.subscribe();
-        let ctx = JobContext {
-            catalog,
-            transfer: target.transfer.clone(),
-            retrier: Retrier::new(RetryPolicy::default())
-                .with_credential_refresh(target.transfer.credential_refresh()),
-            requests: Semaphore::new(config.max_requests_in_flight.max(1)),
-            parts_per_file: config.max_requests_in_flight.max(1),
-            events,
+        let settings = JobSettings {
             uploader: target.uploader.clone(),
             source_host: target.source_host.clone(),
+            max_requests_in_flight: config.max_requests_in_flight,
             multipart_threshold: config.multipart_threshold_mib.saturating_mul(mib),
             part_size: config
                 .part_size_mib
                 .map(|size| size.max(5).saturating_mul(mib)),
+            retry: RetryPolicy::default(),
         };
+        let ctx = JobContext::new(catalog, target.transfer.clone(), events, settings);
         Self {
             ctx: Arc::new(ctx),
             commands,

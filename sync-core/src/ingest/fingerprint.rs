@@ -404,7 +404,7 @@ mod tests {
     use jiff::tz::Offset;
 
     use super::*;
-    use crate::ingest::exif_facts::test_support::{camera_tiff, jpeg};
+    use lightbox_fixtures::tiff::{camera_tiff, exif_jpeg as jpeg};
     use lightbox_types::CaptureTime;
 
     fn sums(data: &[u8]) -> ContentSums {

@@ -3,10 +3,12 @@
 //! verifies the result. No catalog access and no engine loop: the caller holds the state
 //! (upload ids and parts in the catalog's journal) and wraps each call in `retry::Retrier::run`.
 //!
-//! - [`transfer`]: [`S3Transfer`] (client with the SDK's retries off, bucket, overwrite guard),
-//!   `put_small`, `head`;
-//! - [`multipart`]: `create_multipart`, `put_part`, `list_parts`, `complete`, `abort`,
-//!   `list_uploads`;
+//! - [`store`]: the [`Transfer`] trait (`put_small`, `head`, `create_multipart`, `put_part`,
+//!   `list_parts`, `complete_multipart`, `abort_multipart`) and [`PutOutcome`]; what
+//!   `engine::upload_job` is written against;
+//! - [`transfer`]: [`S3Transfer`], the real [`Transfer`] (client with the SDK's retries off,
+//!   bucket, overwrite guard), `PutObject` and `HeadObject`;
+//! - [`multipart`]: its multipart calls, and `list_uploads` for the orphan sweep;
 //! - [`orphans`]: which multipart uploads under our prefix no journal knows (pure), and the
 //!   sweep that aborts them;
 //! - [`part_size`]: single put or multipart, and the part size (pure);
@@ -34,7 +36,7 @@
 //!   and [`ObjectFacts::compare`] verifies an upload against the local fingerprint without
 //!   reading anything back.
 //!
-//! Checked against Garage 2.5 (`sync-core/tests/it/upload.rs`), which verifies checksums: it
+//! Checked against Garage 2.5 (`tests/tests/e2e/upload.rs`), which verifies checksums: it
 //! accepts `FULL_OBJECT` CRC64/NVME multipart uploads, refuses a `PutObject` whose bytes do not
 //! match the CRC64/NVME sent and a completion whose whole-object CRC64/NVME is not the
 //! combination of the parts' (both with `InvalidDigest`, where AWS says `BadDigest`), and its
@@ -54,7 +56,9 @@
 //!
 //! use sync_core::ingest::Fingerprint;
 //! use sync_core::retry::{Retrier, RetryError, RetryPolicy};
-//! use sync_core::upload::{ExpectedContent, ObjectMeta, PutOutcome, S3Transfer, UploadError};
+//! use sync_core::upload::{
+//!     ExpectedContent, ObjectMeta, PutOutcome, S3Transfer, Transfer, UploadError,
+//! };
 //!
 //! async fn upload_small(
 //!     client: &aws_sdk_s3::Client,
@@ -89,6 +93,7 @@ pub mod meta;
 pub mod multipart;
 pub mod orphans;
 pub mod part_size;
+pub mod store;
 pub mod transfer;
 
 pub use checksum::{ExpectedContent, part_crc64nvme};
@@ -104,4 +109,5 @@ pub use part_size::{
     DEFAULT_PART_SIZE, MIN_PART_SIZE, MULTIPART_THRESHOLD, PartRange, TransferShape, part_ranges,
     part_size_for, transfer_shape,
 };
-pub use transfer::{OverwriteGuard, PutOutcome, S3Transfer};
+pub use store::{PutOutcome, Transfer};
+pub use transfer::{OverwriteGuard, S3Transfer};

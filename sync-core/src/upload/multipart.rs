@@ -1,6 +1,6 @@
-//! Multipart uploads in the shape of `object_store`'s `MultipartStore`: create, put part n,
-//! complete, abort, and the two lists a resume needs. Every call is stateless: the caller keeps
-//! the upload id and the [`CompletedPart`]s (the catalog's multipart journal).
+//! [`S3Transfer`]'s multipart calls, behind [`super::Transfer`]'s create, put part n, complete
+//! and abort, and the two lists a resume and the orphan sweep need. Every call is stateless: the
+//! caller keeps the upload id and the [`CompletedPart`]s (the catalog's multipart journal).
 //!
 //! Uploads are created with CRC64/NVME and checksum type `FULL_OBJECT`: every part carries its
 //! own CRC64/NVME (checked by the server on arrival), and the server combines them into the
@@ -36,7 +36,7 @@ impl S3Transfer {
     ///
     /// # Errors
     /// S3 failures; [`UploadError::BadResponse`] when the reply has no upload id.
-    pub async fn create_multipart(
+    pub(super) async fn create_multipart_upload(
         &self,
         key: &str,
         meta: &ObjectMeta,
@@ -69,7 +69,7 @@ impl S3Transfer {
     /// # Errors
     /// [`UploadError::PartNumberOutOfRange`], [`UploadError::FileVanished`],
     /// [`UploadError::FileChanged`], S3 failures; [`UploadError::BadResponse`] without an ETag.
-    pub async fn put_part(
+    pub(super) async fn upload_part(
         &self,
         upload_id: &str,
         key: &str,
@@ -119,7 +119,7 @@ impl S3Transfer {
     /// S3 failures (`upload_gone` when the upload no longer exists);
     /// [`UploadError::BadResponse`] for a part without number or ETag, or a page that claims
     /// more but gives no marker.
-    pub async fn list_parts(
+    pub(super) async fn list_all_parts(
         &self,
         upload_id: &str,
         key: &str,
@@ -180,13 +180,13 @@ impl S3Transfer {
     /// (`upload_content_mismatch`: the file changed; abort and start again).
     ///
     /// On [`PutOutcome::AlreadyExists`] the upload is still open: compare the existing object
-    /// with [`S3Transfer::head`] (after a retry whose first reply was lost it is ours), then
-    /// [`S3Transfer::abort`] the upload.
+    /// with `head` (after a retry whose first reply was lost it is ours), then abort the
+    /// upload.
     ///
     /// # Errors
     /// S3 failures: `upload_gone` (the upload may have completed already: HEAD the key),
     /// `upload_invalid_part`, `upload_content_mismatch`.
-    pub async fn complete(
+    pub(super) async fn complete_multipart_upload(
         &self,
         upload_id: &str,
         key: &str,
@@ -251,7 +251,11 @@ impl S3Transfer {
     ///
     /// # Errors
     /// S3 failures other than "no such upload".
-    pub async fn abort(&self, upload_id: &str, key: &str) -> Result<(), UploadError> {
+    pub(super) async fn abort_multipart_upload(
+        &self,
+        upload_id: &str,
+        key: &str,
+    ) -> Result<(), UploadError> {
         match self
             .client
             .abort_multipart_upload()

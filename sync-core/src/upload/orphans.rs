@@ -10,7 +10,7 @@ use std::collections::HashSet;
 
 use jiff::{SignedDuration, Timestamp};
 
-use super::{PendingUpload, S3Transfer, UploadError};
+use super::{PendingUpload, S3Transfer, Transfer, UploadError};
 use crate::retry::{Clock, CredentialRefresh, Retrier, RetryError};
 
 /// The uploads among `pending` to abort: not in `journal`, and initiated at least `min_age`
@@ -64,7 +64,7 @@ pub async fn abort_orphaned_uploads<C: Clock, R: CredentialRefresh>(
     };
     for orphan in orphaned_uploads(&pending, journal, now, min_age) {
         match retrier
-            .run(|_| transfer.abort(&orphan.upload_id, &orphan.key))
+            .run(|_| transfer.abort_multipart(&orphan.upload_id, &orphan.key))
             .await
         {
             Ok(()) => {

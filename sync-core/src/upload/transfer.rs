@@ -1,5 +1,7 @@
-//! [`S3Transfer`]: the bucket, a client with the SDK's retries off, and the single-object calls
-//! (`PutObject`, `HeadObject`). The multipart calls are in [`super::multipart`].
+//! [`S3Transfer`]: the real [`Transfer`], on one bucket through a client with the SDK's retries
+//! off. The single-object calls (`PutObject`, `HeadObject`) are here, the multipart calls in
+//! [`super::multipart`]; each is named for the S3 operation it sends, and the [`Transfer`] impl
+//! at the end maps the trait onto them.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -15,9 +17,12 @@ use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode};
 use super::controls::{ThrottledBody, TransferControls};
 use super::credential_cache::{CacheHandle, RefreshTransferCredentials, TransferCredentials};
 use super::file_body::FileRangeBody;
-use super::{ExpectedContent, ObjectFacts, ObjectMeta, S3Call, S3Problem, UploadError};
+use super::{
+    ExpectedContent, ObjectFacts, ObjectMeta, PutOutcome, S3Call, S3Problem, Transfer, UploadError,
+};
+use lightbox_types::CompletedPart;
 
-/// How `put_small` and `complete` avoid overwriting an existing object.
+/// How `put_small` and `complete_multipart` avoid overwriting an existing object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum OverwriteGuard {
     /// Send `If-None-Match: *` only. Enough for AWS S3 and moto, which answer 412.
@@ -30,17 +35,6 @@ pub enum OverwriteGuard {
     /// back to the conditional write alone.
     #[default]
     HeadFirst,
-}
-
-/// Whether a conditional write created the object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PutOutcome {
-    /// The object now holds the file.
-    Created,
-    /// Something already exists at the key and was left alone. Compare it with
-    /// [`S3Transfer::head`] and [`ObjectFacts::compare`]: after a retry whose first reply was
-    /// lost, it is our own upload.
-    AlreadyExists,
 }
 
 /// The stateless S3 transfer layer for one bucket. It holds no upload state: the caller (the
@@ -106,7 +100,9 @@ impl S3Transfer {
     }
 
     /// The hook for `Retrier::with_credential_refresh`: after `ExpiredToken` / `InvalidToken`,
-    /// the next attempt loads fresh credentials from the client's provider.
+    /// the next attempt loads fresh credentials from the client's provider. (Also
+    /// [`Transfer::credential_refresh`], for callers that hold an `S3Transfer` without the
+    /// trait in scope: the previewer.)
     #[must_use]
     pub fn credential_refresh(&self) -> RefreshTransferCredentials {
         RefreshTransferCredentials(Arc::clone(&self.credentials))
@@ -157,7 +153,7 @@ impl S3Transfer {
         }
     }
 
-    /// The bucket written to.
+    /// The bucket written to (also [`Transfer::bucket`]).
     #[must_use]
     pub fn bucket(&self) -> &str {
         &self.bucket
@@ -169,7 +165,8 @@ impl S3Transfer {
         &self.client
     }
 
-    /// Upload the file at `path` as `key` in one `PutObject`, unless `key` exists.
+    /// [`Transfer::put_small`]: upload the file at `path` as `key` in one `PutObject`, unless
+    /// `key` exists.
     ///
     /// The body is streamed from the file (`content.size` bytes, never all in memory) with the
     /// fingerprint's whole-object CRC64/NVME, so the server refuses the upload (a checksum
@@ -178,7 +175,7 @@ impl S3Transfer {
     /// # Errors
     /// [`UploadError::FileVanished`], [`UploadError::FileChanged`] when the file is shorter
     /// than fingerprinted, and S3 failures ([`UploadError::S3`]).
-    pub async fn put_small(
+    async fn put_object(
         &self,
         path: &Path,
         key: &str,
@@ -223,12 +220,12 @@ impl S3Transfer {
         }
     }
 
-    /// What the bucket holds at `key`, with the checksum the server computed (checksum mode on),
-    /// or `None` when there is no such object.
+    /// [`Transfer::head`]: what the bucket holds at `key`, with the checksum the server
+    /// computed (checksum mode on), or `None` when there is no such object.
     ///
     /// # Errors
     /// S3 failures ([`UploadError::S3`]).
-    pub async fn head(&self, key: &str) -> Result<Option<ObjectFacts>, UploadError> {
+    pub(super) async fn head_object(&self, key: &str) -> Result<Option<ObjectFacts>, UploadError> {
         let output = match self
             .client
             .head_object()
@@ -276,7 +273,7 @@ impl S3Transfer {
         if self.overwrite_guard() != OverwriteGuard::HeadFirst {
             return Ok(false);
         }
-        match self.head(key).await {
+        match self.head_object(key).await {
             Ok(found) => Ok(found.is_some()),
             Err(error) if error.problem() == Some(S3Problem::AccessDenied) => Ok(false),
             Err(error) => Err(error),
@@ -308,6 +305,73 @@ impl S3Transfer {
             )),
             _ => Ok(()),
         }
+    }
+}
+
+/// The trait's calls, each one S3 request (two with [`OverwriteGuard::HeadFirst`]).
+impl Transfer for S3Transfer {
+    type Refresh = RefreshTransferCredentials;
+
+    fn bucket(&self) -> &str {
+        S3Transfer::bucket(self)
+    }
+
+    fn credential_refresh(&self) -> RefreshTransferCredentials {
+        S3Transfer::credential_refresh(self)
+    }
+
+    async fn put_small(
+        &self,
+        path: &Path,
+        key: &str,
+        meta: &ObjectMeta,
+        content: &ExpectedContent,
+    ) -> Result<PutOutcome, UploadError> {
+        self.put_object(path, key, meta, content).await
+    }
+
+    async fn head(&self, key: &str) -> Result<Option<ObjectFacts>, UploadError> {
+        self.head_object(key).await
+    }
+
+    async fn create_multipart(&self, key: &str, meta: &ObjectMeta) -> Result<String, UploadError> {
+        self.create_multipart_upload(key, meta).await
+    }
+
+    async fn put_part(
+        &self,
+        upload_id: &str,
+        key: &str,
+        part_number: u16,
+        path: &Path,
+        offset: u64,
+        len: u64,
+    ) -> Result<CompletedPart, UploadError> {
+        self.upload_part(upload_id, key, part_number, path, offset, len)
+            .await
+    }
+
+    async fn list_parts(
+        &self,
+        upload_id: &str,
+        key: &str,
+    ) -> Result<Vec<CompletedPart>, UploadError> {
+        self.list_all_parts(upload_id, key).await
+    }
+
+    async fn complete_multipart(
+        &self,
+        upload_id: &str,
+        key: &str,
+        parts: &[CompletedPart],
+        expected: Option<&ExpectedContent>,
+    ) -> Result<PutOutcome, UploadError> {
+        self.complete_multipart_upload(upload_id, key, parts, expected)
+            .await
+    }
+
+    async fn abort_multipart(&self, upload_id: &str, key: &str) -> Result<(), UploadError> {
+        self.abort_multipart_upload(upload_id, key).await
     }
 }
 

@@ -1,6 +1,7 @@
 //! End-to-end tests of the engine against the local stack (moto + Garage on 127.0.0.1): ingest,
 //! uploads with faults and credentials, previews, the gallery, sign-in tokens. One binary for the
 //! crate; one module per area. The `lightbox` binary's own tests are the CLI crate's.
+//! `upload_job` needs no server: the engine's per-file upload against the in-memory transfer.
 
 mod auth_credentials;
 mod auth_tokens;
@@ -16,5 +17,6 @@ mod upload_credentials;
 mod upload_engine;
 mod upload_faults;
 mod upload_guard;
+mod upload_job;
 mod upload_orphans;
 mod zip_import;

@@ -10,11 +10,13 @@ use std::process::{Child, Command, Stdio};
 use aws_sdk_s3::types::ChecksumType;
 use lightbox_tests::stack;
 use lightbox_tests::stack::repo_root;
+use lightbox_tests::transfer_contract::check_transfer_contract;
 use sha2::{Digest as _, Sha256};
 use sync_core::ingest::{Fingerprint, FingerprintOptions, fingerprint_file};
 use sync_core::retry::{Classify as _, ErrorClass};
 use sync_core::upload::{
-    ContentMatch, ExpectedContent, ObjectMeta, OverwriteGuard, PutOutcome, S3Transfer, part_ranges,
+    ContentMatch, ExpectedContent, ObjectMeta, OverwriteGuard, PutOutcome, S3Transfer, Transfer,
+    part_ranges,
 };
 
 const MIB: u64 = 1024 * 1024;
@@ -183,6 +185,15 @@ async fn put_parts_from(
     done
 }
 
+/// The contract the in-memory transfer (and so the engine's `upload_job` table) relies on, kept
+/// by the real transfer on a server that verifies checksums.
+#[tokio::test]
+async fn s3_transfer_keeps_the_transfer_contract_on_garage() {
+    let transfer = garage_transfer("contract").await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    check_transfer_contract(&transfer, dir.path(), "contract/").await;
+}
+
 #[tokio::test]
 async fn small_put_is_verified_by_head_and_a_second_put_finds_the_object() {
     let transfer = garage_transfer("small-put").await;
@@ -325,7 +336,7 @@ async fn multipart_resumes_from_list_parts_and_completes_to_the_fingerprinted_by
     );
     let all: Vec<_> = listed.into_iter().chain(rest).collect();
     let outcome = transfer
-        .complete(&upload_id, key, &all, Some(&expected))
+        .complete_multipart(&upload_id, key, &all, Some(&expected))
         .await
         .expect("complete");
     assert_eq!(outcome, PutOutcome::Created);
@@ -373,7 +384,7 @@ async fn a_completion_that_does_not_add_up_to_the_fingerprint_is_refused() {
         .expect("create");
     let parts = put_parts_from(&transfer, &upload_id, "c.cr3", &path, 8 * MIB, 1, 1).await;
     let error = transfer
-        .complete(&upload_id, "c.cr3", &parts, Some(&other))
+        .complete_multipart(&upload_id, "c.cr3", &parts, Some(&other))
         .await
         .expect_err("the parts are not the expected content");
 
@@ -391,7 +402,10 @@ async fn a_completion_that_does_not_add_up_to_the_fingerprint_is_refused() {
         transfer.head("c.cr3").await.expect("head").is_none(),
         "no object was created"
     );
-    transfer.abort(&upload_id, "c.cr3").await.expect("abort");
+    transfer
+        .abort_multipart(&upload_id, "c.cr3")
+        .await
+        .expect("abort");
 }
 
 #[tokio::test]
@@ -429,7 +443,7 @@ async fn abort_removes_an_upload_from_list_uploads_and_is_idempotent() {
     );
 
     transfer
-        .abort(&first, "originals/a.cr3")
+        .abort_multipart(&first, "originals/a.cr3")
         .await
         .expect("abort");
     let pending = transfer.list_uploads("originals/").await.expect("list");
@@ -442,11 +456,11 @@ async fn abort_removes_an_upload_from_list_uploads_and_is_idempotent() {
         "the aborted upload is gone"
     );
     transfer
-        .abort(&first, "originals/a.cr3")
+        .abort_multipart(&first, "originals/a.cr3")
         .await
         .expect("aborting an aborted upload is not an error");
     for (id, key) in [(&second, "originals/b.cr3"), (&outside, "previews/c.jpg")] {
-        transfer.abort(id, key).await.expect("clean up");
+        transfer.abort_multipart(id, key).await.expect("clean up");
     }
 }
 
@@ -481,7 +495,7 @@ async fn moto_list_parts_parses_and_if_none_match_protects_existing_keys() {
         "moto lists the parts that were sent"
     );
     let outcome = transfer
-        .complete(&upload_id, key, &sent, Some(&expected))
+        .complete_multipart(&upload_id, key, &sent, Some(&expected))
         .await
         .expect("complete");
     assert_eq!(outcome, PutOutcome::Created);
@@ -498,7 +512,7 @@ async fn moto_list_parts_parses_and_if_none_match_protects_existing_keys() {
     let second_upload = transfer.create_multipart(key, &meta).await.expect("create");
     let parts = put_parts_from(&transfer, &second_upload, key, &path, 8 * MIB, 1, 2).await;
     let completed_again = transfer
-        .complete(&second_upload, key, &parts, Some(&expected))
+        .complete_multipart(&second_upload, key, &parts, Some(&expected))
         .await
         .expect("complete onto an existing key");
     assert_eq!(
@@ -506,7 +520,10 @@ async fn moto_list_parts_parses_and_if_none_match_protects_existing_keys() {
         PutOutcome::AlreadyExists,
         "a conditional completion never replaces an existing object"
     );
-    transfer.abort(&second_upload, key).await.expect("abort");
+    transfer
+        .abort_multipart(&second_upload, key)
+        .await
+        .expect("abort");
 }
 
 /// What `ErrorClass::ClockSkew` relies on: a client whose clock is a day behind is refused

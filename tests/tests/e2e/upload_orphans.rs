@@ -7,7 +7,7 @@ use jiff::{SignedDuration, Timestamp};
 use lightbox_tests::stack;
 use lightbox_types::Sha256Digest;
 use sync_core::retry::{Retrier, RetryPolicy};
-use sync_core::upload::{ObjectMeta, S3Transfer, abort_orphaned_uploads};
+use sync_core::upload::{ObjectMeta, S3Transfer, Transfer, abort_orphaned_uploads};
 
 fn meta() -> ObjectMeta {
     ObjectMeta {

@@ -58,7 +58,7 @@ export interface World {
   proxy: S3Proxy;
   /** The app's config file (a copy of the stack's desktop.toml plus the lines below). */
   config: string;
-  /** The app's environment: config, state and XDG dirs, its bucket behind the proxy. */
+  /** The app's environment: config, state, home and XDG dirs, its bucket behind the proxy. */
   env: Record<string, string>;
 }
 
@@ -73,7 +73,7 @@ export async function makeWorld(tag: string): Promise<World> {
   const proxy = await S3Proxy.start(motoEndpoint());
   const work = mkdtempSync(join(tmpdir(), `lightbox-e2e-${tag}-`));
   const folder = join(work, "camera");
-  for (const d of ["camera", "state", "xdg-data", "xdg-config", "made"]) mkdirSync(join(work, d), { recursive: true });
+  for (const d of ["camera", "state", "home", "xdg-data", "xdg-config", "xdg-cache", "made"]) mkdirSync(join(work, d), { recursive: true });
   const config = join(work, "desktop.toml");
   copyFileSync(join(stackDir(), "desktop.toml"), config);
   appendFileSync(
@@ -97,8 +97,12 @@ export async function makeWorld(tag: string): Promise<World> {
     LIGHTBOX_STORAGE__BUCKET: bucket,
     LIGHTBOX_STORAGE__ENDPOINT: proxy.endpoint,
     LIGHTBOX_STATE_DIR: join(work, "state"),
+    // A home of its own too: "start at login" writes ~/.config/autostart (the autostart
+    // plugin ignores XDG_CONFIG_HOME), and nothing of a test may land in the machine's home.
+    HOME: join(work, "home"),
     XDG_DATA_HOME: join(work, "xdg-data"),
     XDG_CONFIG_HOME: join(work, "xdg-config"),
+    XDG_CACHE_HOME: join(work, "xdg-cache"),
   };
   return { work, folder, bucket, proxy, config, env };
 }

@@ -8,7 +8,7 @@
 // and checked with axe-core.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -28,13 +28,16 @@ import { WRITES } from "./s3-proxy";
 import {
   arrive,
   axeByScreen,
+  axeProblems,
   createUser,
+  endWorld,
   makeJpeg,
   makeWorld,
   makeZip,
   objectKeys,
   openScreen,
   RUN,
+  screenshotIfFailed,
   shoot,
   signInFirstTime,
   stageOf,
@@ -59,18 +62,9 @@ describe("an admin's day in the app window", () => {
     app = await startApp(world.env);
   });
 
-  // A failed step leaves a picture of the window as it was.
-  afterEach(async (ctx) => {
-    if (ctx.task.result?.state === "fail" && app) {
-      await app.screenshot(`failed-${ctx.task.name.replace(/[^a-z0-9]+/gi, "-").slice(0, 60)}`).catch(() => undefined);
-    }
-  });
+  afterEach((ctx) => screenshotIfFailed(ctx, app, "app"));
 
-  afterAll(async () => {
-    await app?.close();
-    await world?.proxy.close();
-    if (world) rmSync(world.work, { recursive: true, force: true });
-  });
+  afterAll(() => endWorld(app, world));
 
   it("opens its window on the sign-in screen", async () => {
     const b = app.browser;
@@ -336,10 +330,7 @@ describe("an admin's day in the app window", () => {
   });
 
   it("axe-core finds nothing serious or critical on any screen", () => {
-    const found = [...axeByScreen].filter(([, f]) => f.length > 0);
     expect(axeByScreen.size, "screens checked").toBeGreaterThan(10);
-    expect(
-      found.map(([screen, f]) => `${screen}: ${f.map((v) => `${v.impact} ${v.id} (${v.help}) at ${v.targets.join(", ")}`).join("; ")}`),
-    ).toEqual([]);
+    expect(axeProblems(), "serious or critical findings by screen").toEqual([]);
   });
 });

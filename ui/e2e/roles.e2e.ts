@@ -2,19 +2,22 @@
 // viewer, Delete key), and when the headless daemon (`lightbox run`) owns the catalog, the app
 // says so in a banner, shows the daemon's uploads live, and refuses what would change anything.
 import { type ChildProcess, spawn } from "node:child_process";
-import { rmSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { until } from "./desktop";
 import { type App, startApp } from "./harness";
 import {
+  addFolderByPath,
   arrive,
   axeByScreen,
+  axeProblems,
   createUser,
+  endWorld,
   makeJpeg,
   makeWorld,
   objectKeys,
   openScreen,
   RUN,
+  screenshotIfFailed,
   shoot,
   signInFirstTime,
   type User,
@@ -38,10 +41,7 @@ describe("roles and ownership", () => {
     app = await startApp(world.env);
     // The admin puts two photos in the bucket, then signs out.
     await signInFirstTime(app, admin);
-    await openScreen(app, "folders");
-    await app.browser.$("input[name=folder-path]").setValue(world.folder);
-    await app.browser.$("button=Add").click();
-    await app.browser.$(`li.folder[data-path="${world.folder}"]`).waitForDisplayed({ timeout: 30_000 });
+    await addFolderByPath(app, world.folder);
     for (const p of photos) arrive(world, makeJpeg(world, p, 900, 600));
     await openScreen(app, "activity");
     for (const p of photos) await waitForStage(app, p, "done");
@@ -49,17 +49,11 @@ describe("roles and ownership", () => {
     await app.browser.$("input[name=username]").waitForDisplayed({ timeout: 30_000 });
   });
 
-  afterEach(async (ctx) => {
-    if (ctx.task.result?.state === "fail" && app) {
-      await app.screenshot(`failed-roles-${ctx.task.name.replace(/[^a-z0-9]+/gi, "-").slice(0, 50)}`).catch(() => undefined);
-    }
-  });
+  afterEach((ctx) => screenshotIfFailed(ctx, app, "roles"));
 
   afterAll(async () => {
-    await app?.close();
     daemon?.kill("SIGTERM");
-    await world?.proxy.close();
-    if (world) rmSync(world.work, { recursive: true, force: true });
+    await endWorld(app, world);
   });
 
   it("Staff: no Delete in the gallery's toolbar, in the viewer, or on the Delete key", async () => {
@@ -132,7 +126,6 @@ describe("roles and ownership", () => {
 
   it("axe-core finds nothing serious or critical on these screens", () => {
     expect(axeByScreen.size).toBeGreaterThanOrEqual(4);
-    const found = [...axeByScreen].filter(([, f]) => f.length > 0);
-    expect(found.map(([s, f]) => `${s}: ${f.map((v) => `${v.impact} ${v.id} at ${v.targets.join(", ")}`).join("; ")}`)).toEqual([]);
+    expect(axeProblems(), "serious or critical findings by screen").toEqual([]);
   });
 });

@@ -3,20 +3,24 @@
 // camera's date, the file types, the files at once, the speed limit on the wire, notifications,
 // start at login); and bad values refused next to their field.
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { notifications, until } from "./desktop";
 import { type App, startApp } from "./harness";
 import {
+  addFolderByPath,
   arrive,
   axeByScreen,
+  axeProblems,
   createUser,
+  endWorld,
   makeJpeg,
   makeWorld,
   objectKeys,
   openScreen,
   RUN,
+  screenshotIfFailed,
   setCaptureTime,
   shoot,
   signInFirstTime,
@@ -51,23 +55,12 @@ describe("Settings: saved, still there after a restart, in force, bad values ref
     world = await makeWorld("settings");
     app = await startApp(world.env);
     await signInFirstTime(app, user);
-    await openScreen(app, "folders");
-    await app.browser.$("input[name=folder-path]").setValue(world.folder);
-    await app.browser.$("button=Add").click();
-    await app.browser.$(`li.folder[data-path="${world.folder}"]`).waitForDisplayed({ timeout: 30_000 });
+    await addFolderByPath(app, world.folder);
   });
 
-  afterEach(async (ctx) => {
-    if (ctx.task.result?.state === "fail" && app) {
-      await app.screenshot(`failed-settings-${ctx.task.name.replace(/[^a-z0-9]+/gi, "-").slice(0, 50)}`).catch(() => undefined);
-    }
-  });
+  afterEach((ctx) => screenshotIfFailed(ctx, app, "settings"));
 
-  afterAll(async () => {
-    await app?.close();
-    await world?.proxy.close();
-    if (world) rmSync(world.work, { recursive: true, force: true });
-  });
+  afterAll(() => endWorld(app, world));
 
   it("refuses bad values next to their field, and Save stays off", async () => {
     const b = app.browser;
@@ -202,7 +195,6 @@ describe("Settings: saved, still there after a restart, in force, bad values ref
 
   it("axe-core finds nothing serious or critical on the Settings screens", () => {
     expect(axeByScreen.size).toBeGreaterThanOrEqual(4);
-    const found = [...axeByScreen].filter(([, f]) => f.length > 0);
-    expect(found.map(([s, f]) => `${s}: ${f.map((v) => `${v.impact} ${v.id} at ${v.targets.join(", ")}`).join("; ")}`)).toEqual([]);
+    expect(axeProblems(), "serious or critical findings by screen").toEqual([]);
   });
 });

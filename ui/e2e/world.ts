@@ -3,10 +3,10 @@
 // with the app's config, state and XDG dirs, photos made with libvips, the sign-in through the
 // window, and a screenshot with an axe-core run of every screen shown.
 import { execFileSync } from "node:child_process";
-import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { expect } from "vitest";
+import { expect, type TestContext } from "vitest";
 import { type AxeFinding, axeFindings } from "./axe";
 import { type App, aws, stackDir, stackEnv, stackInfo } from "./harness";
 import { S3Proxy } from "./s3-proxy";
@@ -107,6 +107,20 @@ export async function makeWorld(tag: string): Promise<World> {
   return { work, folder, bucket, proxy, config, env };
 }
 
+/** Close the app and the proxy, and remove the work folder. */
+export async function endWorld(app: App | undefined, world: World | undefined): Promise<void> {
+  await app?.close();
+  await world?.proxy.close();
+  if (world) rmSync(world.work, { recursive: true, force: true });
+}
+
+/** For afterEach: a failed step leaves a picture of the window as it was. */
+export async function screenshotIfFailed(ctx: TestContext, app: App | undefined, prefix: string): Promise<void> {
+  if (ctx.task.result?.state === "fail" && app) {
+    await app.screenshot(`failed-${prefix}-${ctx.task.name.replace(/[^a-z0-9]+/gi, "-").slice(0, 50)}`).catch(() => undefined);
+  }
+}
+
 /** Keys in `bucket` (aws-cli on the stack's S3, not through the proxy). */
 export function objectKeys(bucket: string, prefix = ""): string[] {
   const out = aws("lightbox-moto", "s3api", "list-objects-v2", "--bucket", bucket, ...(prefix ? ["--prefix", prefix] : []));
@@ -200,12 +214,27 @@ export async function signIn(app: App, user: User): Promise<void> {
   await b.$("nav[aria-label=Screens]").waitForDisplayed({ timeout: 30_000 });
 }
 
+/** Add `folder` through the Folders screen's path field. */
+export async function addFolderByPath(app: App, folder: string): Promise<void> {
+  await openScreen(app, "folders");
+  await app.browser.$("input[name=folder-path]").setValue(folder);
+  await app.browser.$("button=Add").click();
+  await app.browser.$(`li.folder[data-path="${folder}"]`).waitForDisplayed({ timeout: 30_000 });
+}
+
 export async function openScreen(app: App, screen: "activity" | "folders" | "gallery" | "settings"): Promise<void> {
   await app.browser.$(`button[data-screen=${screen}]`).click();
 }
 
 /** Serious and critical axe-core findings by screenshot name, over the whole run. */
 export const axeByScreen = new Map<string, AxeFinding[]>();
+
+/** The serious and critical findings so far, one line per screen that has any. */
+export function axeProblems(): string[] {
+  return [...axeByScreen]
+    .filter(([, found]) => found.length > 0)
+    .map(([screen, found]) => `${screen}: ${found.map((v) => `${v.impact} ${v.id} (${v.help}) at ${v.targets.join(", ")}`).join("; ")}`);
+}
 
 /** Save a screenshot of what the window shows as `name`, and run axe-core on it. */
 export async function shoot(app: App, name: string): Promise<void> {

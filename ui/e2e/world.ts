@@ -128,10 +128,28 @@ export function objectKeys(bucket: string, prefix = ""): string[] {
   return ((JSON.parse(out) as { Contents?: { Key: string }[] }).Contents ?? []).map((o) => o.Key);
 }
 
-/** A real JPEG of noise (libvips), written next to the folder and returned by path. */
-export function makeJpeg(world: World, name: string, width = 1200, height = 800, sigma = 30): string {
+/**
+ * A real JPEG made with libvips, in the work folder (not yet in the camera folder). With
+ * `noiseSigma`, Gaussian noise, which JPEG barely compresses (a big file from few pixels);
+ * otherwise three octaves of coloured Perlin noise seeded by the name, so each photo in a
+ * screenshot looks different.
+ */
+export function makeJpeg(world: World, name: string, width = 1200, height = 800, noiseSigma?: number): string {
   const path = join(world.work, "made", name);
-  execFileSync("vips", ["gaussnoise", `${path}[Q=92]`, String(width), String(height), "--sigma", String(sigma)]);
+  if (noiseSigma !== undefined) {
+    execFileSync("vips", ["gaussnoise", `${path}[Q=92]`, String(width), String(height), "--sigma", String(noiseSigma)]);
+    return path;
+  }
+  const seed = [...name].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 100_000, 7);
+  const bands = [0, 1, 2].map((i) => {
+    const band = join(world.work, "made", `${name}.${i}.v`);
+    execFileSync("vips", ["perlin", band, String(width), String(height), "--cell-size", String(140 + 50 * i), "--uchar", "--seed", String(seed + i)]);
+    return band;
+  });
+  const joined = join(world.work, "made", `${name}.v`);
+  execFileSync("vips", ["bandjoin", bands.join(" "), joined]);
+  execFileSync("vips", ["copy", joined, `${path}[Q=90]`, "--interpretation", "srgb"]);
+  for (const f of [...bands, joined]) rmSync(f);
   return path;
 }
 
@@ -199,6 +217,8 @@ export async function signInFirstTime(app: App, user: User, shots?: { signIn: st
   await b.$("input[name=repeat-password]").setValue(user.password);
   const unmet = await b.$$('ul[aria-label="Password rules"] li[data-met="false"]');
   expect(unmet.length, "every rule of the pool's policy is met by the new password").toBe(0);
+  // Both entries typed: the button comes on once the window has seen the last keystroke.
+  await b.$("button[type=submit]").waitForEnabled({ timeout: 10_000 });
   if (shots) await shoot(app, shots.newPassword);
   await b.$("button[type=submit]").click();
   await b.$("nav[aria-label=Screens]").waitForDisplayed({ timeout: 30_000 });

@@ -3,7 +3,7 @@
 //   - fenced code blocks that never close (an unbalanced fence swallows the rest of the file);
 //   - relative links and images whose file is missing;
 // and README.md is checked for the structure a reader expects: its sections as headings, the
-// `lightbox` commands inside one code block.
+// `lightbox` commands inside one code block, the screenshots near the top.
 // Usage: node check-rendered.mjs FILE.md...   (scripts/check-markdown.sh passes every one)
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -31,12 +31,16 @@ function checkFences(file, lines, tokens) {
 }
 
 function checkLinks(file, tokens) {
-  for (const t of walk(tokens)) {
-    const target = t.type === "link_open" ? t.attrGet("href") : t.type === "image" ? t.attrGet("src") : null;
-    if (!target || /^[a-z][a-z0-9+.-]*:/i.test(target) || target.startsWith("#")) continue;
-    const path = decodeURIComponent(target.split("#")[0]);
-    if (path && !existsSync(resolve(dirname(join(root, file)), path))) {
-      problems.push(`${file}:${(t.map?.[0] ?? 0) + 1}: links to ${target}, which does not exist`);
+  let line = 1; // the last block that knows its line (table cells do not)
+  for (const block of tokens) {
+    if (block.map) line = block.map[0] + 1;
+    for (const t of [block, ...(block.children ?? [])]) {
+      const target = t.type === "link_open" ? t.attrGet("href") : t.type === "image" ? t.attrGet("src") : null;
+      if (!target || /^[a-z][a-z0-9+.-]*:/i.test(target) || target.startsWith("#")) continue;
+      const path = decodeURIComponent(target.split("#")[0]);
+      if (path && !existsSync(resolve(dirname(join(root, file)), path))) {
+        problems.push(`${file}:${line}: links to ${target}, which does not exist`);
+      }
     }
   }
 }
@@ -66,6 +70,14 @@ function checkReadme(tokens) {
   }
   const prose = tokens.filter((t) => t.type === "inline").map((t) => t.content).join("\n");
   if (!prose.includes("LIGHTBOX_*")) problems.push("README.md: the Configuration section's text is not rendered as prose");
+  // The screenshots near the top (their files are checked with every other link).
+  const shots = [...walk(tokens)].filter((t) => t.type === "image" && t.attrGet("src").startsWith("docs/screenshots/"));
+  if (shots.length < 6) problems.push(`README.md: shows ${shots.length} screenshots from docs/screenshots/, expected at least 6`);
+  const firstShot = tokens.findIndex((t) => t.type === "inline" && t.children?.some((c) => c.type === "image"));
+  const thirdHeading = tokens.filter((t) => t.type === "heading_open")[2];
+  if (firstShot < 0 || (thirdHeading && firstShot > tokens.indexOf(thirdHeading))) {
+    problems.push("README.md: the screenshots are not near the top (before the third heading)");
+  }
 }
 
 const files = process.argv.slice(2);

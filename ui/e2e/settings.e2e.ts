@@ -71,7 +71,7 @@ describe("Settings: saved, still there after a restart, in force, bad values ref
       ["file-types", "jpg, .r@w", /extensions without the dot/],
       ["settle-secs", "0", /between 1 and 3600 seconds/],
       ["concurrency", "99", /between 1 and 32 files/],
-      ["bandwidth", "1.5", /whole number of MB\/s/],
+      ["bandwidth", "1.5", /whole number of MiB\/s/],
     ];
     for (const [field, bad, message] of cases) {
       const input = await b.$(`input[name=${field}]`);

@@ -29,6 +29,7 @@ import {
   arrive,
   axeByScreen,
   axeProblems,
+  clearField,
   createUser,
   endWorld,
   makeJpeg,
@@ -185,10 +186,11 @@ describe("an admin's day in the app window", () => {
     );
 
     // The limit off again, so the rest goes at full speed.
-    await b.$("input[name=bandwidth-limit]").clearValue();
+    await clearField(app, "input[name=bandwidth-limit]");
     await b.$("form.limit button[type=submit]").click();
     await b.$("button=Resume uploads").click();
     await b.$("button=Pause uploads").waitForDisplayed({ timeout: 10_000 });
+    expect(await b.$("input[name=bandwidth-limit]").getValue(), "the limit is off again").toBe("");
     await waitForStage(app, big, "done", 180_000);
     const after = world.proxy.writes().filter((r) => r.started > pausedAt && WRITES.includes(r.op));
     expect(after.length, "uploading went on after Resume").toBeGreaterThan(0);

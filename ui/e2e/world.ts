@@ -234,6 +234,16 @@ export async function signIn(app: App, user: User): Promise<void> {
   await b.$("nav[aria-label=Screens]").waitForDisplayed({ timeout: 30_000 });
 }
 
+/**
+ * Empty a text field as a person does (select all, Backspace): WebDriver's clear fires no
+ * input event, so the form would not see it.
+ */
+export async function clearField(app: App, selector: string): Promise<void> {
+  await app.browser.$(selector).click();
+  await app.browser.keys(["Control", "a"]);
+  await app.browser.keys("Backspace");
+}
+
 /** Add `folder` through the Folders screen's path field. */
 export async function addFolderByPath(app: App, folder: string): Promise<void> {
   await openScreen(app, "folders");

@@ -16,6 +16,7 @@ import {
   makeWorld,
   objectKeys,
   openScreen,
+  quitApp,
   RUN,
   screenshotIfFailed,
   shoot,
@@ -88,7 +89,7 @@ describe("roles and ownership", () => {
     if (!bin) throw new Error("LIGHTBOX_CLI_BIN is not set: run the end-to-end test through scripts/test-ui-e2e.sh");
     // The app quits; the daemon takes the same catalog, state dir and config (and the kept
     // sign-in's refresh token for its S3 credentials), then the app starts again.
-    await app.close();
+    await quitApp(app, world);
     daemon = spawn(bin, ["run"], { env: { ...process.env, ...world.env }, stdio: ["ignore", "pipe", "pipe"] });
     daemon.stdout?.on("data", (c: Buffer) => (daemonLog = (daemonLog + c.toString()).slice(-20_000)));
     daemon.stderr?.on("data", (c: Buffer) => (daemonLog = (daemonLog + c.toString()).slice(-20_000)));

@@ -20,6 +20,7 @@ import {
   makeWorld,
   objectKeys,
   openScreen,
+  quitApp,
   RUN,
   screenshotIfFailed,
   setCaptureTime,
@@ -124,7 +125,7 @@ describe("Settings: saved, still there after a restart, in force, bad values ref
   });
 
   it("after a restart every value is still there", async () => {
-    await app.close();
+    await quitApp(app, world);
     app = await startApp(world.env);
     const b = app.browser;
     // The kept sign-in (the refresh token) opens the app signed in.
@@ -189,7 +190,7 @@ describe("Settings: saved, still there after a restart, in force, bad values ref
     const limit = Number(WANT.bandwidth) * MiB;
     console.log(`settings speed limit: ${(rate / MiB).toFixed(3)} MiB/s measured over 5 s, limit ${WANT.bandwidth} MiB/s`);
     expect(Math.abs(rate - limit) / limit, `measured ${(rate / MiB).toFixed(2)} MiB/s`).toBeLessThanOrEqual(0.2);
-    await waitForStage(app, big, "done", 180_000);
+    // Not waited for: the rest would take 10 s at the limit, and the story ends here.
   });
 
   it("axe-core finds nothing serious or critical on the Settings screens", () => {

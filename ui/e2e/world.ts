@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, type TestContext } from "vitest";
 import { type AxeFinding, axeFindings } from "./axe";
+import { clickTrayMenu, trayItems } from "./desktop";
 import { type App, aws, stackDir, stackEnv, stackInfo } from "./harness";
 import { S3Proxy } from "./s3-proxy";
 
@@ -65,7 +66,7 @@ export interface World {
 /**
  * A bucket, a proxy in front of the stack's S3, and a work folder for one story. The config
  * is the stack's desktop.toml (S3 in moto, where the identity pool's credentials work) with a
- * 1 s settle window and small multipart parts, so a 30 MB photo goes up in several parts.
+ * 1 s settle window and small multipart parts, so a 20 MB photo goes up in several parts.
  */
 export async function makeWorld(tag: string): Promise<World> {
   const bucket = `e2e-${tag}-${RUN}`;
@@ -107,9 +108,40 @@ export async function makeWorld(tag: string): Promise<World> {
   return { work, folder, bucket, proxy, config, env };
 }
 
+/**
+ * Quit the app as a person does, with "Quit Lightbox" in the tray menu, and wait until it is
+ * gone: no tray item left and the engine's process (named in the catalog's lock file) exited.
+ * Closing the WebDriver session alone is not enough: the window's close is the app's
+ * close-to-tray, so the app would go on in the tray, and the next start in this D-Bus session
+ * would only bring that one back (single instance).
+ */
+export async function quitApp(app: App, world: World): Promise<void> {
+  let pid = 0;
+  try {
+    pid = Number.parseInt(readFileSync(join(world.env.LIGHTBOX_STATE_DIR, "catalog.sqlite.lock"), "utf8").trim(), 10);
+  } catch {
+    // no engine ran
+  }
+  const lightboxInTray = () => trayItems().some((i) => i.menu.some((m) => m.label === "Quit Lightbox"));
+  if (lightboxInTray()) clickTrayMenu("Quit Lightbox");
+  await app.close();
+  // Gone, or a zombie waiting for its parent (WebKitWebDriver) to reap it.
+  const alive = () => {
+    try {
+      return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+    } catch {
+      return false;
+    }
+  };
+  for (let i = 0; (pid > 0 && alive()) || lightboxInTray(); i++) {
+    if (i > 150) throw new Error(`the app (process ${pid || "unknown"}) did not quit within 30 s of "Quit Lightbox"`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 /** Close the app and the proxy, and remove the work folder. */
 export async function endWorld(app: App | undefined, world: World | undefined): Promise<void> {
-  await app?.close();
+  if (app && world) await quitApp(app, world);
   await world?.proxy.close();
   if (world) rmSync(world.work, { recursive: true, force: true });
 }

@@ -300,6 +300,12 @@ export function axeProblems(): string[] {
 
 /** Save a screenshot of what the window shows as `name`, and run axe-core on it. */
 export async function shoot(app: App, name: string): Promise<void> {
+  // Every image decoded and two frames painted, so the picture shows what a person sees.
+  await app.browser.executeAsync((done: () => void) => {
+    Promise.all([...document.images].map((img) => img.decode().catch(() => undefined))).then(() =>
+      requestAnimationFrame(() => requestAnimationFrame(() => done())),
+    );
+  });
   await app.screenshot(name);
   axeByScreen.set(name, await axeFindings(app.browser));
 }

@@ -66,7 +66,13 @@ def describe(bus, item):
 
 def main():
     bus = dbus.SessionBus()
-    found = [describe(bus, i) for i in items(bus)]
+    found = []
+    for item in items(bus):
+        try:
+            found.append(describe(bus, item))
+        except dbus.DBusException:
+            pass  # an item whose app is quitting: the watcher still lists it for a moment
+
     if sys.argv[1:] == ["list"]:
         print(json.dumps(found))
     elif len(sys.argv) == 3 and sys.argv[1] == "click":

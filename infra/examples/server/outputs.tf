@@ -1,5 +1,5 @@
 output "instance_id" {
-  description = "The daemon's EC2 instance (aws ssm start-session --target <id> for a shell)."
+  description = "The daemon's EC2 instance (`aws ssm start-session --target <id>` for a shell)."
   value       = aws_instance.daemon.id
 }
 
@@ -14,7 +14,7 @@ output "security_group_id" {
 }
 
 output "log_group_name" {
-  description = "CloudWatch Logs group with the daemon's JSON logs (stream <instance-id>/daemon) and EMF lines (<instance-id>/emf)."
+  description = "CloudWatch Logs group with the daemon's JSON logs (stream `<instance-id>/daemon`) and EMF lines (`<instance-id>/emf`)."
   value       = aws_cloudwatch_log_group.daemon.name
 }
 

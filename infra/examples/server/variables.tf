@@ -104,7 +104,7 @@ variable "data_volume_type" {
 
 variable "import_folders" {
   type        = list(string)
-  description = "Folders the daemon watches, created on the data volume as /srv/lightbox/<name>."
+  description = "Folders the daemon watches, created on the data volume as `/srv/lightbox/<name>`."
   default     = ["import"]
 
   validation {

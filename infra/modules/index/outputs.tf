@@ -4,7 +4,7 @@ output "table_name" {
 }
 
 output "table_arn" {
-  description = "ARN of the index table; its GSIs are under <arn>/index/*."
+  description = "ARN of the index table; its GSIs are under `<arn>/index/*`."
   value       = aws_dynamodb_table.this.arn
 }
 

@@ -64,7 +64,7 @@ variable "cors_allowed_origins" {
 
 variable "access_log_bucket" {
   type        = string
-  description = "Bucket that receives S3 server access logs (under s3-access/<bucket>/); null for no access logging."
+  description = "Bucket that receives S3 server access logs (under `s3-access/<bucket>/`); null for no access logging."
   default     = null
 }
 

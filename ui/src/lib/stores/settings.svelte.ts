@@ -37,7 +37,7 @@ export function validateSettings(s: SettingsView): SettingsErrors {
   }
   const bw = s.bandwidthLimitMibPerSec;
   if (bw !== null && (!Number.isInteger(bw) || bw < 1)) {
-    errors.bandwidthLimitMibPerSec = "Leave it empty for no limit, or give a whole number of MB/s (1 or more).";
+    errors.bandwidthLimitMibPerSec = "Leave it empty for no limit, or give a whole number of MiB/s (1 or more).";
   }
   return errors;
 }

@@ -21,6 +21,8 @@ pub struct Window {
     pub median_gap_ms: f64,
     /// The longest gap between two part completions, in milliseconds.
     pub longest_gap_ms: f64,
+    /// Anything that qualifies the figures (printed under the table).
+    pub note: Option<String>,
 }
 
 /// The gaps, in order, between the part completions that bound and fall in `[start, end]`
@@ -61,6 +63,7 @@ pub fn window(
         parts,
         median_gap_ms: median(&gaps),
         longest_gap_ms: gaps.iter().copied().fold(0.0, f64::max),
+        note: None,
     })
 }
 
@@ -71,7 +74,7 @@ fn median(values: &[f64]) -> f64 {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
     let mid = sorted.len() / 2;
-    if sorted.len() % 2 == 0 {
+    if sorted.len().is_multiple_of(2) {
         f64::midpoint(sorted[mid - 1], sorted[mid])
     } else {
         sorted[mid]
@@ -109,7 +112,11 @@ pub fn markdown(summary: &Summary) -> String {
         let (ratio, goal) = ratio.map_or_else(
             || ("1.00×".to_owned(), String::new()),
             |r| {
-                let met = if r <= GOAL_RATIO { "met" } else { "**not met**" };
+                let met = if r <= GOAL_RATIO {
+                    "met"
+                } else {
+                    "**not met**"
+                };
                 (format!("{r:.2}×"), met.to_owned())
             },
         );
@@ -121,6 +128,11 @@ pub fn markdown(summary: &Summary) -> String {
     out.push_str(&row(&summary.baseline, None));
     for scan in &summary.scans {
         out.push_str(&row(scan, Some(summary.ratio(scan))));
+    }
+    for window in std::iter::once(&summary.baseline).chain(&summary.scans) {
+        if let Some(note) = &window.note {
+            out.push_str(&format!("\n{}: {note}.\n", window.name));
+        }
     }
     out
 }
@@ -136,7 +148,8 @@ mod tests {
     #[test]
     fn a_stall_across_the_window_edges_is_counted_whole() {
         // (why, completions ms, window start ms, window end ms, expected gaps ms)
-        let cases: [(&str, Vec<u64>, u64, u64, Option<Vec<f64>>); 4] = [
+        type Case = (&'static str, Vec<u64>, u64, u64, Option<Vec<f64>>);
+        let cases: [Case; 4] = [
             (
                 "steady parts: every gap in and around the window",
                 vec![0, 100, 200, 300, 400],
@@ -182,8 +195,13 @@ mod tests {
     #[test]
     fn the_report_compares_each_scan_with_the_window_without_one() {
         let completions = ms(&[0, 100, 200, 300, 400, 500, 1300, 1400, 1500]);
-        let baseline = window("no scan", &completions, Duration::ZERO, Duration::from_millis(400))
-            .expect("parts on both sides");
+        let baseline = window(
+            "no scan",
+            &completions,
+            Duration::ZERO,
+            Duration::from_millis(400),
+        )
+        .expect("parts on both sides");
         let scan = window(
             "first scan",
             &completions,
@@ -204,6 +222,9 @@ mod tests {
             table.contains("| first scan | 0.9 | 2 | 100 | 800 | 8.00× | **not met** |"),
             "{table}"
         );
-        assert!(table.contains("| no scan | 0.4 | 3 | 100 | 100 | 1.00× |  |"), "{table}");
+        assert!(
+            table.contains("| no scan | 0.4 | 3 | 100 | 100 | 1.00× |  |"),
+            "{table}"
+        );
     }
 }

@@ -11,4 +11,5 @@ cd "$(dirname "$0")"
 ./resume.sh
 ./gallery.sh
 ./ingest.sh
+./scan-gaps.sh
 ./report.sh

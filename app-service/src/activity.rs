@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use sync_core::catalog::FileRecord;
 
 use crate::ipc::{FileActivity, FolderCounts, Problem, Stage};
-use lightbox_types::{FileState, StateCounts};
+use lightbox_types::StateCounts;
 use sync_core::engine::{EngineEvent, FilePhase};
 
 /// What a vanished file's row says (it left the queue; nothing remote changes).
@@ -136,16 +136,15 @@ fn folder_of(path: &Path, folders: &[PathBuf]) -> String {
         .map_or_else(String::new, |f| f.display().to_string())
 }
 
-/// Move `row` to where `phase` puts it.
+/// Move `row` to where `phase` puts it ([`FilePhase::stage`]), with the step's data.
 fn advance(row: &mut FileActivity, phase: &FilePhase) {
     if !matches!(phase, FilePhase::Skipped { .. } | FilePhase::Failed { .. }) {
         row.problem = None;
     }
+    row.stage = phase.stage();
     match phase {
-        FilePhase::Discovered | FilePhase::Settling => row.stage = Stage::Settling,
-        FilePhase::Hashing => row.stage = Stage::Hashing,
+        FilePhase::Discovered | FilePhase::Settling | FilePhase::Hashing => {}
         FilePhase::Planned { key } => {
-            row.stage = Stage::Queued;
             row.key = Some(key.clone());
         }
         FilePhase::Uploading {
@@ -154,7 +153,6 @@ fn advance(row: &mut FileActivity, phase: &FilePhase) {
             bytes_sent,
             bytes_total,
         } => {
-            row.stage = Stage::Uploading;
             row.parts_total = u64::from(*parts);
             row.bytes_total = *bytes_total;
             row.bytes_done = *bytes_sent;
@@ -165,41 +163,30 @@ fn advance(row: &mut FileActivity, phase: &FilePhase) {
                 (row.parts_done + 1).min(row.parts_total)
             };
         }
-        FilePhase::Verifying { key } => {
-            row.stage = Stage::Verifying;
-            row.key = Some(key.clone());
-            row.parts_done = row.parts_total;
-            row.bytes_done = row.bytes_total;
-        }
-        FilePhase::Uploaded { key, .. } => {
-            row.stage = Stage::Previews;
+        FilePhase::Verifying { key } | FilePhase::Uploaded { key, .. } => {
             row.key = Some(key.clone());
             row.parts_done = row.parts_total;
             row.bytes_done = row.bytes_total;
         }
         FilePhase::Done { key, .. } => {
-            row.stage = Stage::Done;
             if key.is_some() {
                 row.key.clone_from(key);
             }
             row.bytes_done = row.bytes_total;
         }
         FilePhase::Skipped { reason, detail } => {
-            row.stage = Stage::Skipped;
             row.problem = Some(Problem {
                 code: reason.clone(),
                 message: detail.clone(),
             });
         }
         FilePhase::Failed { code, message } => {
-            row.stage = Stage::Failed;
             row.problem = Some(Problem {
                 code: code.clone(),
                 message: message.clone(),
             });
         }
         FilePhase::Vanished => {
-            row.stage = Stage::Skipped;
             row.problem = Some(Problem {
                 code: VANISHED.to_owned(),
                 message: "The file was deleted or moved before it was uploaded; nothing was \
@@ -223,26 +210,11 @@ fn parts_held(bytes: u64, total: u64, parts: u64) -> u64 {
     }
 }
 
-/// The stage a catalogued file is at (for rows read back from the catalog).
-#[must_use]
-pub fn stage_of(state: FileState) -> Stage {
-    match state {
-        FileState::Discovered | FileState::Ready => Stage::Settling,
-        FileState::Hashed => Stage::Hashing,
-        FileState::Planned => Stage::Queued,
-        FileState::Uploading => Stage::Uploading,
-        FileState::Uploaded => Stage::Previews,
-        FileState::Done => Stage::Done,
-        FileState::Skipped => Stage::Skipped,
-        FileState::Failed => Stage::Failed,
-    }
-}
-
 /// A catalog row as an activity row; `folder` is its watched folder's path.
 #[must_use]
 pub fn record_view(record: &FileRecord, folder: &Path) -> FileActivity {
     let path = folder.join(record.rel_path.to_path_buf());
-    let stage = stage_of(record.state);
+    let stage = record.state.stage();
     let size = record.stat.size;
     let parts_total = record
         .multipart
@@ -292,28 +264,28 @@ fn skip_message(reason: &str) -> String {
     }
 }
 
-/// Catalog counts as the app's five buckets. `Uploaded` (previews still to make) counts as
-/// uploading: the file is not finished yet.
+/// Catalog counts as the app's five buckets, by each state's [`Stage`]. `Uploaded` (previews
+/// still to make) counts as uploading: the file is not finished yet.
 #[must_use]
 pub fn counts_view(counts: &StateCounts) -> FolderCounts {
-    let sum = |states: &[FileState]| states.iter().map(|s| counts.get(*s)).sum();
-    FolderCounts {
-        waiting: sum(&[
-            FileState::Discovered,
-            FileState::Ready,
-            FileState::Hashed,
-            FileState::Planned,
-        ]),
-        uploading: sum(&[FileState::Uploading, FileState::Uploaded]),
-        done: counts.get(FileState::Done),
-        skipped: counts.get(FileState::Skipped),
-        failed: counts.get(FileState::Failed),
+    let mut view = FolderCounts::default();
+    for (state, count) in counts.iter() {
+        let bucket = match state.stage() {
+            Stage::Settling | Stage::Hashing | Stage::Queued => &mut view.waiting,
+            Stage::Uploading | Stage::Verifying | Stage::Previews => &mut view.uploading,
+            Stage::Done => &mut view.done,
+            Stage::Skipped => &mut view.skipped,
+            Stage::Failed => &mut view.failed,
+        };
+        *bucket += count;
     }
+    view
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lightbox_types::FileState;
     use sync_core::engine::FileEvent;
 
     fn at(seconds: i64) -> Timestamp {

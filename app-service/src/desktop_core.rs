@@ -141,7 +141,7 @@ impl DesktopCore {
             ingest: config.ingest.clone(),
             upload: Some(UploadTarget::from_config(&config, &client, sub)?),
         };
-        *slot = EngineSlot::start(&settings, &self.hub)?;
+        *slot = EngineSlot::start(&settings, &self.hub).await?;
         self.gallery.lock().await.connect(&config, client)?;
         Ok(())
     }
@@ -413,16 +413,24 @@ impl DesktopCore {
 
     // ----- folders -----
 
-    /// Run `f` on the catalog: the engine's when it runs, else the file (read-only use).
-    async fn with_catalog<R>(
+    /// Read the catalog with `f`: on the engine's read-only connection when it runs (never
+    /// behind its writes), else from the file, on a blocking thread.
+    async fn with_catalog<R: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut Catalog) -> Result<R, sync_core::catalog::CatalogError>,
+        f: impl FnOnce(&Catalog) -> Result<R, sync_core::catalog::CatalogError> + Send + 'static,
     ) -> Result<R, IpcError> {
         if let Some(engine) = self.engine.lock().await.engine() {
-            return Ok(engine.catalog().with(f)?);
+            return Ok(engine.catalog().read(f).await?);
         }
-        let mut catalog = Catalog::open(&self.state_dir()?.join(CATALOG_FILE))?;
-        Ok(f(&mut catalog)?)
+        let path = self.state_dir()?.join(CATALOG_FILE);
+        let read = tokio::task::spawn_blocking(move || Catalog::open(&path)?.snapshot(f)).await;
+        read.map_err(|e| {
+            IpcError::new(
+                ErrorCode::Internal,
+                format!("reading the catalog failed unexpectedly ({e}); try again"),
+            )
+        })?
+        .map_err(IpcError::from)
     }
 
     /// The watched folders with their counts and whether they are reachable.
@@ -467,7 +475,7 @@ impl DesktopCore {
     pub async fn add_folder(&self, path: &str) -> Result<FolderView, IpcError> {
         let engine = self.engine().await?;
         engine.add_folder(Path::new(path)).await?;
-        self.refresh_folder_names(&engine);
+        self.refresh_folder_names(&engine).await;
         let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| PathBuf::from(path));
         self.folders()
             .await?
@@ -495,12 +503,12 @@ impl DesktopCore {
                 ),
             ));
         }
-        self.refresh_folder_names(&engine);
+        self.refresh_folder_names(&engine).await;
         Ok(())
     }
 
-    fn refresh_folder_names(&self, engine: &sync_core::engine::Engine) {
-        if let Ok(folders) = engine.catalog().with(|c| c.list_folders()) {
+    async fn refresh_folder_names(&self, engine: &sync_core::engine::Engine) {
+        if let Ok(folders) = engine.catalog().read(Catalog::list_folders).await {
             self.hub.set_folders(&folders);
         }
     }
@@ -513,7 +521,7 @@ impl DesktopCore {
     /// When the catalog cannot be read.
     pub async fn recent_activity(&self, limit: u64) -> Result<Vec<FileActivity>, IpcError> {
         let limit = usize::try_from(limit.clamp(1, 5000)).unwrap_or(5000);
-        self.with_catalog(|c| {
+        self.with_catalog(move |c| {
             let folders = c.list_folders()?;
             Ok(c.recent_files(limit)?
                 .into_iter()
@@ -599,7 +607,8 @@ impl DesktopCore {
         let engine = self.engine().await?;
         engine
             .catalog()
-            .with(|c| c.retry(FileId::from_raw(id), Timestamp::now()))?;
+            .run(move |c| c.retry(FileId::from_raw(id), Timestamp::now()))
+            .await?;
         engine.rescan().await?;
         Ok(())
     }

@@ -133,10 +133,13 @@ impl EngineSlot {
     ///
     /// # Errors
     /// Any start failure but the catalog being in use.
-    pub fn start(settings: &EngineSettings, hub: &Arc<ActivityHub>) -> Result<Self, EngineError> {
+    pub async fn start(
+        settings: &EngineSettings,
+        hub: &Arc<ActivityHub>,
+    ) -> Result<Self, EngineError> {
         match Engine::start(settings) {
             Ok(engine) => {
-                if let Ok(folders) = engine.catalog().with(|c| c.list_folders()) {
+                if let Ok(folders) = engine.catalog().read(Catalog::list_folders).await {
                     hub.set_folders(&folders);
                 }
                 let cancel = CancellationToken::new();
@@ -223,7 +226,7 @@ async fn pump(
                 }
                 Err(broadcast::error::RecvError::Closed) => break,
             },
-            _ = tick.tick() => match engine.counts() {
+            _ = tick.tick() => match engine.counts().await {
                 Ok(counts) => hub.flush(counts_view(&counts)),
                 Err(e) => tracing::warn!(error = %e, "cannot count the queue"),
             },
@@ -232,6 +235,7 @@ async fn pump(
 }
 
 /// The daemon's progress from its catalog: rows changed since the last look, and the counts.
+/// Read on a read-only connection of the app's own (the daemon writes), on a blocking thread.
 async fn poll_daemon(catalog_path: PathBuf, hub: Arc<ActivityHub>, cancel: CancellationToken) {
     let mut tick = tokio::time::interval(DAEMON_POLL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -242,13 +246,33 @@ async fn poll_daemon(catalog_path: PathBuf, hub: Arc<ActivityHub>, cancel: Cance
             () = cancel.cancelled() => break,
             _ = tick.tick() => {}
         }
-        if catalog.is_none() {
-            catalog = Catalog::open(&catalog_path)
-                .inspect_err(|e| tracing::warn!(error = %e, "cannot read the daemon's catalog"))
-                .ok();
-        }
-        let Some(c) = &catalog else { continue };
-        match read_daemon(c, since) {
+        let path = catalog_path.clone();
+        let looked = tokio::task::spawn_blocking(move || {
+            let opened = match catalog {
+                Some(c) => Ok(c),
+                None => Catalog::open_read_only(&path),
+            };
+            match opened {
+                Ok(c) => {
+                    let read = c.snapshot(|c| read_daemon(c, since));
+                    (Some(c), read)
+                }
+                Err(e) => (None, Err(e)),
+            }
+        })
+        .await;
+        let read = match looked {
+            Ok((kept, read)) => {
+                catalog = kept;
+                read
+            }
+            Err(e) => {
+                catalog = None;
+                tracing::warn!(error = %e, "reading the daemon's catalog failed unexpectedly");
+                continue;
+            }
+        };
+        match read {
             Ok((rows, counts, newest)) => {
                 {
                     let mut batcher = lock(&hub.batcher);

@@ -2,6 +2,7 @@
 //! in tests (this machine is noisy); the smoke tests only check that they still run.
 
 pub mod latency;
+pub mod scan_gaps;
 pub mod splitmix;
 pub mod thumbs;
 pub mod upload;

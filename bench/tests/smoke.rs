@@ -169,3 +169,36 @@ fn limits_bench_measures_every_limit_at_tiny_sizes() {
         assert!(table.contains(limit), "a row for {limit}:\n{table}");
     }
 }
+
+#[test]
+fn scan_gaps_bench_measures_part_gaps_with_and_without_a_scan() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let out = work.path().join("scan-gaps.md");
+    let status = Command::new(env!("CARGO_BIN_EXE_scan-gaps-bench"))
+        .arg("--work")
+        .arg(work.path())
+        .args([
+            "--files",
+            "2000",
+            "--upload-mib",
+            "40",
+            "--bandwidth-mib",
+            "5",
+        ])
+        .args(["--baseline-secs", "2", "--pause-secs", "1", "--out"])
+        .arg(&out)
+        .status()
+        .expect("scan-gaps-bench runs");
+    assert!(
+        status.success(),
+        "the upload outlasted a window without a scan, a first scan and a rescan"
+    );
+    let table = std::fs::read_to_string(&out).expect("the report is written");
+    for row in [
+        "| no scan |",
+        "| first scan of 2,000 new files |",
+        "| rescan of 2,000 unchanged files |",
+    ] {
+        assert!(table.contains(row), "a row {row}:\n{table}");
+    }
+}

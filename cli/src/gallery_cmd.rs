@@ -6,8 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use jiff::Timestamp;
 use lightbox_types::Role;
-use sync_core::catalog::SharedCatalog;
-use sync_core::catalog::{Catalog, CatalogLock};
+use sync_core::catalog::{Catalog, CatalogHandle, CatalogLock};
 use sync_core::config::Config;
 use sync_core::engine::CATALOG_FILE;
 use sync_core::gallery::{
@@ -80,7 +79,7 @@ pub async fn gallery(config: &Config, command: GalleryCommand) -> Result<()> {
             let path = config.state_dir()?.join(CATALOG_FILE);
             let _lock = CatalogLock::acquire(&path)
                 .context("stop the daemon first: the delete records tombstones in its catalog")?;
-            let catalog = SharedCatalog::new(Catalog::open(&path)?);
+            let catalog = CatalogHandle::start(Catalog::open(&path)?)?;
             let user = std::env::var("USER").unwrap_or_else(|_| "lightbox".to_owned());
             let outcome = bucket
                 .delete(&catalog, &keys, &preview.token, Role::Admin, &user, now)

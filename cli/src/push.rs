@@ -69,7 +69,7 @@ pub async fn push(config: &Config, args: PushArgs) -> Result<ExitCode> {
                 if added.is_none() && adding.is_finished() {
                     added = Some((&mut adding).await.context("adding the paths failed")?);
                 }
-                if added.is_some() && !busy(&engine)? {
+                if added.is_some() && !busy(&engine).await? {
                     break;
                 }
             }
@@ -126,8 +126,8 @@ async fn add_paths(engine: Engine, paths: Vec<PathBuf>) -> Vec<String> {
     errors
 }
 
-fn busy(engine: &Engine) -> Result<bool> {
-    let counts = engine.counts()?;
+async fn busy(engine: &Engine) -> Result<bool> {
+    let counts = engine.counts().await?;
     // Anything not at rest (done, skipped, or failed until a retry) is still on its way.
     Ok(FileState::ALL
         .into_iter()

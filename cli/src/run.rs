@@ -34,7 +34,7 @@ pub async fn run(config: &Config, config_path: Option<&Path>, folders: &[PathBuf
     let ops = match config.daemon.listen {
         Some(listen) => {
             let probe = engine.clone();
-            let queue: QueueProbe = Arc::new(move || probe.counts());
+            let queue: QueueProbe = Arc::new(move || probe.counts_blocking());
             let served = ops::serve(listen, Arc::clone(&metrics), queue, ops_cancel.clone()).await;
             // The JSON log gets the stable code; the exit message repeats the words.
             let server = served.inspect_err(|e| tracing::error!(code = e.code(), "{e}"))?;

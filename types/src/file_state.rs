@@ -74,6 +74,132 @@ impl fmt::Display for FileState {
     }
 }
 
+/// A step of a file's life, as the catalog records it: each one moves a file from one of a few
+/// states to another (or keeps it where it is while it records something). [`MOVES`] lists every
+/// allowed move, and the catalog checks each step against it before writing anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Step {
+    /// The file held still for its settle window and opens.
+    MarkReady,
+    /// Its SHA-256, CRC and capture time are recorded.
+    RecordFingerprint,
+    /// The planner chose its key.
+    Plan,
+    /// Nothing to upload (a duplicate, tombstoned content).
+    Skip,
+    /// An upload starts (or a resumed one records its multipart upload).
+    StartUpload,
+    /// S3 accepted a part of its multipart upload.
+    RecordPart,
+    /// Its multipart upload is forgotten: the upload starts over (a failed file stays failed).
+    ClearUpload,
+    /// The original is complete and verified.
+    MarkUploaded,
+    /// Its previews are made (or cannot be).
+    MarkDone,
+    /// A step failed.
+    RecordFailure,
+    /// A failed file goes back to the state it failed in.
+    Retry,
+}
+
+impl Step {
+    /// What the step does to a file, for messages ("cannot {action} file 7: ...").
+    #[must_use]
+    pub const fn action(self) -> &'static str {
+        match self {
+            Step::MarkReady => "mark ready",
+            Step::RecordFingerprint => "record the fingerprint of",
+            Step::Plan => "plan",
+            Step::Skip => "skip",
+            Step::StartUpload => "start uploading",
+            Step::RecordPart => "record a part of",
+            Step::ClearUpload => "clear the upload of",
+            Step::MarkUploaded => "mark uploaded",
+            Step::MarkDone => "mark done",
+            Step::RecordFailure => "record a failure of",
+            Step::Retry => "retry",
+        }
+    }
+
+    /// The states `self` may start from, in pipeline order (from [`MOVES`]).
+    #[must_use]
+    pub fn starts_from(self) -> Vec<FileState> {
+        FileState::ALL
+            .into_iter()
+            .filter(|from| MOVES.iter().any(|m| m.step == self && m.from == *from))
+            .collect()
+    }
+
+    /// Whether `self` may take a file from `from` to `to` (in [`MOVES`]).
+    #[must_use]
+    pub fn allows(self, from: FileState, to: FileState) -> bool {
+        MOVES
+            .iter()
+            .any(|m| m.step == self && m.from == from && m.to == to)
+    }
+}
+
+/// One allowed move: `step` takes a file from `from` to `to`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Move {
+    pub from: FileState,
+    pub step: Step,
+    pub to: FileState,
+}
+
+const fn mv(from: FileState, step: Step, to: FileState) -> Move {
+    Move { from, step, to }
+}
+
+use FileState::{Discovered, Done, Failed, Hashed, Planned, Ready, Skipped, Uploaded, Uploading};
+
+/// Every allowed move of a file between states: the whole state machine in one table. A change
+/// on disk is not here: it resets any row to `Discovered` (the catalog's `observe_file`), and a
+/// vanished file's row is deleted; neither is a step of the file's life.
+pub const MOVES: &[Move] = &[
+    // The happy path.
+    mv(Discovered, Step::MarkReady, Ready),
+    mv(Ready, Step::RecordFingerprint, Hashed),
+    mv(Hashed, Step::Plan, Planned),
+    mv(Planned, Step::StartUpload, Uploading),
+    mv(Uploading, Step::MarkUploaded, Uploaded),
+    mv(Uploaded, Step::MarkDone, Done),
+    // Nothing to upload, decided before the upload starts.
+    mv(Discovered, Step::Skip, Skipped),
+    mv(Ready, Step::Skip, Skipped),
+    mv(Hashed, Step::Skip, Skipped),
+    mv(Planned, Step::Skip, Skipped),
+    // The multipart journal: a resumed file records its upload, parts are journalled, and an
+    // upload S3 no longer has is cleared so the upload starts over.
+    mv(Uploading, Step::StartUpload, Uploading),
+    mv(Uploading, Step::RecordPart, Uploading),
+    mv(Uploading, Step::ClearUpload, Planned),
+    mv(Failed, Step::ClearUpload, Failed),
+    // Any working state can fail; a retry goes back to where it failed.
+    mv(Discovered, Step::RecordFailure, Failed),
+    mv(Ready, Step::RecordFailure, Failed),
+    mv(Hashed, Step::RecordFailure, Failed),
+    mv(Planned, Step::RecordFailure, Failed),
+    mv(Uploading, Step::RecordFailure, Failed),
+    mv(Uploaded, Step::RecordFailure, Failed),
+    mv(Failed, Step::Retry, Discovered),
+    mv(Failed, Step::Retry, Ready),
+    mv(Failed, Step::Retry, Hashed),
+    mv(Failed, Step::Retry, Planned),
+    mv(Failed, Step::Retry, Uploading),
+    mv(Failed, Step::Retry, Uploaded),
+];
+
+impl FileState {
+    /// Whether some step of a file's life takes it from `self` to `to` ([`MOVES`]). `Done` and
+    /// `Skipped` go nowhere; `Failed` goes back only where it failed, by a retry.
+    #[must_use]
+    pub fn can_move_to(self, to: FileState) -> bool {
+        MOVES.iter().any(|m| m.from == self && m.to == to)
+    }
+}
+
 /// A text that names no [`FileState`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
@@ -192,6 +318,70 @@ mod tests {
         assert!(
             err.to_string().contains("discovered, ready"),
             "the message must say what is accepted: {err}"
+        );
+    }
+
+    /// The states a file is worked on in, `Discovered` to `Uploaded`: each can fail.
+    const WORKING: &[FileState] = FileState::ALL.split_at(6).0;
+
+    #[test]
+    fn the_moves_a_file_can_make_between_states() {
+        use FileState as S;
+        // Each row: from, the states it can move to.
+        let failed_to = [WORKING, &[S::Failed]].concat();
+        let table: [(FileState, &[FileState]); 9] = [
+            (S::Discovered, &[S::Ready, S::Skipped, S::Failed]),
+            (S::Ready, &[S::Hashed, S::Skipped, S::Failed]),
+            (S::Hashed, &[S::Planned, S::Skipped, S::Failed]),
+            (S::Planned, &[S::Uploading, S::Skipped, S::Failed]),
+            (
+                S::Uploading,
+                &[S::Planned, S::Uploading, S::Uploaded, S::Failed],
+            ),
+            (S::Uploaded, &[S::Done, S::Failed]),
+            (S::Done, &[]),
+            (S::Skipped, &[]),
+            // Back where it failed (a retry), or still failed with its upload cleared.
+            (S::Failed, &failed_to),
+        ];
+        for (from, allowed) in table {
+            for to in FileState::ALL {
+                assert_eq!(
+                    from.can_move_to(to),
+                    allowed.contains(&to),
+                    "{from} → {to}: the table above is the state machine"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn each_step_starts_from_the_states_the_catalog_checks() {
+        use FileState as S;
+        let table: [(Step, &[FileState]); 11] = [
+            (Step::MarkReady, &[S::Discovered]),
+            (Step::RecordFingerprint, &[S::Ready]),
+            (Step::Plan, &[S::Hashed]),
+            (
+                Step::Skip,
+                &[S::Discovered, S::Ready, S::Hashed, S::Planned],
+            ),
+            (Step::StartUpload, &[S::Planned, S::Uploading]),
+            (Step::RecordPart, &[S::Uploading]),
+            (Step::ClearUpload, &[S::Uploading, S::Failed]),
+            (Step::MarkUploaded, &[S::Uploading]),
+            (Step::MarkDone, &[S::Uploaded]),
+            (Step::RecordFailure, WORKING),
+            (Step::Retry, &[S::Failed]),
+        ];
+        for (step, from) in table {
+            assert_eq!(step.starts_from(), from, "{step:?} starts from");
+        }
+        assert!(
+            Step::ClearUpload.allows(S::Uploading, S::Planned)
+                && Step::ClearUpload.allows(S::Failed, S::Failed)
+                && !Step::ClearUpload.allows(S::Failed, S::Planned),
+            "a cleared upload restarts an uploading file and leaves a failed one failed"
         );
     }
 

@@ -4,6 +4,10 @@ use serde::{Deserialize, Serialize};
 
 use super::folders::FolderCounts;
 
+/// Where a file is on its way to the bucket: the one vocabulary of a file's life, defined
+/// with the catalog's states (`lightbox_types::stage`) and generated for TypeScript from there.
+pub use lightbox_types::Stage;
+
 /// What changed since the last batch: sent at most every 250 ms, never per byte.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
@@ -43,22 +47,6 @@ pub struct FileActivity {
     pub problem: Option<Problem>,
     /// RFC 3339 time of the last change.
     pub updated_at: String,
-}
-
-/// Where a file is on its way to the bucket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-#[serde(rename_all = "camelCase")]
-pub enum Stage {
-    Settling,
-    Hashing,
-    Queued,
-    Uploading,
-    Verifying,
-    Previews,
-    Done,
-    Skipped,
-    Failed,
 }
 
 /// Why a file was skipped or failed; `message` says what to do.

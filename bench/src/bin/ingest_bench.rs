@@ -14,7 +14,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use jiff::Timestamp;
-use sync_core::catalog::Catalog;
+use sync_core::catalog::{Catalog, CatalogHandle};
 use sync_core::engine::scan_folder;
 use sync_core::ingest::{Filter, FilterSettings, FingerprintOptions, fingerprint_file};
 
@@ -68,13 +68,15 @@ fn scan(files: usize, dir: &Path) -> Result<serde_json::Value> {
     let id = catalog.add_folder(&root, Timestamp::now())?;
     let folder = catalog.get_folder(id)?.context("folder just added")?;
     let filter = Filter::new(&FilterSettings::default())?;
+    // As in the engine: the catalog on its own thread, the scan committing in batches.
+    let catalog = CatalogHandle::start(catalog)?;
 
     let started = Instant::now();
-    let first = scan_folder(&mut catalog, &folder, &filter, Timestamp::now())?;
+    let first = scan_folder(&catalog, &folder, &filter, Timestamp::now())?;
     let first_s = started.elapsed().as_secs_f64();
 
     let started = Instant::now();
-    let again = scan_folder(&mut catalog, &folder, &filter, Timestamp::now())?;
+    let again = scan_folder(&catalog, &folder, &filter, Timestamp::now())?;
     let rescan_s = started.elapsed().as_secs_f64();
     anyhow::ensure!(
         again.unchanged == first.new && again.new == 0,

@@ -161,7 +161,7 @@ async fn a_pause_stops_new_requests_and_a_resume_completes_every_file() {
         "paused and drained, no request body goes out (requests before: {:?}, after: {:?})",
         before.requests_by_operation, after.requests_by_operation
     );
-    let counts = t.engine.counts().expect("counts");
+    let counts = t.engine.counts().await.expect("counts");
     assert_eq!(
         counts.get(FileState::Planned),
         3,

@@ -8,11 +8,12 @@
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::schema::Migration;
+use super::migration::Migration;
 use super::sql_values::{Millis, StoredU64};
 use super::{Catalog, CatalogError, Sha256Digest};
 
-pub(super) const CREATE_UPLOADED_OBJECTS: Migration = Migration {
+const CREATE_UPLOADED_OBJECTS: Migration = Migration {
+    version: 4,
     description: "create uploaded_objects",
     sql: "
         CREATE TABLE uploaded_objects (
@@ -24,6 +25,9 @@ pub(super) const CREATE_UPLOADED_OBJECTS: Migration = Migration {
         CREATE INDEX uploaded_objects_by_sha256 ON uploaded_objects (sha256);
     ",
 };
+
+/// This table's schema steps (collected by `schema`).
+pub(super) const MIGRATIONS: &[Migration] = &[CREATE_UPLOADED_OBJECTS];
 
 impl Catalog {
     /// A key that holds (or is planned to hold) content `sha256`: uploaded objects first,

@@ -66,6 +66,21 @@ pub enum CatalogError {
         source: rusqlite::Error,
     },
 
+    #[error(
+        "catalog {path} is no longer open (its thread stopped, which a bug elsewhere in \
+         Lightbox caused): restart Lightbox, and report it with the log"
+    )]
+    Stopped { path: PathBuf },
+
+    #[error(
+        "could not start a thread for catalog {path} ({source}): the system is out of \
+         threads or memory; close some programs and start Lightbox again"
+    )]
+    Thread {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
     #[error("watched folder {0} is not in the catalog (it was removed): refresh the folder list")]
     FolderNotFound(FolderId),
 
@@ -162,6 +177,8 @@ impl CatalogError {
             CatalogError::DiskFull { .. } => "catalog_disk_full",
             CatalogError::ReadOnly { .. } => "catalog_read_only",
             CatalogError::Sql { .. } => "catalog_sql",
+            CatalogError::Stopped { .. } => "catalog_stopped",
+            CatalogError::Thread { .. } => "catalog_thread",
             CatalogError::FolderNotFound(_) => "catalog_folder_not_found",
             CatalogError::FileNotFound(_) => "catalog_file_not_found",
             CatalogError::WrongState { .. } => "catalog_wrong_state",

@@ -2,17 +2,18 @@
 
 use jiff::Timestamp;
 
-use lightbox_types::CaptureTime;
+use lightbox_types::{CaptureTime, Step};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::schema::Migration;
+use super::migration::Migration;
 use super::sql_values::{Millis, StoredU64};
 use super::{
     Catalog, CatalogError, Fault, FileId, FileStat, FileState, FolderId, RelPath, Sha256Digest,
     StateCounts,
 };
 
-pub(super) const CREATE_FILES: Migration = Migration {
+const CREATE_FILES: Migration = Migration {
+    version: 2,
     description: "create files",
     sql: "
         CREATE TABLE files (
@@ -55,10 +56,14 @@ pub(super) const CREATE_FILES: Migration = Migration {
 };
 
 /// The fingerprint's CRC64/NVME, kept so the uploader does not re-read the file for it.
-pub(super) const ADD_CRC64NVME: Migration = Migration {
+const ADD_CRC64NVME: Migration = Migration {
+    version: 7,
     description: "add files.crc64nvme",
     sql: "ALTER TABLE files ADD COLUMN crc64nvme TEXT;",
 };
+
+/// This table's schema steps (collected by `schema`).
+pub(super) const MIGRATIONS: &[Migration] = &[CREATE_FILES, ADD_CRC64NVME];
 
 /// The last failure recorded for a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,14 +205,15 @@ fn file_by_id(conn: &Connection, file: FileId) -> rusqlite::Result<Option<FileRe
         .optional()
 }
 
-/// Load `file` and check it is in one of `allowed` before `action`.
-pub(super) fn require_state(
+/// Load `file` and check that `step` may start from its state ([`lightbox_types::MOVES`],
+/// the one table of allowed moves).
+pub(super) fn require_step(
     conn: &Connection,
     file: FileId,
-    action: &'static str,
-    allowed: &[FileState],
+    step: Step,
 ) -> Result<FileRecord, Fault> {
     let record = load_file(conn, file)?;
+    let allowed = step.starts_from();
     if allowed.contains(&record.state) {
         return Ok(record);
     }
@@ -218,7 +224,7 @@ pub(super) fn require_state(
         .join(" or ");
     Err(CatalogError::WrongState {
         file,
-        action,
+        action: step.action(),
         state: record.state,
         expected,
     }

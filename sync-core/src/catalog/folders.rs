@@ -5,11 +5,12 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, Row, params};
 
-use super::schema::Migration;
+use super::migration::Migration;
 use super::sql_values::{Millis, StoredU64};
 use super::{Catalog, CatalogError, Fault, FolderId};
 
-pub(super) const CREATE_FOLDERS: Migration = Migration {
+const CREATE_FOLDERS: Migration = Migration {
+    version: 1,
     description: "create folders",
     sql: "
         CREATE TABLE folders (
@@ -21,6 +22,9 @@ pub(super) const CREATE_FOLDERS: Migration = Migration {
         ) STRICT;
     ",
 };
+
+/// This table's schema steps (collected by `schema`).
+pub(super) const MIGRATIONS: &[Migration] = &[CREATE_FOLDERS];
 
 /// A folder the engine watches.
 #[derive(Debug, Clone, PartialEq, Eq)]

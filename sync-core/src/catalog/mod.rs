@@ -12,9 +12,13 @@
 //! uploaded again).
 //!
 //! Exactly one engine owns a catalog file: take a [`CatalogLock`] before [`Catalog::open`].
+//! Inside the engine the catalog is owned by a thread of its own ([`CatalogHandle`]); async
+//! code sends it work and awaits the reply.
 //!
-//! Files: `schema` runs the migrations; each table's DDL sits with the code that uses it
-//! (`folders`, `files`, `parts`, `content`, `tombstones`).
+//! Files: each table's DDL sits with the code that uses it, as that table's list of
+//! `Migration`s (`folders`, `files`, `parts`, `content`, `tombstones`,
+//! `previews`); `schema` collects them in version order and runs them; `owner` is the thread
+//! that owns the catalog inside the engine.
 
 mod content;
 mod error;
@@ -22,14 +26,15 @@ mod files;
 mod folders;
 mod ids;
 mod lock;
+mod migration;
 mod observe;
+mod owner;
 mod parts;
 mod previews;
 mod rebuild;
 mod rel_path;
 mod resume;
 mod schema;
-mod shared;
 mod sql_values;
 mod tombstones;
 mod transitions;
@@ -41,7 +46,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::config::DbConfig;
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 // The shared types the catalog stores; its modules take them from here (`super::`).
 use lightbox_types::{FileStat, FileState, Sha256Digest, StateCounts};
@@ -52,11 +57,11 @@ pub use folders::{RemovedFolder, WatchedFolder};
 pub use ids::{FileId, FolderId};
 pub use lock::CatalogLock;
 pub use observe::{CataloguedStat, Observation, ObserveOutcome, Vanished};
+pub use owner::CatalogHandle;
 pub use previews::{PREVIEW_SOURCE_MISSING, PreviewStatus, SOURCE_MISSING_MESSAGE};
 pub use rebuild::RebuiltCatalog;
 pub use rel_path::RelPath;
 pub use resume::{ResumeStep, UnfinishedFile};
-pub use shared::SharedCatalog;
 pub use transitions::UploadMethod;
 
 /// How long a statement waits for another connection's write lock before giving up.
@@ -99,10 +104,72 @@ impl Catalog {
         Self::configure(conn, path)
     }
 
+    /// A read-only connection to the catalog at `path`, which must exist at this build's
+    /// schema version (the writer opens it first): the [`CatalogHandle`]'s reader. WAL lets it
+    /// read while the writer writes.
+    ///
+    /// # Errors
+    /// [`CatalogError::Open`] when the file cannot be opened, [`CatalogError::TooNew`] when
+    /// a newer Lightbox wrote it.
+    pub fn open_read_only(path: &Path) -> Result<Self, CatalogError> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        let conn =
+            Connection::open_with_flags(path, flags).map_err(|source| CatalogError::Open {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        let setup = |conn: &Connection| -> rusqlite::Result<i64> {
+            conn.busy_timeout(BUSY_TIMEOUT)?;
+            conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+            conn.set_prepared_statement_cache_capacity(64);
+            schema::current_version(conn)
+        };
+        let found = setup(&conn).map_err(|e| CatalogError::from_sqlite(path, "open", e))?;
+        let supported = schema::latest_version();
+        if found > supported {
+            return Err(CatalogError::TooNew {
+                path: path.to_path_buf(),
+                found,
+                supported,
+            });
+        }
+        Ok(Catalog {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
     /// The database file this catalog was opened from (`:memory:` for an in-memory one).
     #[must_use]
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Whether this is a private in-memory catalog (no other connection can see it).
+    #[must_use]
+    pub fn is_in_memory(&self) -> bool {
+        self.path.as_os_str() == ":memory:"
+    }
+
+    /// Run `body` in one read transaction, so that the queries in it see one snapshot of
+    /// the database (a writer's commit lands before or after all of them).
+    ///
+    /// # Errors
+    /// What `body` returns; SQLite failures to begin or end the transaction.
+    pub fn snapshot<T>(
+        &self,
+        body: impl FnOnce(&Self) -> Result<T, CatalogError>,
+    ) -> Result<T, CatalogError> {
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(|e| CatalogError::from_sqlite(&self.path, "begin a read", e))?;
+        let value = body(self)?;
+        tx.commit()
+            .map_err(|e| CatalogError::from_sqlite(&self.path, "end a read", e))?;
+        Ok(value)
     }
 
     fn configure(conn: Connection, path: PathBuf) -> Result<Self, CatalogError> {

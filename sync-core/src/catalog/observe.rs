@@ -162,31 +162,46 @@ impl Catalog {
     /// then: `preview_source_missing` goes into the previews ledger for its key, unless an
     /// outcome is there already, dated when the row was last written.
     pub fn mark_vanished(&mut self, file: FileId) -> Result<Option<Vanished>, CatalogError> {
-        self.write("mark file vanished", |conn| {
-            let gone = conn
-                .query_row(
-                    "DELETE FROM files WHERE id = ?1
-                     RETURNING state, upload_id, planned_key, updated_at_ms",
-                    [file],
-                    |row| {
-                        let vanished = Vanished {
-                            state: row.get(0)?,
-                            abort_upload_id: row.get(1)?,
-                        };
-                        let key: Option<String> = row.get(2)?;
-                        Ok((vanished, key, row.get::<_, Millis>(3)?))
-                    },
-                )
-                .optional()?;
-            let Some((vanished, key, updated)) = gone else {
-                return Ok(None);
-            };
-            if let (FileState::Uploaded, Some(key)) = (vanished.state, key) {
-                record_source_missing(conn, &key, updated.0)?;
-            }
-            Ok(Some(vanished))
+        self.write("mark file vanished", |conn| vanish_one(conn, file))
+    }
+
+    /// [`Catalog::mark_vanished`] for many files in one transaction (the reconciliation
+    /// scan). Outcomes are in the order of `files`.
+    ///
+    /// # Errors
+    /// SQLite failures. On error nothing is written.
+    pub fn mark_vanished_batch(
+        &mut self,
+        files: &[FileId],
+    ) -> Result<Vec<Option<Vanished>>, CatalogError> {
+        self.write("mark files vanished", |conn| {
+            files.iter().map(|&file| vanish_one(conn, file)).collect()
         })
     }
+}
+
+fn vanish_one(conn: &Connection, file: FileId) -> Result<Option<Vanished>, Fault> {
+    let gone = conn
+        .prepare_cached(
+            "DELETE FROM files WHERE id = ?1
+             RETURNING state, upload_id, planned_key, updated_at_ms",
+        )?
+        .query_row([file], |row| {
+            let vanished = Vanished {
+                state: row.get(0)?,
+                abort_upload_id: row.get(1)?,
+            };
+            let key: Option<String> = row.get(2)?;
+            Ok((vanished, key, row.get::<_, Millis>(3)?))
+        })
+        .optional()?;
+    let Some((vanished, key, updated)) = gone else {
+        return Ok(None);
+    };
+    if let (FileState::Uploaded, Some(key)) = (vanished.state, key) {
+        record_source_missing(conn, &key, updated.0)?;
+    }
+    Ok(Some(vanished))
 }
 
 fn observe_one(

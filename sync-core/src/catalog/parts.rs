@@ -4,14 +4,15 @@
 use jiff::Timestamp;
 use rusqlite::params;
 
-use super::files::require_state;
-use super::schema::Migration;
+use super::files::require_step;
+use super::migration::Migration;
 use super::sql_values::{Millis, StoredU64};
-use lightbox_types::{CompletedPart, FileState};
+use lightbox_types::{CompletedPart, Step};
 
 use super::{Catalog, CatalogError, FileId};
 
-pub(super) const CREATE_PARTS: Migration = Migration {
+const CREATE_PARTS: Migration = Migration {
+    version: 3,
     description: "create parts",
     sql: "
         CREATE TABLE parts (
@@ -25,6 +26,9 @@ pub(super) const CREATE_PARTS: Migration = Migration {
         ) STRICT, WITHOUT ROWID;
     ",
 };
+
+/// This table's schema steps (collected by `schema`).
+pub(super) const MIGRATIONS: &[Migration] = &[CREATE_PARTS];
 
 /// S3's highest part number.
 const MAX_PART_NUMBER: u16 = 10_000;
@@ -52,7 +56,7 @@ impl Catalog {
             });
         }
         self.write("record part", |conn| {
-            let record = require_state(conn, file, "record a part of", &[FileState::Uploading])?;
+            let record = require_step(conn, file, Step::RecordPart)?;
             if record.multipart.as_ref().map(|m| m.upload_id.as_str()) != Some(upload_id) {
                 return Err(CatalogError::StaleUpload {
                     file,
@@ -126,6 +130,7 @@ mod tests {
     use super::*;
     use crate::catalog::UploadMethod;
     use crate::catalog::test_support::{at, catalog_with_folder, drive_to, part, sha};
+    use lightbox_types::FileState;
 
     fn uploading_file() -> (Catalog, FileId) {
         let (mut catalog, folder) = catalog_with_folder();

@@ -5,12 +5,13 @@
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::schema::Migration;
+use super::migration::Migration;
 use super::sql_values::Millis;
 use super::transitions::mark_done_in;
 use super::{Catalog, CatalogError, FileId};
 
-pub(super) const CREATE_PREVIEWS: Migration = Migration {
+const CREATE_PREVIEWS: Migration = Migration {
+    version: 6,
     description: "create previews",
     sql: "
         CREATE TABLE previews (
@@ -23,6 +24,9 @@ pub(super) const CREATE_PREVIEWS: Migration = Migration {
         ) STRICT, WITHOUT ROWID;
     ",
 };
+
+/// This table's schema steps (collected by `schema`).
+pub(super) const MIGRATIONS: &[Migration] = &[CREATE_PREVIEWS];
 
 /// What is known about an original's previews.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,39 +1,42 @@
 //! Schema migrations, tracked in SQLite's `user_version`.
 //!
-//! `user_version` counts the migrations applied. Each migration runs in its own transaction
-//! together with the `user_version` bump, so a crash leaves either the old or the new schema.
-//! Append new migrations at the end, never edit a released one; each table's DDL lives in the
-//! file of the code that uses it.
+//! `user_version` is the version of the last migration applied. Each migration runs in its own
+//! transaction together with the `user_version` bump, so a crash leaves either the old or the
+//! new schema. Each table's file declares its own steps (`MIGRATIONS`, with [`Migration`] from
+//! the leaf module `migration`); this module collects them in version order, refusing a version
+//! claimed twice or skipped. Never edit a released step; a new one takes the next version.
 
 use std::path::Path;
+use std::sync::OnceLock;
 
 use rusqlite::{Connection, TransactionBehavior};
 
+use super::migration::{Migration, in_order};
 use super::{CatalogError, Fault, content, files, folders, parts, previews, tombstones};
 
-/// One schema step.
-pub(super) struct Migration {
-    /// What it does, for the log.
-    pub(super) description: &'static str,
-    /// The DDL, run as one batch.
-    pub(super) sql: &'static str,
-}
-
-/// Every migration, in order: `user_version` N means the first N have been applied.
-const MIGRATIONS: &[Migration] = &[
-    folders::CREATE_FOLDERS,
-    files::CREATE_FILES,
-    parts::CREATE_PARTS,
-    content::CREATE_UPLOADED_OBJECTS,
-    tombstones::CREATE_TOMBSTONES,
-    previews::CREATE_PREVIEWS,
-    files::ADD_CRC64NVME,
+/// Every table's migrations, as declared in its file.
+const TABLES: &[&[Migration]] = &[
+    folders::MIGRATIONS,
+    files::MIGRATIONS,
+    parts::MIGRATIONS,
+    content::MIGRATIONS,
+    tombstones::MIGRATIONS,
+    previews::MIGRATIONS,
 ];
+
+/// Every migration in version order (checked once; the unit tests check it on every build).
+fn migrations() -> &'static [&'static Migration] {
+    static ORDERED: OnceLock<Vec<&'static Migration>> = OnceLock::new();
+    ORDERED.get_or_init(|| {
+        in_order(TABLES).unwrap_or_else(|e| {
+            panic!("the catalog's migrations are inconsistent ({e}): fix their versions")
+        })
+    })
+}
 
 /// The schema version this build writes.
 pub(super) fn latest_version() -> i64 {
-    // A handful of migrations: the count always fits.
-    i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX)
+    migrations().last().map_or(0, |m| m.version)
 }
 
 /// The schema version of the open database.
@@ -54,10 +57,8 @@ pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), Fault> {
         }
         .into());
     }
-    for (version, migration) in (1..)
-        .zip(MIGRATIONS)
-        .skip(usize::try_from(found).unwrap_or(0))
-    {
+    for migration in migrations().iter().filter(|m| m.version > found) {
+        let version = migration.version;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         // Another process (a `lightbox status` while the daemon starts) may have applied
         // this migration between our read and our write lock: check again under the lock.
@@ -82,6 +83,17 @@ mod tests {
     use super::*;
     use crate::catalog::Catalog;
     use crate::catalog::test_support::{at, rel, stat};
+
+    #[test]
+    fn every_table_s_migrations_fit_together() {
+        let ordered = in_order(TABLES).expect("unique versions from 1 without a gap");
+        assert_eq!(
+            ordered.len(),
+            7,
+            "seven steps so far: five tables, previews, and files.crc64nvme"
+        );
+        assert_eq!(latest_version(), 7, "the latest version is the last step's");
+    }
 
     #[test]
     fn a_new_catalog_is_at_the_latest_version() {

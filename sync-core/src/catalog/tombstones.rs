@@ -5,11 +5,12 @@ use jiff::Timestamp;
 use rusqlite::params;
 
 use super::content::forget_uploaded_object;
-use super::schema::Migration;
+use super::migration::Migration;
 use super::sql_values::Millis;
 use super::{Catalog, CatalogError, Sha256Digest};
 
-pub(super) const CREATE_TOMBSTONES: Migration = Migration {
+const CREATE_TOMBSTONES: Migration = Migration {
+    version: 5,
     description: "create tombstones",
     sql: "
         CREATE TABLE tombstones (
@@ -22,6 +23,9 @@ pub(super) const CREATE_TOMBSTONES: Migration = Migration {
         ) STRICT, WITHOUT ROWID;
     ",
 };
+
+/// This table's schema steps (collected by `schema`).
+pub(super) const MIGRATIONS: &[Migration] = &[CREATE_TOMBSTONES];
 
 impl Catalog {
     /// Record that `deleted_by` deleted the object `key` holding `sha256`. Idempotent: a

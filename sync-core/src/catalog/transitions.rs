@@ -1,5 +1,6 @@
 //! The state changes of one file, each one transaction that first checks the file is in a
-//! state the step applies to (otherwise [`CatalogError::WrongState`] and nothing is written).
+//! state the step applies to, as the table of allowed moves says ([`lightbox_types::MOVES`];
+//! otherwise [`CatalogError::WrongState`] and nothing is written).
 //!
 //! # Failure and retry
 //! [`Catalog::record_failure`] remembers the state the file failed in (`failed_in`) and
@@ -13,11 +14,11 @@
 
 use jiff::Timestamp;
 
-use lightbox_types::CaptureTime;
+use lightbox_types::{CaptureTime, Step};
 use rusqlite::{Connection, params};
 
 use super::content::{key_owner, record_uploaded_object};
-use super::files::require_state;
+use super::files::require_step;
 use super::sql_values::{Millis, StoredU64};
 use super::{Catalog, CatalogError, Fault, FileId, FileState, MultipartUpload, Sha256Digest};
 
@@ -56,7 +57,7 @@ fn set_state(
 
 /// `Uploaded → Done` inside the caller's transaction (see [`Catalog::mark_done`]).
 pub(super) fn mark_done_in(conn: &Connection, file: FileId, now: Timestamp) -> Result<(), Fault> {
-    require_state(conn, file, "mark done", &[Uploaded])?;
+    require_step(conn, file, Step::MarkDone)?;
     conn.prepare_cached(
         "UPDATE files SET state = ?2, last_error_code = NULL, last_error_message = NULL,
              next_attempt_at_ms = NULL, updated_at_ms = ?3
@@ -79,7 +80,7 @@ impl Catalog {
     /// [`CatalogError::WrongState`], [`CatalogError::FileNotFound`]; SQLite failures.
     pub fn mark_ready(&mut self, file: FileId, now: Timestamp) -> Result<(), CatalogError> {
         self.write("mark file ready", |conn| {
-            require_state(conn, file, "mark ready", &[Discovered])?;
+            require_step(conn, file, Step::MarkReady)?;
             Ok(set_state(conn, file, Ready, now)?)
         })
     }
@@ -100,7 +101,7 @@ impl Catalog {
         now: Timestamp,
     ) -> Result<(), CatalogError> {
         self.write("record fingerprint", |conn| {
-            require_state(conn, file, "record the fingerprint of", &[Ready])?;
+            require_step(conn, file, Step::RecordFingerprint)?;
             conn.prepare_cached(
                 "UPDATE files SET state = ?2, sha256 = ?3, capture_time = ?4, updated_at_ms = ?5,
                      crc64nvme = ?6
@@ -131,7 +132,7 @@ impl Catalog {
         now: Timestamp,
     ) -> Result<(), CatalogError> {
         self.write("record plan", |conn| {
-            let record = require_state(conn, file, "plan", &[Hashed])?;
+            let record = require_step(conn, file, Step::Plan)?;
             let held_by_other_content =
                 key_owner(conn, key)?.is_some_and(|owner| Some(owner) != record.sha256);
             // Same content planned twice under one name is a duplicate the planner skips.
@@ -167,7 +168,7 @@ impl Catalog {
         now: Timestamp,
     ) -> Result<(), CatalogError> {
         self.write("record skip", |conn| {
-            require_state(conn, file, "skip", &[Discovered, Ready, Hashed, Planned])?;
+            require_step(conn, file, Step::Skip)?;
             conn.prepare_cached(
                 "UPDATE files SET state = ?2, skip_reason = ?3, planned_key = NULL,
                      updated_at_ms = ?4
@@ -191,7 +192,7 @@ impl Catalog {
         now: Timestamp,
     ) -> Result<(), CatalogError> {
         self.write("mark file uploading", |conn| {
-            let record = require_state(conn, file, "start uploading", &[Planned, Uploading])?;
+            let record = require_step(conn, file, Step::StartUpload)?;
             if record.multipart.is_some() {
                 return Err(CatalogError::WrongState {
                     file,
@@ -229,7 +230,7 @@ impl Catalog {
         now: Timestamp,
     ) -> Result<Option<String>, CatalogError> {
         self.write("clear upload", |conn| {
-            let record = require_state(conn, file, "clear the upload of", &[Uploading, Failed])?;
+            let record = require_step(conn, file, Step::ClearUpload)?;
             let state = if record.state == Uploading {
                 Planned
             } else {
@@ -252,7 +253,7 @@ impl Catalog {
     /// [`CatalogError::WrongState`], [`CatalogError::FileNotFound`]; SQLite failures.
     pub fn mark_uploaded(&mut self, file: FileId, now: Timestamp) -> Result<(), CatalogError> {
         self.write("mark file uploaded", |conn| {
-            let record = require_state(conn, file, "mark uploaded", &[Uploading])?;
+            let record = require_step(conn, file, Step::MarkUploaded)?;
             if let (Some(key), Some(sha256)) = (&record.planned_key, record.sha256) {
                 record_uploaded_object(conn, key, sha256, record.stat.size, now)?;
             }
@@ -289,12 +290,7 @@ impl Catalog {
         now: Timestamp,
     ) -> Result<u32, CatalogError> {
         self.write("record failure", |conn| {
-            let record = require_state(
-                conn,
-                file,
-                "record a failure of",
-                &[Discovered, Ready, Hashed, Planned, Uploading, Uploaded],
-            )?;
+            let record = require_step(conn, file, Step::RecordFailure)?;
             let attempts = record.attempts.saturating_add(1);
             conn.prepare_cached(
                 "UPDATE files SET state = ?2, failed_in = ?3, attempts = ?4,
@@ -324,7 +320,7 @@ impl Catalog {
     /// [`CatalogError::WrongState`], [`CatalogError::FileNotFound`]; SQLite failures.
     pub fn retry(&mut self, file: FileId, now: Timestamp) -> Result<FileState, CatalogError> {
         self.write("retry file", |conn| {
-            let record = require_state(conn, file, "retry", &[Failed])?;
+            let record = require_step(conn, file, Step::Retry)?;
             let resume_in = match record.failed_in {
                 Some(Uploading) if record.multipart.is_none() => Planned,
                 Some(state) => state,

@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use lightbox_types::Stage;
+
 /// One event on the engine's bus.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -39,8 +41,9 @@ pub struct FileEvent {
     pub phase: FilePhase,
 }
 
-/// Where a file is. `Skipped` and `Failed` carry a stable code and a sentence that
-/// says what it means or what to do.
+/// Where a file is: the step it just took, with that step's data ([`FilePhase::stage`] is
+/// where that puts it in the one vocabulary of a file's life, [`Stage`]). `Skipped` and
+/// `Failed` carry a stable code and a sentence that says what it means or what to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "phase", rename_all = "snake_case")]
 pub enum FilePhase {
@@ -87,4 +90,24 @@ pub enum FilePhase {
         /// Whether a thumbnail and a screen preview exist for it.
         previews: bool,
     },
+}
+
+impl FilePhase {
+    /// The stage this step puts the file at: the only place an engine event is named in the
+    /// vocabulary people see (the activity list, the tray).
+    #[must_use]
+    pub fn stage(&self) -> Stage {
+        match self {
+            FilePhase::Discovered | FilePhase::Settling => Stage::Settling,
+            FilePhase::Hashing => Stage::Hashing,
+            FilePhase::Planned { .. } => Stage::Queued,
+            FilePhase::Uploading { .. } => Stage::Uploading,
+            FilePhase::Verifying { .. } => Stage::Verifying,
+            FilePhase::Uploaded { .. } => Stage::Previews,
+            FilePhase::Done { .. } => Stage::Done,
+            // A file that vanished before its upload left the queue: nothing was uploaded.
+            FilePhase::Skipped { .. } | FilePhase::Vanished => Stage::Skipped,
+            FilePhase::Failed { .. } => Stage::Failed,
+        }
+    }
 }

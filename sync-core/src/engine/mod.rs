@@ -9,7 +9,9 @@
 //! - Events go out on one broadcast bus ([`EngineEvent`]); commands come in on an
 //!   mpsc channel. Every spawned task's handle is kept; `stop` cancels through a
 //!   token and waits with a timeout.
-//! - A lock file next to the catalog refuses a second engine.
+//! - A lock file next to the catalog refuses a second engine. The catalog itself is owned by
+//!   a thread of its own ([`CatalogHandle`]): components send it work and await the reply, so
+//!   no runtime worker waits on SQLite.
 //! - Upload controls: [`Engine::pause`], [`Engine::resume`] and
 //!   [`Engine::set_bandwidth_limit`] go to the uploader on its own command channel; each change
 //!   is announced as [`EngineEvent::UploadControls`]. [`Engine::shutdown`] is the graceful
@@ -43,7 +45,7 @@ pub use watcher::{FolderWatcher, WatchError, WatchSignal};
 
 use lightbox_types::StateCounts;
 
-use crate::catalog::{Catalog, CatalogError, CatalogLock, FolderId, RebuiltCatalog, SharedCatalog};
+use crate::catalog::{Catalog, CatalogError, CatalogHandle, CatalogLock, FolderId, RebuiltCatalog};
 use crate::config::IngestConfig;
 use crate::ingest::{Filter, FilterError, Settler};
 use crate::plan::{KeyPlanner, PlanError};
@@ -112,7 +114,7 @@ pub struct Engine {
 struct Inner {
     events: broadcast::Sender<EngineEvent>,
     commands: mpsc::Sender<Command>,
-    catalog: SharedCatalog,
+    catalog: CatalogHandle,
     cancel: CancellationToken,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     /// Held while running; released by a clean `stop`.
@@ -157,7 +159,7 @@ impl Engine {
                 rebuilt.message()
             );
         }
-        let catalog = SharedCatalog::new(catalog);
+        let catalog = CatalogHandle::start(catalog)?;
 
         let (events, _) = broadcast::channel(4096);
         let (commands, command_rx) = mpsc::channel(64);
@@ -222,18 +224,28 @@ impl Engine {
         self.inner.events.subscribe()
     }
 
-    /// The catalog, for queries (status, gallery).
+    /// The catalog: [`CatalogHandle::read`] for queries (status, gallery, the desktop app),
+    /// which never wait for the engine's writes; [`CatalogHandle::run`] for changes.
     #[must_use]
-    pub fn catalog(&self) -> &SharedCatalog {
+    pub fn catalog(&self) -> &CatalogHandle {
         &self.inner.catalog
     }
 
-    /// Files by state.
+    /// Files by state (on the catalog's read-only connection).
     ///
     /// # Errors
     /// When the catalog cannot be read.
-    pub fn counts(&self) -> Result<StateCounts, EngineError> {
-        Ok(self.inner.catalog.with(|c| c.counts_by_state())?)
+    pub async fn counts(&self) -> Result<StateCounts, EngineError> {
+        Ok(self.inner.catalog.read(Catalog::counts_by_state).await?)
+    }
+
+    /// [`Engine::counts`] from a thread that may block (the daemon's `/health` probe runs on
+    /// one), never from a runtime worker.
+    ///
+    /// # Errors
+    /// When the catalog cannot be read.
+    pub fn counts_blocking(&self) -> Result<StateCounts, EngineError> {
+        Ok(self.inner.catalog.read_blocking(Catalog::counts_by_state)?)
     }
 
     /// Watch `path` (and scan it now).

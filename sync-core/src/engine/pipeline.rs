@@ -22,7 +22,7 @@ use super::events::{EngineEvent, FileEvent, FilePhase};
 use super::scan::{ScanError, ScanReport, scan_folder};
 use super::settle_queue::{SettleQueue, Settling};
 use super::watcher::{FolderWatcher, WatchSignal};
-use crate::catalog::SharedCatalog;
+use crate::catalog::CatalogHandle;
 use crate::catalog::{
     CatalogError, FileId, FolderId, ObserveOutcome, RelPath, ResumeStep, WatchedFolder,
 };
@@ -74,7 +74,7 @@ struct HashJob {
 type HashResult = (HashJob, Result<Fingerprint, FingerprintError>);
 
 pub(crate) struct Pipeline {
-    catalog: SharedCatalog,
+    catalog: CatalogHandle,
     filter: Filter,
     planner: KeyPlanner,
     settler: Settler,
@@ -97,7 +97,7 @@ pub(crate) struct Pipeline {
 }
 
 pub(crate) struct PipelineParts {
-    pub catalog: SharedCatalog,
+    pub catalog: CatalogHandle,
     pub filter: Filter,
     pub planner: KeyPlanner,
     pub settler: Settler,
@@ -148,11 +148,11 @@ impl Pipeline {
                 () = cancel.cancelled() => break,
                 Some(signal) = signals.recv() => self.on_signal(signal).await,
                 Some(command) = commands.recv() => self.on_command(command).await,
-                () = due, if wake.is_some() => self.settle_due(),
+                () = due, if wake.is_some() => self.settle_due().await,
                 _ = rescan.tick() => self.scan_all().await,
                 Some(done) = self.hashing.join_next(), if !self.hashing.is_empty() => {
                     match done {
-                        Ok(result) => self.on_hashed(result),
+                        Ok(result) => self.on_hashed(result).await,
                         Err(e) => tracing::error!(error = %e, "a fingerprint job panicked"),
                     }
                 }
@@ -165,7 +165,7 @@ impl Pipeline {
     }
 
     async fn start_up(&mut self) {
-        let folders = self.catalog.with(|c| c.list_folders());
+        let folders = self.catalog.run(|c| c.list_folders()).await;
         match folders {
             Ok(folders) => {
                 for folder in folders.into_iter().filter(|f| f.enabled) {
@@ -176,12 +176,12 @@ impl Pipeline {
             Err(e) => tracing::error!(error = %e, "cannot read the watched folders"),
         }
         self.scan_all().await;
-        self.resume();
+        self.resume().await;
     }
 
     /// Pick up rows a previous run left half-way (DESIGN: each step is one transaction).
-    fn resume(&mut self) {
-        let unfinished = match self.catalog.with(|c| c.unfinished_files()) {
+    async fn resume(&mut self) {
+        let unfinished = match self.catalog.run(|c| c.unfinished_files()).await {
             Ok(unfinished) => unfinished,
             Err(e) => return tracing::error!(error = %e, "cannot read unfinished files"),
         };
@@ -200,7 +200,8 @@ impl Pipeline {
                 }),
                 ResumeStep::Plan => {
                     if let Some(sha) = record.sha256 {
-                        self.plan(record.id, &path, sha, record.capture_time.as_ref());
+                        self.plan(record.id, &path, sha, record.capture_time.as_ref())
+                            .await;
                     }
                 }
                 // Upload and preview steps belong to the uploader.
@@ -229,8 +230,9 @@ impl Pipeline {
         let catalog = self.catalog.clone();
         let filter = self.filter.clone();
         let scanned = folder.clone();
+        // The walk runs on a blocking thread and commits in batches (see `scan`).
         let result = tokio::task::spawn_blocking(move || {
-            catalog.with(|c| scan_folder(c, &scanned, &filter, Timestamp::now()))
+            scan_folder(&catalog, &scanned, &filter, Timestamp::now())
         })
         .await;
         match result {
@@ -322,19 +324,27 @@ impl Pipeline {
             return tracing::warn!(path = %path.display(), "name cannot be catalogued; skipped");
         };
         match stat_file(path) {
-            Ok(Some(stat)) => self.observe(&folder, &rel_path, path, stat),
-            Ok(None) => self.gone(&folder, &rel_path, path),
+            Ok(Some(stat)) => self.observe(&folder, &rel_path, path, stat).await,
+            Ok(None) => self.gone(&folder, &rel_path, path).await,
             Err(e) => {
                 tracing::warn!(path = %path.display(), error = %e, "cannot stat; the next scan retries");
             }
         }
     }
 
-    fn observe(&mut self, folder: &WatchedFolder, rel_path: &RelPath, path: &Path, stat: FileStat) {
+    async fn observe(
+        &mut self,
+        folder: &WatchedFolder,
+        rel_path: &RelPath,
+        path: &Path,
+        stat: FileStat,
+    ) {
         let now = Timestamp::now();
+        let (id, rel_path) = (folder.id, rel_path.clone());
         match self
             .catalog
-            .with(|c| c.observe_file(folder.id, rel_path, &stat, now))
+            .run(move |c| c.observe_file(id, &rel_path, &stat, now))
+            .await
         {
             Ok(ObserveOutcome::New(file)) => {
                 self.emit_file(file, path, FilePhase::Discovered);
@@ -355,7 +365,7 @@ impl Pipeline {
     }
 
     /// A path reported by the watcher no longer exists.
-    fn gone(&mut self, folder: &WatchedFolder, rel_path: &RelPath, path: &Path) {
+    async fn gone(&mut self, folder: &WatchedFolder, rel_path: &RelPath, path: &Path) {
         if !folder.path.is_dir() {
             // The whole folder went away (card pulled, share unmounted): not a deletion.
             return self.emit(EngineEvent::FolderUnavailable {
@@ -363,16 +373,20 @@ impl Pipeline {
                 reason: "the folder is gone (unmounted or removed)".to_owned(),
             });
         }
-        let found = self.catalog.with(|c| c.file_by_path(folder.id, rel_path));
+        let (id, rel_path) = (folder.id, rel_path.clone());
+        let found = self
+            .catalog
+            .run(move |c| c.file_by_path(id, &rel_path))
+            .await;
         if let Ok(Some(record)) = found {
-            self.vanish(record.id, path);
+            self.vanish(record.id, path).await;
         }
     }
 
-    fn vanish(&mut self, file: FileId, path: &Path) {
+    async fn vanish(&mut self, file: FileId, path: &Path) {
         self.settling.remove(path);
         self.settler.forget(path);
-        match self.catalog.with(|c| c.mark_vanished(file)) {
+        match self.catalog.run(move |c| c.mark_vanished(file)).await {
             Ok(Some(_)) => {
                 tracing::info!(path = %path.display(), "file vanished before it was uploaded; dropped from the queue");
                 self.emit_file(file, path, FilePhase::Vanished);
@@ -405,7 +419,7 @@ impl Pipeline {
     }
 
     /// Look at every settling file whose time has come.
-    fn settle_due(&mut self) {
+    async fn settle_due(&mut self) {
         let now = Instant::now();
         let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.deferred_hashes)
             .into_iter()
@@ -424,7 +438,8 @@ impl Pipeline {
                         "stat_failed",
                         &format!("cannot read {}: {e}", path.display()),
                         None,
-                    );
+                    )
+                    .await;
                     continue;
                 }
             };
@@ -436,11 +451,11 @@ impl Pipeline {
                     self.settler.forget(&path);
                     let message = "the file is empty (0 bytes), so there is nothing to upload; \
                                    if it gets content later it is picked up again";
-                    self.fail(file, &path, "empty_file", message, None);
+                    self.fail(file, &path, "empty_file", message, None).await;
                 }
                 SettleStatus::Wait { until } => self.look_again(path, settling, until, now),
-                SettleStatus::Vanished => self.vanish(file, &path),
-                SettleStatus::Ready => self.ready(settling, &path, stat, now),
+                SettleStatus::Vanished => self.vanish(file, &path).await,
+                SettleStatus::Ready => self.ready(settling, &path, stat, now).await,
             }
         }
     }
@@ -454,13 +469,23 @@ impl Pipeline {
 
     /// `path` is quiet for its whole window (and out of the settle queue): open it, mark it
     /// ready and queue its fingerprint, or put it back in the queue to wait again.
-    fn ready(&mut self, settling: Settling, path: &Path, stat: Option<FileStat>, now: Instant) {
+    async fn ready(
+        &mut self,
+        settling: Settling,
+        path: &Path,
+        stat: Option<FileStat>,
+        now: Instant,
+    ) {
         let Settling { file, folder, .. } = settling;
         let Some(stat) = stat else {
-            return self.vanish(file, path);
+            return self.vanish(file, path).await;
         };
         match probe_open(path) {
-            Ok(()) => match self.catalog.with(|c| c.mark_ready(file, Timestamp::now())) {
+            Ok(()) => match self
+                .catalog
+                .run(move |c| c.mark_ready(file, Timestamp::now()))
+                .await
+            {
                 Ok(()) => {
                     self.hash_queue.push_back(HashJob {
                         file,
@@ -483,14 +508,14 @@ impl Pipeline {
                     self.look_again(path.to_path_buf(), settling, now + CATALOG_RETRY, now);
                 }
             },
-            Err(SettleError::Vanished { .. }) => self.vanish(file, path),
+            Err(SettleError::Vanished { .. }) => self.vanish(file, path).await,
             Err(SettleError::Locked { .. }) => {
                 if let SettleStatus::Wait { until } = self.settler.open_failed(path, stat, now) {
                     self.look_again(path.to_path_buf(), settling, until, now);
                 }
             }
             Err(e) => {
-                self.fail(file, path, e.code(), &e.to_string(), None);
+                self.fail(file, path, e.code(), &e.to_string(), None).await;
             }
         }
     }
@@ -515,23 +540,23 @@ impl Pipeline {
         }
     }
 
-    fn on_hashed(&mut self, (job, result): HashResult) {
+    async fn on_hashed(&mut self, (job, result): HashResult) {
         let now = Timestamp::now();
         match result {
             Ok(fingerprint) => {
                 let sha = fingerprint.sha256;
                 let captured = fingerprint.exif.captured;
-                let recorded = self.catalog.with(|c| {
-                    c.record_fingerprint(
-                        job.file,
-                        sha,
-                        Some(&fingerprint.crc64nvme_base64),
-                        captured.as_ref(),
-                        now,
-                    )
-                });
+                let (file, crc) = (job.file, fingerprint.crc64nvme_base64);
+                let recorded = self
+                    .catalog
+                    .run(move |c| {
+                        c.record_fingerprint(file, sha, Some(&crc), captured.as_ref(), now)
+                    })
+                    .await;
                 match recorded {
-                    Ok(()) => self.plan(job.file, &job.path, sha, captured.as_ref()),
+                    Ok(()) => {
+                        self.plan(job.file, &job.path, sha, captured.as_ref()).await;
+                    }
                     // Changed or vanished while it was read: the newer state wins.
                     Err(e) if e.is_row_moved_on() => {
                         tracing::debug!(path = %job.path.display(), error = %e, "fingerprint discarded");
@@ -549,7 +574,7 @@ impl Pipeline {
                 }
             }
             Err(FingerprintError::Cancelled { .. }) => {}
-            Err(FingerprintError::Vanished { .. }) => self.vanish(job.file, &job.path),
+            Err(FingerprintError::Vanished { .. }) => self.vanish(job.file, &job.path).await,
             Err(FingerprintError::Changed { .. }) => {
                 // Still being written: back to settling.
                 if let Some(folder) = self.folders.iter().find(|f| f.id == job.folder).cloned()
@@ -557,18 +582,19 @@ impl Pipeline {
                     && let Ok(Some(stat)) = stat_file(&job.path)
                     && let Ok(rel_path) = RelPath::from_path(relative)
                 {
-                    self.observe(&folder, &rel_path, &job.path, stat);
+                    self.observe(&folder, &rel_path, &job.path, stat).await;
                 }
             }
             Err(e) => {
                 let retry_at = e.is_temporary().then(|| now + RETRY_TEMPORARY);
-                self.fail(job.file, &job.path, e.code(), &e.to_string(), retry_at);
+                self.fail(job.file, &job.path, e.code(), &e.to_string(), retry_at)
+                    .await;
             }
         }
     }
 
     /// Decide the key (pure, in `plan`) from catalog facts, and record the decision.
-    fn plan(
+    async fn plan(
         &mut self,
         file: FileId,
         path: &Path,
@@ -582,24 +608,32 @@ impl Pipeline {
             .unwrap_or_default();
         let sha_hex = sha.to_hex();
         let candidate = self.planner.candidate_key(&name, &sha_hex, captured, now);
-        let decided = self.catalog.with(|c| -> Result<Decision, CatalogError> {
-            let facts = KeyFacts {
-                content_key: c.uploaded_key_for_sha(sha)?,
-                tombstoned: c.is_tombstoned(sha)?,
-                key_owner: c.key_owner(candidate.as_str())?.map(|d| d.to_hex()),
-            };
-            let mut lookup_error = None;
-            let decision =
-                resolve_key(&candidate, &sha_hex, &facts, |key| match c.key_owner(key) {
-                    Ok(owner) => owner.map(|d| d.to_hex()),
-                    Err(e) => {
-                        lookup_error.get_or_insert(e);
-                        None
-                    }
-                });
-            lookup_error.map_or(Ok(decision), Err)
-        });
-        let outcome = decided.and_then(|decision| self.record_decision(file, path, decision, now));
+        // The facts and the pure decision in one job: the lookups `resolve_key` makes for a
+        // renamed key read the same catalog state as the facts.
+        let decided = self
+            .catalog
+            .run(move |c| -> Result<Decision, CatalogError> {
+                let facts = KeyFacts {
+                    content_key: c.uploaded_key_for_sha(sha)?,
+                    tombstoned: c.is_tombstoned(sha)?,
+                    key_owner: c.key_owner(candidate.as_str())?.map(|d| d.to_hex()),
+                };
+                let mut lookup_error = None;
+                let decision =
+                    resolve_key(&candidate, &sha_hex, &facts, |key| match c.key_owner(key) {
+                        Ok(owner) => owner.map(|d| d.to_hex()),
+                        Err(e) => {
+                            lookup_error.get_or_insert(e);
+                            None
+                        }
+                    });
+                lookup_error.map_or(Ok(decision), Err)
+            })
+            .await;
+        let outcome = match decided {
+            Ok(decision) => self.record_decision(file, path, decision, now).await,
+            Err(e) => Err(e),
+        };
         if let Err(e) = outcome {
             self.fail(
                 file,
@@ -607,11 +641,12 @@ impl Pipeline {
                 e.code(),
                 &e.to_string(),
                 Some(now + RETRY_TEMPORARY),
-            );
+            )
+            .await;
         }
     }
 
-    fn record_decision(
+    async fn record_decision(
         &mut self,
         file: FileId,
         path: &Path,
@@ -620,8 +655,10 @@ impl Pipeline {
     ) -> Result<(), CatalogError> {
         match decision {
             Decision::Upload { key } | Decision::Rename { key } => {
+                let planned = key.as_str().to_owned();
                 self.catalog
-                    .with(|c| c.record_plan(file, key.as_str(), now))?;
+                    .run(move |c| c.record_plan(file, &planned, now))
+                    .await?;
                 self.emit_file(
                     file,
                     path,
@@ -632,7 +669,8 @@ impl Pipeline {
             }
             Decision::SkipDuplicate { existing_key } => {
                 self.catalog
-                    .with(|c| c.record_skip(file, "duplicate", now))?;
+                    .run(move |c| c.record_skip(file, "duplicate", now))
+                    .await?;
                 let detail = format!("the same photo is already uploaded as {existing_key}");
                 self.emit_file(
                     file,
@@ -645,7 +683,8 @@ impl Pipeline {
             }
             Decision::SkipTombstoned => {
                 self.catalog
-                    .with(|c| c.record_skip(file, "tombstoned", now))?;
+                    .run(move |c| c.record_skip(file, "tombstoned", now))
+                    .await?;
                 let detail =
                     "an admin deleted this photo from the gallery; it is not uploaded again"
                         .to_owned();
@@ -662,13 +701,13 @@ impl Pipeline {
                 let message = format!(
                     "every name derived from {key} is taken by other photos: rename the file and it is picked up again"
                 );
-                self.fail(file, path, "name_conflict", &message, None);
+                self.fail(file, path, "name_conflict", &message, None).await;
             }
         }
         Ok(())
     }
 
-    fn fail(
+    async fn fail(
         &mut self,
         file: FileId,
         path: &Path,
@@ -678,9 +717,11 @@ impl Pipeline {
     ) {
         tracing::warn!(path = %path.display(), code, message, "file failed");
         let now = Timestamp::now();
+        let (recorded_code, recorded_message) = (code.to_owned(), message.to_owned());
         if let Err(e) = self
             .catalog
-            .with(|c| c.record_failure(file, code, message, retry_at, now))
+            .run(move |c| c.record_failure(file, &recorded_code, &recorded_message, retry_at, now))
+            .await
         {
             tracing::error!(path = %path.display(), error = %e, "cannot record the failure");
         }
@@ -703,13 +744,13 @@ impl Pipeline {
                 }
             }
             Command::RemoveFolder { path, reply } => {
-                let result = self.remove_folder(&path);
+                let result = self.remove_folder(&path).await;
                 if reply.send(result).is_err() {
                     tracing::debug!("remove-folder caller went away");
                 }
             }
             Command::AddFile { path, reply } => {
-                let result = self.add_file(&path);
+                let result = self.add_file(&path).await;
                 if reply.send(result).is_err() {
                     tracing::debug!("add-file caller went away");
                 }
@@ -722,7 +763,7 @@ impl Pipeline {
     /// watched folder's files). Its folder is catalogued if no watched folder holds it, but
     /// disabled: it is neither watched nor scanned, now or at a later start, so only the named
     /// file goes up. Returns whether the file was queued (`false`: the filter leaves it out).
-    fn add_file(&mut self, path: &Path) -> Result<bool, EngineError> {
+    async fn add_file(&mut self, path: &Path) -> Result<bool, EngineError> {
         let not_found = || EngineError::FileNotFound {
             path: path.to_path_buf(),
         };
@@ -731,11 +772,14 @@ impl Pipeline {
         let folder = match self.folder_of(&canonical).cloned() {
             Some(folder) => folder,
             None => {
-                let folder = self.catalog.with(|c| {
-                    let id = c.add_folder(&parent, Timestamp::now())?;
-                    c.set_folder_enabled(id, false)?;
-                    c.get_folder(id)
-                })?;
+                let folder = self
+                    .catalog
+                    .run(move |c| {
+                        let id = c.add_folder(&parent, Timestamp::now())?;
+                        c.set_folder_enabled(id, false)?;
+                        c.get_folder(id)
+                    })
+                    .await?;
                 let folder = folder.ok_or_else(not_found)?;
                 self.folders.push(folder.clone());
                 folder
@@ -750,7 +794,7 @@ impl Pipeline {
         let rel_path = RelPath::from_path(relative)?;
         match stat_file(&canonical) {
             Ok(Some(stat)) => {
-                self.observe(&folder, &rel_path, &canonical, stat);
+                self.observe(&folder, &rel_path, &canonical, stat).await;
                 Ok(true)
             }
             Ok(None) | Err(_) => Err(not_found()),
@@ -759,15 +803,19 @@ impl Pipeline {
 
     async fn add_folder(&mut self, path: &Path) -> Result<FolderId, EngineError> {
         let canonical = canonical_folder(path)?;
+        let added = canonical.clone();
         let id = self
             .catalog
-            .with(|c| c.add_folder(&canonical, Timestamp::now()))?;
+            .run(move |c| c.add_folder(&added, Timestamp::now()))
+            .await?;
         if !self.folders.iter().any(|f| f.id == id) {
-            let folder = self.catalog.with(|c| c.get_folder(id))?.ok_or_else(|| {
-                EngineError::FolderNotFound {
+            let folder = self
+                .catalog
+                .run(move |c| c.get_folder(id))
+                .await?
+                .ok_or_else(|| EngineError::FolderNotFound {
                     path: canonical.clone(),
-                }
-            })?;
+                })?;
             self.watch(&folder);
             self.folders.push(folder.clone());
             self.scan(&folder).await;
@@ -775,12 +823,13 @@ impl Pipeline {
         Ok(id)
     }
 
-    fn remove_folder(&mut self, path: &Path) -> Result<bool, EngineError> {
+    async fn remove_folder(&mut self, path: &Path) -> Result<bool, EngineError> {
         let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         let Some(folder) = self.folders.iter().find(|f| f.path == canonical).cloned() else {
             return Ok(false);
         };
-        self.catalog.with(|c| c.remove_folder(folder.id))?;
+        let id = folder.id;
+        self.catalog.run(move |c| c.remove_folder(id)).await?;
         self.watcher.unwatch(&folder.path);
         self.folders.retain(|f| f.id != folder.id);
         self.settling.retain(|p| !p.starts_with(&folder.path));

@@ -37,7 +37,7 @@ use tokio_util::sync::CancellationToken;
 use super::events::{EngineEvent, FilePhase};
 use super::uploader::UploadTarget;
 use super::wake::{Look, look_after, previewer_look};
-use crate::catalog::SharedCatalog;
+use crate::catalog::CatalogHandle;
 use crate::catalog::{
     CatalogError, FileId, FileRecord, PREVIEW_SOURCE_MISSING, PreviewStatus, SOURCE_MISSING_MESSAGE,
 };
@@ -53,7 +53,7 @@ use crate::upload::{RefreshTransferCredentials, S3Call, S3Transfer, UploadError}
 /// What every preview job shares.
 struct PreviewContext {
     transfer: S3Transfer,
-    catalog: SharedCatalog,
+    catalog: CatalogHandle,
     retrier: Retrier<TokioClock, RefreshTransferCredentials>,
     /// The bus, for the `Done` of each finished row.
     events: broadcast::Sender<EngineEvent>,
@@ -77,7 +77,7 @@ impl Previewer {
     /// Subscribe now (before the uploader can emit) so no wake-up is missed.
     pub(crate) fn new(
         target: &UploadTarget,
-        catalog: SharedCatalog,
+        catalog: CatalogHandle,
         events: &broadcast::Sender<EngineEvent>,
     ) -> Self {
         Self {
@@ -121,7 +121,7 @@ impl Previewer {
                 }
             };
             if look {
-                self.fill(&cancel);
+                self.fill(&cancel).await;
             }
         }
         // Decoding threads run to their end; their results are dropped and the rows stay
@@ -144,22 +144,28 @@ impl Previewer {
     }
 
     /// Start jobs for `Uploaded` rows while workers are free.
-    fn fill(&mut self, cancel: &CancellationToken) {
+    async fn fill(&mut self, cancel: &CancellationToken) {
         if cancel.is_cancelled() {
             return;
         }
         if !self.settings.enabled {
-            return self.finish_without_previews();
+            return self.finish_without_previews().await;
         }
         let free = self.workers.saturating_sub(self.jobs.len());
         if free == 0 {
             return;
         }
-        let in_hand = |id: FileId| self.in_flight.contains(&id) || self.deferred.contains(&id);
+        // The job runs on the catalog's thread: it takes a copy of the files in hand.
+        let in_hand: HashSet<FileId> = self.in_flight.union(&self.deferred).copied().collect();
         let rows = self
             .ctx
             .catalog
-            .with(|c| c.files_due_except(FileState::Uploaded, Timestamp::now(), free, in_hand));
+            .run(move |c| {
+                c.files_due_except(FileState::Uploaded, Timestamp::now(), free, |id| {
+                    in_hand.contains(&id)
+                })
+            })
+            .await;
         let startable = match rows {
             Ok(rows) => rows,
             Err(e) => return tracing::error!(error = %e, "cannot list files waiting for previews"),
@@ -175,17 +181,21 @@ impl Previewer {
     }
 
     /// `[previews] enabled = false`: verified originals are done as they are.
-    fn finish_without_previews(&self) {
+    async fn finish_without_previews(&self) {
         let now = Timestamp::now();
-        let finished = self.ctx.catalog.with(|c| -> Result<_, CatalogError> {
-            let mut done = Vec::new();
-            for record in c.files_due(FileState::Uploaded, now, usize::MAX)? {
-                c.mark_done(record.id, now)?;
-                let folder = c.get_folder(record.folder)?.map(|f| f.path);
-                done.push((record, folder));
-            }
-            Ok(done)
-        });
+        let finished = self
+            .ctx
+            .catalog
+            .run(move |c| -> Result<_, CatalogError> {
+                let mut done = Vec::new();
+                for record in c.files_due(FileState::Uploaded, now, usize::MAX)? {
+                    c.mark_done(record.id, now)?;
+                    let folder = c.get_folder(record.folder)?.map(|f| f.path);
+                    done.push((record, folder));
+                }
+                Ok(done)
+            })
+            .await;
         match finished {
             Ok(done) => {
                 for (record, folder) in done {
@@ -294,7 +304,8 @@ async fn preview_row(
 
 async fn preview_row_inner(ctx: &PreviewContext, record: FileRecord) -> bool {
     let file = record.id;
-    let folder = match ctx.catalog.with(|c| c.get_folder(record.folder)) {
+    let folder_id = record.folder;
+    let folder = match ctx.catalog.run(move |c| c.get_folder(folder_id)).await {
         Ok(folder) => folder.map(|f| f.path),
         Err(e) => {
             tracing::error!(%file, error = %e, "cannot read the file's folder");
@@ -306,12 +317,17 @@ async fn preview_row_inner(ctx: &PreviewContext, record: FileRecord) -> bool {
         .map_or_else(PathBuf::new, |f| f.join(record.rel_path.to_path_buf()));
     let Some(key) = record.planned_key.clone() else {
         // Not reachable through the pipeline (an uploaded row has its key); done without one.
-        finish(ctx, file, &path, None);
+        finish(ctx, file, &path, None).await;
         return true;
     };
-    match ctx.catalog.with(|c| c.preview_status(&key)) {
+    let ledger_key = key.clone();
+    match ctx
+        .catalog
+        .run(move |c| c.preview_status(&ledger_key))
+        .await
+    {
         Ok(Some(PreviewStatus::Made)) => {
-            finish(ctx, file, &path, Some((&key, &PreviewStatus::Made)));
+            finish(ctx, file, &path, Some((&key, &PreviewStatus::Made))).await;
             return true;
         }
         Ok(_) => {}
@@ -350,29 +366,33 @@ async fn preview_row_inner(ctx: &PreviewContext, record: FileRecord) -> bool {
     if let PreviewStatus::None { code, message } = &status {
         tracing::info!(key, code, message, "no preview");
     }
-    finish(ctx, file, &path, Some((&key, &status)));
+    finish(ctx, file, &path, Some((&key, &status))).await;
     true
 }
 
 /// Record the outcome and make the row `Done` (one transaction), then announce it.
-fn finish(
+async fn finish(
     ctx: &PreviewContext,
     file: FileId,
     path: &Path,
     outcome: Option<(&str, &PreviewStatus)>,
 ) {
     let now = Timestamp::now();
-    let finished = ctx.catalog.with(|c| match outcome {
-        Some((key, status)) => c
-            .finish_previews(file, key, status, now)
-            .map(|()| true)
-            .or_else(|e| {
-                // The row moved on meanwhile (the file changed): keep what the bucket holds.
-                tracing::debug!(%file, error = %e, "row not finished by its previews");
-                c.record_preview(key, status, now).map(|()| false)
-            }),
-        None => c.mark_done(file, now).map(|()| true),
-    });
+    let recorded = outcome.map(|(key, status)| (key.to_owned(), status.clone()));
+    let finished = ctx
+        .catalog
+        .run(move |c| match recorded {
+            Some((key, status)) => c
+                .finish_previews(file, &key, &status, now)
+                .map(|()| true)
+                .or_else(|e| {
+                    // The row moved on meanwhile (the file changed): keep what the bucket holds.
+                    tracing::debug!(%file, error = %e, "row not finished by its previews");
+                    c.record_preview(&key, &status, now).map(|()| false)
+                }),
+            None => c.mark_done(file, now).map(|()| true),
+        })
+        .await;
     match finished {
         Ok(true) => emit_done(
             ctx,

@@ -42,7 +42,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::events::{EngineEvent, FileEvent, FilePhase};
-use crate::catalog::SharedCatalog;
+use crate::catalog::CatalogHandle;
 use crate::catalog::{CatalogError, FileId, FileRecord, MultipartUpload, UploadMethod};
 use crate::ingest::fingerprint::CHUNK_SIZE;
 use crate::ingest::{ContentDigest, ContentSums, stat_file};
@@ -78,7 +78,7 @@ pub struct JobSettings {
 
 /// What every job shares: the catalog, the transfer `T`, the retrier and the request limit.
 pub struct JobContext<T: Transfer> {
-    pub(crate) catalog: SharedCatalog,
+    pub(crate) catalog: CatalogHandle,
     pub(crate) transfer: T,
     /// Refreshes the transfer's credentials after `ExpiredToken` (never fails a file for it).
     pub(crate) retrier: Retrier<TokioClock, T::Refresh>,
@@ -96,7 +96,7 @@ pub struct JobContext<T: Transfer> {
 impl<T: Transfer> JobContext<T> {
     /// Jobs on `catalog` through `transfer`, announcing their steps on `events`.
     pub fn new(
-        catalog: SharedCatalog,
+        catalog: CatalogHandle,
         transfer: T,
         events: broadcast::Sender<EngineEvent>,
         settings: JobSettings,
@@ -237,7 +237,7 @@ pub async fn upload_file<T: Transfer>(
             message,
             temporary,
         }) => {
-            job.fail(&code, &message, temporary);
+            job.fail(&code, &message, temporary).await;
             JobOutcome::Finished
         }
     };
@@ -264,10 +264,12 @@ impl<T: Transfer> Job<T> {
                 temporary: false,
             });
         };
+        let folder_id = self.record.folder;
         let folder = self
             .ctx
             .catalog
-            .with(|c| c.get_folder(self.record.folder))?;
+            .run(move |c| c.get_folder(folder_id))
+            .await?;
         let Some(folder) = folder else {
             return Err(JobError::Changed); // the folder was removed meanwhile
         };
@@ -331,7 +333,8 @@ impl<T: Transfer> Job<T> {
             let file = self.record.id;
             self.ctx
                 .catalog
-                .with(|c| c.mark_uploading(file, &UploadMethod::SinglePut, Timestamp::now()))?;
+                .run(move |c| c.mark_uploading(file, &UploadMethod::SinglePut, Timestamp::now()))
+                .await?;
         }
         self.emit_progress(0, 1, 0, expected.size);
         let outcome = {
@@ -380,7 +383,8 @@ impl<T: Transfer> Job<T> {
                 let method = UploadMethod::multipart(upload_id.clone(), part_size);
                 self.ctx
                     .catalog
-                    .with(|c| c.mark_uploading(file, &method, Timestamp::now()))?;
+                    .run(move |c| c.mark_uploading(file, &method, Timestamp::now()))
+                    .await?;
                 MultipartUpload {
                     upload_id,
                     part_size,
@@ -404,7 +408,7 @@ impl<T: Transfer> Job<T> {
         upload: &MultipartUpload,
     ) -> Result<Option<Vec<CompletedPart>>, JobError> {
         let file = self.record.id;
-        let journal = self.ctx.catalog.with(|c| c.parts(file))?;
+        let journal = self.ctx.catalog.run(move |c| c.parts(file)).await?;
         let (ctx, cancel) = (&self.ctx, &self.cancel);
         let listed = cancellable(
             cancel,
@@ -432,7 +436,8 @@ impl<T: Transfer> Job<T> {
                 // Completed by an earlier run whose reply was lost, or aborted/expired.
                 self.ctx
                     .catalog
-                    .with(|c| c.clear_upload(file, Timestamp::now()))?;
+                    .run(move |c| c.clear_upload(file, Timestamp::now()))
+                    .await?;
                 self.record.state = FileState::Planned;
                 self.record.multipart = None;
                 Ok(None)
@@ -511,7 +516,7 @@ impl<T: Transfer> Job<T> {
         upload: &MultipartUpload,
     ) -> Result<(), JobError> {
         let file = self.record.id;
-        let parts = self.ctx.catalog.with(|c| c.parts(file))?;
+        let parts = self.ctx.catalog.run(move |c| c.parts(file)).await?;
         let (ctx, cancel) = (&self.ctx, &self.cancel);
         let completed = cancellable(
             cancel,
@@ -530,7 +535,8 @@ impl<T: Transfer> Job<T> {
                     // Nothing to resume: a retry starts over (and meets the same object).
                     self.ctx
                         .catalog
-                        .with(|c| c.clear_upload(file, Timestamp::now()))?;
+                        .run(move |c| c.clear_upload(file, Timestamp::now()))
+                        .await?;
                 }
                 verified
             }
@@ -540,7 +546,8 @@ impl<T: Transfer> Job<T> {
                 if verified.is_err() {
                     self.ctx
                         .catalog
-                        .with(|c| c.clear_upload(file, Timestamp::now()))?;
+                        .run(move |c| c.clear_upload(file, Timestamp::now()))
+                        .await?;
                 }
                 verified
             }
@@ -549,7 +556,8 @@ impl<T: Transfer> Job<T> {
                 self.abort(&upload.upload_id, key).await;
                 self.ctx
                     .catalog
-                    .with(|c| c.clear_upload(file, Timestamp::now()))?;
+                    .run(move |c| c.clear_upload(file, Timestamp::now()))
+                    .await?;
                 Err(e)
             }
             // A part the journal names is missing: the resume's ListParts sorts it out.
@@ -626,7 +634,8 @@ impl<T: Transfer> Job<T> {
         let file = self.record.id;
         self.ctx
             .catalog
-            .with(|c| c.mark_uploaded(file, Timestamp::now()))?;
+            .run(move |c| c.mark_uploaded(file, Timestamp::now()))
+            .await?;
         self.record.state = FileState::Uploaded;
         tracing::info!(path = %self.path.display(), key, duplicate = existed, "uploaded");
         self.emit(FilePhase::Uploaded {
@@ -658,15 +667,17 @@ impl<T: Transfer> Job<T> {
         }
     }
 
-    fn fail(&self, code: &str, message: &str, temporary: bool) {
+    async fn fail(&self, code: &str, message: &str, temporary: bool) {
         let now = Timestamp::now();
         let next = temporary.then(|| now + retry_delay(self.record.attempts));
         tracing::warn!(path = %self.path.display(), code, message, "upload failed");
         let file = self.record.id;
+        let (recorded_code, recorded_message) = (code.to_owned(), message.to_owned());
         if let Err(e) = self
             .ctx
             .catalog
-            .with(|c| c.record_failure(file, code, message, next, now))
+            .run(move |c| c.record_failure(file, &recorded_code, &recorded_message, next, now))
+            .await
         {
             tracing::error!(path = %self.path.display(), error = %e, "cannot record the failure");
         }
@@ -732,8 +743,10 @@ async fn send_part<T: Transfer>(
         }),
     )
     .await?;
+    let journalled = part.clone();
     ctx.catalog
-        .with(|c| c.record_part(file, &upload_id, &part, Timestamp::now()))?;
+        .run(move |c| c.record_part(file, &upload_id, &journalled, Timestamp::now()))
+        .await?;
     Ok(part)
 }
 

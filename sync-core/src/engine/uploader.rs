@@ -39,7 +39,7 @@ use tokio_util::sync::CancellationToken;
 use super::events::EngineEvent;
 use super::upload_job::{JobContext, JobOutcome, JobSettings, upload_file};
 use super::wake::{Look, look_after, uploader_look};
-use crate::catalog::SharedCatalog;
+use crate::catalog::CatalogHandle;
 use lightbox_types::FileState;
 
 use crate::catalog::{CatalogError, FileId, FileRecord};
@@ -152,7 +152,7 @@ impl Uploader {
     /// `Planned` event is missed) and written to by the jobs.
     pub(crate) fn new(
         target: &UploadTarget,
-        catalog: SharedCatalog,
+        catalog: CatalogHandle,
         events: broadcast::Sender<EngineEvent>,
         commands: mpsc::Receiver<UploaderCommand>,
     ) -> Self {
@@ -208,7 +208,7 @@ impl Uploader {
                 look = look.max(self.on_command(command));
             }
             if look != Look::Nothing {
-                self.fill(&cancel, look == Look::Everything);
+                self.fill(&cancel, look == Look::Everything).await;
             }
             look = tokio::select! {
                 biased;
@@ -298,7 +298,7 @@ impl Uploader {
 
     /// Abort multipart uploads of ours that no journal knows (see [`crate::upload::orphans`]).
     async fn abort_orphans(&self) {
-        let journal = match self.ctx.catalog.with(|c| c.journalled_upload_ids()) {
+        let journal = match self.ctx.catalog.run(|c| c.journalled_upload_ids()).await {
             Ok(ids) => ids.into_iter().collect(),
             Err(e) => return tracing::error!(error = %e, "cannot read the upload journal"),
         };
@@ -325,7 +325,7 @@ impl Uploader {
     }
 
     /// Start jobs while slots are free; `due_retries`: also put due upload failures back.
-    fn fill(&mut self, cancel: &CancellationToken, due_retries: bool) {
+    async fn fill(&mut self, cancel: &CancellationToken, due_retries: bool) {
         if cancel.is_cancelled()
             || self.jobs.len() >= self.concurrency
             || self.controls().is_paused()
@@ -335,7 +335,7 @@ impl Uploader {
         let now_instant = Instant::now();
         self.deferred.retain(|_, until| *until > now_instant);
         let free = self.concurrency - self.jobs.len();
-        let startable = match self.candidates(free, due_retries) {
+        let startable = match self.candidates(free, due_retries).await {
             Ok(candidates) => candidates,
             Err(e) => return tracing::error!(error = %e, "cannot list files to upload"),
         };
@@ -351,31 +351,45 @@ impl Uploader {
 
     /// Up to `free` rows to start, in the order they should start, leaving out the files in
     /// flight or deferred.
-    fn candidates(&self, free: usize, due_retries: bool) -> Result<Vec<FileRecord>, CatalogError> {
+    async fn candidates(
+        &self,
+        free: usize,
+        due_retries: bool,
+    ) -> Result<Vec<FileRecord>, CatalogError> {
         let now = Timestamp::now();
-        let in_hand = |id: FileId| self.in_flight.contains(&id) || self.deferred.contains_key(&id);
-        self.ctx.catalog.with(|c| {
-            // Due retries of upload failures go back to the state they failed in first.
-            let failed = if due_retries {
-                let limit = free + self.in_flight.len() + self.deferred.len();
-                c.files_due(FileState::Failed, now, limit)?
-            } else {
-                Vec::new()
-            };
-            for failed in failed {
-                let ours = matches!(
-                    failed.failed_in,
-                    Some(FileState::Planned | FileState::Uploading | FileState::Uploaded)
-                );
-                if ours && !self.in_flight.contains(&failed.id) {
-                    // Back to `Uploaded` (if it failed there): the previewer finishes it.
-                    c.retry(failed.id, now)?;
+        // The job runs on the catalog's thread: it takes a copy of the files in hand.
+        let in_flight = self.in_flight.clone();
+        let in_hand: HashSet<FileId> = in_flight
+            .iter()
+            .chain(self.deferred.keys())
+            .copied()
+            .collect();
+        let limit = free + self.in_flight.len() + self.deferred.len();
+        self.ctx
+            .catalog
+            .run(move |c| {
+                // Due retries of upload failures go back to the state they failed in first.
+                let failed = if due_retries {
+                    c.files_due(FileState::Failed, now, limit)?
+                } else {
+                    Vec::new()
+                };
+                for failed in failed {
+                    let ours = matches!(
+                        failed.failed_in,
+                        Some(FileState::Planned | FileState::Uploading | FileState::Uploaded)
+                    );
+                    if ours && !in_flight.contains(&failed.id) {
+                        // Back to `Uploaded` (if it failed there): the previewer finishes it.
+                        c.retry(failed.id, now)?;
+                    }
                 }
-            }
-            let mut rows = c.files_due_except(FileState::Uploading, now, free, in_hand)?;
-            let left = free - rows.len();
-            rows.extend(c.files_due_except(FileState::Planned, now, left, in_hand)?);
-            Ok(rows)
-        })
+                let held = |id: FileId| in_hand.contains(&id);
+                let mut rows = c.files_due_except(FileState::Uploading, now, free, held)?;
+                let left = free - rows.len();
+                rows.extend(c.files_due_except(FileState::Planned, now, left, held)?);
+                Ok(rows)
+            })
+            .await
     }
 }

@@ -15,7 +15,7 @@ use sha2::{Digest as _, Sha256};
 
 use super::GalleryError;
 use super::remote::Bucket;
-use crate::catalog::SharedCatalog;
+use crate::catalog::CatalogHandle;
 use crate::upload::ObjectMeta;
 use lightbox_types::Role;
 use lightbox_types::Sha256Digest;
@@ -133,7 +133,7 @@ impl Bucket {
     /// [`GalleryError::NotFound`], [`GalleryError::S3`], catalog failures.
     pub async fn delete(
         &self,
-        catalog: &SharedCatalog,
+        catalog: &CatalogHandle,
         originals: &[String],
         token: &str,
         role: Role,
@@ -149,11 +149,14 @@ impl Bucket {
         for key in originals {
             contents.push((key.clone(), self.content_sha256(key).await?));
         }
-        catalog.with(|c| {
-            contents
-                .iter()
-                .try_for_each(|(key, sha)| c.add_tombstone(*sha, key, deleted_by, now))
-        })?;
+        let (tombstones, deleted_by) = (contents.clone(), deleted_by.to_owned());
+        catalog
+            .run(move |c| {
+                tombstones
+                    .iter()
+                    .try_for_each(|(key, sha)| c.add_tombstone(*sha, key, &deleted_by, now))
+            })
+            .await?;
         let identifiers = objects
             .iter()
             .map(|key| ObjectIdentifier::builder().key(key).build())

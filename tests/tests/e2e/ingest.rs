@@ -9,11 +9,12 @@ use sync_core::engine::{FileEvent, FilePhase};
 
 use crate::support::{TestEngine, fast_ingest, is_planned, planned_key};
 
-fn state_of(t: &TestEngine, path: &std::path::Path) -> Option<FileState> {
+async fn state_of(t: &TestEngine, path: &std::path::Path) -> Option<FileState> {
     let folder = t
         .engine
         .catalog()
-        .with(|c| c.list_folders())
+        .read(sync_core::catalog::Catalog::list_folders)
+        .await
         .expect("folders")[0]
         .clone();
     let rel =
@@ -21,16 +22,19 @@ fn state_of(t: &TestEngine, path: &std::path::Path) -> Option<FileState> {
             .expect("valid");
     t.engine
         .catalog()
-        .with(|c| c.file_by_path(folder.id, &rel))
+        .read(move |c| c.file_by_path(folder.id, &rel))
+        .await
         .expect("read")
         .map(|r| r.state)
 }
 
 /// The catalog row behind a file event.
-fn record_of(t: &TestEngine, event: &FileEvent) -> sync_core::catalog::FileRecord {
+async fn record_of(t: &TestEngine, event: &FileEvent) -> sync_core::catalog::FileRecord {
+    let file = sync_core::catalog::FileId::from_raw(event.file);
     t.engine
         .catalog()
-        .with(|c| c.get_file(sync_core::catalog::FileId::from_raw(event.file)))
+        .read(move |c| c.get_file(file))
+        .await
         .expect("read")
         .expect("row")
 }
@@ -50,7 +54,7 @@ async fn a_slowly_written_file_is_planned_only_once_it_is_complete() {
         hasher.update(&chunk);
         tokio::time::sleep(Duration::from_millis(200)).await;
         assert_ne!(
-            state_of(&t, &path),
+            state_of(&t, &path).await,
             Some(FileState::Planned),
             "a file still being written must never be planned"
         );
@@ -63,7 +67,7 @@ async fn a_slowly_written_file_is_planned_only_once_it_is_complete() {
         planned_key(&planned).ends_with("/tethered.CR3"),
         "{planned:?}"
     );
-    let record = record_of(&t, &planned);
+    let record = record_of(&t, &planned).await;
     assert_eq!(
         record.sha256.map(|s| s.to_hex()),
         Some(hex::encode(hasher.finalize())),
@@ -182,7 +186,7 @@ async fn a_file_deleted_while_queued_leaves_the_queue() {
         e.path.ends_with("fleeting.jpg") && e.phase == FilePhase::Vanished
     })
     .await;
-    let counts = t.engine.counts().expect("counts");
+    let counts = t.engine.counts().await.expect("counts");
     assert_eq!(counts.total(), 0, "nothing is left of it in the catalog");
 }
 
@@ -239,7 +243,7 @@ async fn a_file_changed_inside_its_window_is_hashed_once_in_its_final_form() {
         "the change sent it back to settling before it was read: {phases:?}"
     );
     assert_eq!(
-        record_of(&t, &planned).sha256.map(|s| s.to_hex()),
+        record_of(&t, &planned).await.sha256.map(|s| s.to_hex()),
         Some(hex::encode(Sha256::digest(
             b"the first version, and the rest of it"
         ))),

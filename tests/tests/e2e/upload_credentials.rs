@@ -89,7 +89,7 @@ async fn failures_until_done(t: &mut TestEngine, done: u64) -> Vec<String> {
                 Err(TryRecvError::Empty | TryRecvError::Closed) => break,
             }
         }
-        let counts = t.engine.counts().expect("counts");
+        let counts = t.engine.counts().await.expect("counts");
         if counts.get(FileState::Done) == done {
             return failures;
         }

@@ -146,7 +146,7 @@ async fn dropped_files_end_as_verified_objects_with_their_sha256() {
             "{key} carries the content's sha256 in its metadata"
         );
     }
-    let counts = t.engine.counts().expect("counts");
+    let counts = t.engine.counts().await.expect("counts");
     assert_eq!(
         counts.get(FileState::Uploaded) + counts.get(FileState::Done),
         4,

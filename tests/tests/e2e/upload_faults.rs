@@ -76,7 +76,8 @@ async fn wait_all_done(
                     let record = t
                         .engine
                         .catalog()
-                        .with(|c| c.get_file(FileId::from_raw(file)))
+                        .read(move |c| c.get_file(FileId::from_raw(file)))
+                        .await
                         .expect("read the failed row");
                     let permanent = record.is_some_and(|r| {
                         r.state == FileState::Failed && r.next_attempt_at.is_none()
@@ -105,7 +106,7 @@ async fn wait_all_done(
                 Err(TryRecvError::Empty | TryRecvError::Closed) => break,
             }
         }
-        let counts = t.engine.counts().expect("counts");
+        let counts = t.engine.counts().await.expect("counts");
         if counts.get(FileState::Done) == files {
             return log;
         }
@@ -114,7 +115,7 @@ async fn wait_all_done(
             "not every file was done after {patience:?}: {counts:?}; failures seen: {:?}; \
              rows not done: {:#?}\n{}",
             log.failures,
-            rows_not_done(t),
+            rows_not_done(t).await,
             context()
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
@@ -123,25 +124,29 @@ async fn wait_all_done(
 
 /// The catalog rows still on their way (for a message): path, state, attempts, last failure
 /// and multipart upload id.
-fn rows_not_done(t: &TestEngine) -> Vec<String> {
+async fn rows_not_done(t: &TestEngine) -> Vec<String> {
     let far_future = jiff::Timestamp::MAX;
-    t.engine.catalog().with(|c| {
-        FileState::ALL
-            .into_iter()
-            .filter(|s| !matches!(s, FileState::Done | FileState::Skipped))
-            .flat_map(|s| c.files_due(s, far_future, 20).expect("list rows"))
-            .map(|r| {
-                format!(
-                    "{} {:?} attempts={} failure={:?} upload={:?}",
-                    r.rel_path,
-                    r.state,
-                    r.attempts,
-                    r.last_failure.map(|f| format!("{}: {}", f.code, f.message)),
-                    r.multipart.map(|m| m.upload_id)
-                )
-            })
-            .collect()
-    })
+    t.engine
+        .catalog()
+        .read(move |c| {
+            Ok(FileState::ALL
+                .into_iter()
+                .filter(|s| !matches!(s, FileState::Done | FileState::Skipped))
+                .flat_map(|s| c.files_due(s, far_future, 20).expect("list rows"))
+                .map(|r| {
+                    format!(
+                        "{} {:?} attempts={} failure={:?} upload={:?}",
+                        r.rel_path,
+                        r.state,
+                        r.attempts,
+                        r.last_failure.map(|f| format!("{}: {}", f.code, f.message)),
+                        r.multipart.map(|m| m.upload_id)
+                    )
+                })
+                .collect())
+        })
+        .await
+        .expect("the catalog reads")
 }
 
 /// Every object under `originals/` with its size, every page of the listing.

@@ -20,7 +20,7 @@ use jiff::Timestamp;
 use lightbox_tests::memory_transfer::{Expiry, Fault, MemoryTransfer};
 use lightbox_tests::photos::{MIB, Photo, write_photo};
 use lightbox_types::FileState;
-use sync_core::catalog::{Catalog, FileId, RelPath, SharedCatalog, UploadMethod};
+use sync_core::catalog::{Catalog, CatalogHandle, FileId, RelPath, UploadMethod};
 use sync_core::engine::upload_job::{JobContext, JobOutcome, JobSettings, upload_file};
 use sync_core::ingest::stat_file;
 use sync_core::retry::{Backoff, RetryPolicy};
@@ -533,7 +533,7 @@ fn cases() -> Vec<Case> {
 struct World {
     _dir: tempfile::TempDir,
     photo: Photo,
-    catalog: SharedCatalog,
+    catalog: CatalogHandle,
     file: FileId,
     transfer: MemoryTransfer,
 }
@@ -561,7 +561,7 @@ impl World {
         Self {
             _dir: dir,
             photo,
-            catalog: SharedCatalog::new(catalog),
+            catalog: CatalogHandle::start(catalog).expect("the catalog's thread starts"),
             file,
             transfer: MemoryTransfer::new("photos"),
         }
@@ -668,8 +668,10 @@ impl World {
             .await
             .expect("create");
         let method = UploadMethod::multipart(upload_id.clone(), PART);
+        let file = self.file;
         self.catalog
-            .with(|c| c.mark_uploading(self.file, &method, now))
+            .run(move |c| c.mark_uploading(file, &method, now))
+            .await
             .expect("uploading");
         let mut sent = Vec::new();
         for &n in run.sent {
@@ -681,8 +683,10 @@ impl World {
                 .await
                 .expect("part");
             if run.journalled.contains(&n) {
+                let (file, upload_id, journalled) = (self.file, upload_id.clone(), part.clone());
                 self.catalog
-                    .with(|c| c.record_part(self.file, &upload_id, &part, now))
+                    .run(move |c| c.record_part(file, &upload_id, &journalled, now))
+                    .await
                     .expect("journalled");
             }
             sent.push(part);
@@ -711,7 +715,14 @@ impl World {
         let (catalog, file, note) = (self.catalog.clone(), self.file, Arc::clone(&noted));
         self.transfer
             .before_each(S3Call::CompleteMultipartUpload, move || {
-                let parts = catalog.with(|c| c.parts(file)).expect("parts");
+                // This hook runs on the test's runtime thread, where the catalog's blocking
+                // calls are refused: ask from a thread of its own.
+                let parts = std::thread::scope(|s| {
+                    s.spawn(|| catalog.read_blocking(move |c| c.parts(file)))
+                        .join()
+                        .expect("the reading thread")
+                })
+                .expect("parts");
                 *note.lock().expect("not poisoned") = parts.iter().map(|p| p.part_number).collect();
             });
         noted
@@ -733,9 +744,11 @@ impl World {
             events,
             settings,
         );
+        let file = self.file;
         let record = self
             .catalog
-            .with(|c| c.get_file(self.file))
+            .read(move |c| c.get_file(file))
+            .await
             .expect("read")
             .expect("the row");
         let (file, outcome) = upload_file(Arc::new(ctx), record, CancellationToken::new()).await;
@@ -781,12 +794,18 @@ async fn upload_job_table() {
         let calls_before = world.transfer.calls().len();
         let outcome = world.run_job().await;
 
+        let file = world.file;
         let record = world
             .catalog
-            .with(|c| c.get_file(world.file))
+            .read(move |c| c.get_file(file))
+            .await
             .expect("read")
             .expect("the row");
-        let journal = world.catalog.with(|c| c.parts(world.file)).expect("parts");
+        let journal = world
+            .catalog
+            .read(move |c| c.parts(file))
+            .await
+            .expect("parts");
         let parts_sent: Vec<u16> = world.transfer.calls()[calls_before..]
             .iter()
             .filter_map(|call| call.part_number)

@@ -101,7 +101,7 @@ async fn reliability_bad_input_a_deleted_watched_folder_deletes_nothing_anywhere
         Some(i64::try_from(photo.size).expect("small")),
         "the object stays in the bucket: uploads only ever add"
     );
-    let counts = t.engine.counts().expect("counts");
+    let counts = t.engine.counts().await.expect("counts");
     assert_eq!(
         counts.get(FileState::Done) + counts.get(FileState::Uploaded),
         1,
@@ -404,7 +404,13 @@ async fn reliability_bad_input_a_file_replaced_while_uploading_ends_with_its_new
     let deadline = std::time::Instant::now() + PATIENCE * 2;
     let objects = loop {
         let objects = originals_with_sha256(&client, &bucket).await;
-        let done = t.engine.counts().expect("counts").get(FileState::Done) == 1;
+        let done = t
+            .engine
+            .counts()
+            .await
+            .expect("counts")
+            .get(FileState::Done)
+            == 1;
         if done && objects.iter().any(|(_, sha)| *sha == new.sha256) {
             break objects;
         }

@@ -8,7 +8,11 @@ import type { Stage } from "../bindings/Stage";
 import { type PlainError, plainError } from "../errors";
 import { attempt } from "./attempt";
 
-/** A stage in plain words. */
+/**
+ * A stage in plain words. `Stage` is generated from the one vocabulary of a file's life
+ * (`lightbox_types::Stage`, which the catalog's states and the engine's events map into), so
+ * this holds only the words: a `Record` over it, which TypeScript checks names every stage.
+ */
 export const STAGE_LABELS: Record<Stage, string> = {
   settling: "Waiting for the camera to finish writing",
   hashing: "Checking the file",

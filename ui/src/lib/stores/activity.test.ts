@@ -1,9 +1,19 @@
 import { describe, expect, it } from "vitest";
 import { fileActivity, MockBackend } from "../api/mock";
 import type { ActivityTotals } from "../bindings/ActivityTotals";
-import { ActivityStore, EMPTY_TOTALS } from "./activity.svelte";
+import { ActivityStore, EMPTY_TOTALS, STAGE_LABELS } from "./activity.svelte";
 
 const totals = (over: Partial<ActivityTotals> = {}): ActivityTotals => ({ ...EMPTY_TOTALS, ...over });
+
+describe("STAGE_LABELS", () => {
+  it("has plain words for every generated stage, never the stage's own name", () => {
+    // The keys are checked against the generated `Stage` union by TypeScript; here, the words.
+    for (const [stage, words] of Object.entries(STAGE_LABELS)) {
+      expect(words.trim().length, stage).toBeGreaterThan(0);
+      expect(words, stage).not.toBe(stage);
+    }
+  });
+});
 
 describe("ActivityStore", () => {
   it("merges batches into the list by id and keeps the latest totals", async () => {

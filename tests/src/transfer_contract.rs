@@ -38,6 +38,26 @@ fn problem<T: std::fmt::Debug>(result: Result<T, UploadError>, what: &str) -> Op
     }
 }
 
+/// `call`'s answer, sending it again while it fails to reach the server (`S3Problem::Network`,
+/// at most 5 times). Each `Transfer` call is one attempt and the engine wraps it in
+/// `retry::Retrier`, which does the same; the contract is about the server's answers. Garage
+/// closes a connection after refusing a part for a finished upload before its body was read,
+/// and the request that next takes that pooled connection fails with a broken pipe (seen in
+/// about one run in three) without ever reaching the server.
+async fn answered<T, F, Fut>(mut call: F) -> Result<T, UploadError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, UploadError>>,
+{
+    let mut attempts = 1;
+    loop {
+        match call().await {
+            Err(e) if e.problem() == Some(S3Problem::Network) && attempts < 5 => attempts += 1,
+            answer => return answer,
+        }
+    }
+}
+
 /// Check `transfer` against the contract, writing files into `dir` and objects under `prefix`
 /// (a fresh bucket or prefix: nothing may exist there). Panics with what differs.
 pub async fn check_transfer_contract<T: Transfer>(transfer: &T, dir: &Path, prefix: &str) {
@@ -181,18 +201,22 @@ pub async fn check_transfer_contract<T: Transfer>(transfer: &T, dir: &Path, pref
         ),
         Some(S3Problem::UploadGone)
     );
+    // A small body: a server may answer a part for a finished upload before reading its body
+    // and close the connection, and a large body then fails to send instead of being answered.
     assert_eq!(
-        problem(send(3, 0, MIB).await, "a part for a completed upload"),
+        problem(
+            answered(|| send(3, 0, 64 * 1024)).await,
+            "a part for a completed upload"
+        ),
         Some(S3Problem::UploadGone)
     );
-    transfer
-        .abort_multipart(&upload, &large_key)
+    answered(|| transfer.abort_multipart(&upload, &large_key))
         .await
         .expect("aborting a finished upload counts as done");
 
     // Completing over an existing object leaves it, and the upload open to abort.
-    let upload = transfer
-        .create_multipart(&small_key, &meta(&large))
+    let large_meta = meta(&large);
+    let upload = answered(|| transfer.create_multipart(&small_key, &large_meta))
         .await
         .expect("create");
     let part = transfer

@@ -126,6 +126,7 @@ mod tests {
     use super::*;
     use crate::catalog::UploadMethod;
     use crate::catalog::test_support::{at, catalog_with_folder, drive_to, part, sha};
+    use lightbox_types::FailureCode;
 
     fn uploading_file() -> (Catalog, FileId) {
         let (mut catalog, folder) = catalog_with_folder();
@@ -180,7 +181,7 @@ mod tests {
 
         assert_eq!(
             err.code(),
-            "catalog_stale_upload",
+            FailureCode::CatalogStaleUpload,
             "a late part of up-1: {err}"
         );
         assert!(
@@ -198,7 +199,7 @@ mod tests {
                 .expect_err("range");
             assert_eq!(
                 err.code(),
-                "catalog_part_number_out_of_range",
+                FailureCode::CatalogPartNumberOutOfRange,
                 "part {number}: {err}"
             );
         }
@@ -213,7 +214,7 @@ mod tests {
             .expect_err("not uploading");
         assert_eq!(
             err.code(),
-            "catalog_wrong_state",
+            FailureCode::CatalogWrongState,
             "planned files have no upload: {err}"
         );
     }

@@ -28,6 +28,7 @@ const MIGRATIONS: &[Migration] = &[
     tombstones::CREATE_TOMBSTONES,
     previews::CREATE_PREVIEWS,
     files::ADD_CRC64NVME,
+    files::NAMESPACE_FAILURE_CODES,
 ];
 
 /// The schema version this build writes.
@@ -82,6 +83,7 @@ mod tests {
     use super::*;
     use crate::catalog::Catalog;
     use crate::catalog::test_support::{at, rel, stat};
+    use lightbox_types::FailureCode;
 
     #[test]
     fn a_new_catalog_is_at_the_latest_version() {
@@ -161,7 +163,7 @@ mod tests {
         let err = Catalog::open(&path).expect_err("a newer schema must not be guessed at");
         assert_eq!(
             err.code(),
-            "catalog_too_new",
+            FailureCode::CatalogTooNew,
             "the user is told to upgrade: {err}"
         );
     }
@@ -175,7 +177,7 @@ mod tests {
         let err = Catalog::open(&path).expect_err("garbage is not a catalog");
         assert_eq!(
             err.code(),
-            "catalog_corrupt",
+            FailureCode::CatalogCorrupt,
             "corruption has its own code: {err}"
         );
         assert!(

@@ -635,4 +635,48 @@ mod tests {
             assert_eq!(record.state, state, "{state} reads back as itself");
         }
     }
+
+    #[test]
+    fn the_migration_namespaces_old_codes_and_leaves_the_rest() {
+        let (mut catalog, folder) = catalog_with_folder();
+        let cases = [
+            ("vanished", FailureCode::IngestVanished),
+            ("io", FailureCode::IngestReadFailed),
+            ("stat_failed", FailureCode::IngestReadFailed),
+            ("locked", FailureCode::IngestLocked),
+            ("empty_file", FailureCode::IngestEmptyFile),
+            ("name_conflict", FailureCode::PlanNameConflict),
+            ("watch_failed", FailureCode::EngineWatchFailed),
+            ("upload_gone", FailureCode::UploadGone),
+            ("teleport_failed", FailureCode::Unrecognized),
+        ];
+        let mut files = Vec::new();
+        for (n, (old, _)) in cases.iter().enumerate() {
+            let file = catalog
+                .observe_file(folder, &rel(&format!("{n}.jpg")), &stat(10, 1), at(2))
+                .expect("file observed")
+                .file();
+            catalog
+                .conn
+                .execute(
+                    "UPDATE files SET last_error_code = ?1, last_error_message = 'm' \
+                     WHERE id = ?2",
+                    rusqlite::params![old, file],
+                )
+                .expect("an old code written");
+            files.push(file);
+        }
+        catalog
+            .conn
+            .execute_batch(NAMESPACE_FAILURE_CODES.sql)
+            .expect("the migration runs");
+        for ((old, new), file) in cases.iter().zip(files) {
+            let record = catalog.get_file(file).expect("read").expect("present");
+            assert_eq!(
+                record.last_failure.map(|f| f.code),
+                Some(*new),
+                "{old:?} reads as {new} after the migration"
+            );
+        }
+    }
 }

@@ -8,12 +8,9 @@ use jiff::Timestamp;
 
 use sync_core::catalog::FileRecord;
 
-use crate::ipc::{FileActivity, FolderCounts, Problem, Stage};
-use lightbox_types::StateCounts;
+use crate::ipc::{FileActivity, FolderCounts, Problem, ProblemCode, Stage};
+use lightbox_types::{FailureCode, SkipReason, StateCounts};
 use sync_core::engine::{EngineEvent, FilePhase};
-
-/// What a vanished file's row says (it left the queue; nothing remote changes).
-pub const VANISHED: &str = "vanished";
 
 /// Every file's latest row, and which rows changed since they were last taken.
 #[derive(Debug, Default)]
@@ -176,19 +173,19 @@ fn advance(row: &mut FileActivity, phase: &FilePhase) {
         }
         FilePhase::Skipped { reason, detail } => {
             row.problem = Some(Problem {
-                code: reason.clone(),
+                code: ProblemCode::Skipped(*reason),
                 message: detail.clone(),
             });
         }
         FilePhase::Failed { code, message } => {
             row.problem = Some(Problem {
-                code: code.clone(),
+                code: ProblemCode::Failed(*code),
                 message: message.clone(),
             });
         }
         FilePhase::Vanished => {
             row.problem = Some(Problem {
-                code: VANISHED.to_owned(),
+                code: ProblemCode::Failed(FailureCode::IngestVanished),
                 message: "The file was deleted or moved before it was uploaded; nothing was \
                           uploaded. Put it back to upload it."
                     .to_owned(),
@@ -223,13 +220,10 @@ pub fn record_view(record: &FileRecord, folder: &Path) -> FileActivity {
     let finished = matches!(stage, Stage::Previews | Stage::Done);
     let problem = match stage {
         Stage::Failed => record.last_failure.as_ref().map(|f| Problem {
-            code: f.code.clone(),
+            code: ProblemCode::Failed(f.code),
             message: f.message.clone(),
         }),
-        Stage::Skipped => record.skip_reason.as_ref().map(|reason| Problem {
-            code: reason.clone(),
-            message: skip_message(reason),
-        }),
+        Stage::Skipped => record.skip_reason.as_deref().map(skip_problem),
         _ => None,
     };
     FileActivity {
@@ -252,16 +246,22 @@ pub fn record_view(record: &FileRecord, folder: &Path) -> FileActivity {
 
 /// What a stored skip reason means, for rows read back from the catalog (the live event
 /// carries the engine's own sentence).
-fn skip_message(reason: &str) -> String {
-    match reason {
-        "duplicate" | "already_uploaded" => {
-            "The same photo is already in the bucket; nothing to upload.".to_owned()
-        }
-        "tombstoned" => {
-            "An admin deleted this photo from the bucket; it is not uploaded again.".to_owned()
-        }
-        other => format!("Not uploaded ({other})."),
-    }
+fn skip_problem(stored: &str) -> Problem {
+    let (code, message) = match SkipReason::from_stored(stored) {
+        Some(reason @ SkipReason::Duplicate) => (
+            ProblemCode::Skipped(reason),
+            "The same photo is already in the bucket; nothing to upload.".to_owned(),
+        ),
+        Some(reason @ SkipReason::Tombstoned) => (
+            ProblemCode::Skipped(reason),
+            "An admin deleted this photo from the bucket; it is not uploaded again.".to_owned(),
+        ),
+        None => (
+            ProblemCode::Failed(FailureCode::Unrecognized),
+            format!("Not uploaded ({stored})."),
+        ),
+    };
+    Problem { code, message }
 }
 
 /// Catalog counts as the app's five buckets, by each state's [`Stage`]. `Uploaded` (previews
@@ -383,7 +383,7 @@ mod tests {
             &file(
                 3,
                 FilePhase::Failed {
-                    code: "s3_denied".into(),
+                    code: FailureCode::UploadAccessDenied,
                     message: "ask an admin".into(),
                 },
             ),
@@ -391,7 +391,10 @@ mod tests {
         );
         let row = board.take_changed().remove(0);
         assert_eq!(row.stage, Stage::Failed);
-        assert_eq!(row.problem.map(|p| p.code).as_deref(), Some("s3_denied"));
+        assert_eq!(
+            row.problem.map(|p| p.code),
+            Some(ProblemCode::Failed(FailureCode::UploadAccessDenied))
+        );
         board.apply(&file(3, uploading(0, 1, 0, 10)), at(1));
         assert_eq!(
             board.take_changed()[0].problem,
@@ -402,7 +405,10 @@ mod tests {
         let row = board.take_changed().remove(0);
         assert_eq!(
             (row.stage, row.problem.map(|p| p.code)),
-            (Stage::Skipped, Some(VANISHED.to_owned()))
+            (
+                Stage::Skipped,
+                Some(ProblemCode::Failed(FailureCode::IngestVanished))
+            )
         );
     }
 

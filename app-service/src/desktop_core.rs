@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::activity::{counts_view, record_view};
 use crate::engine_slot::{ActivityHub, EngineSlot};
-use crate::errors::{not_signed_in, session_error, sign_in_error};
+use crate::errors::not_signed_in;
 use crate::gallery_ops::GalleryState;
 use crate::ipc::{
     ActivityBatch, AppInfo, CodeDelivery, EngineOwner, ErrorCode, FileActivity, FolderCounts,
@@ -94,7 +94,7 @@ impl DesktopCore {
         self.auth
             .get_or_try_init(|| Auth::from_config(&config.auth.cognito, &state_dir))
             .await
-            .map_err(session_error)
+            .map_err(IpcError::from)
     }
 
     // ----- app and engine -----
@@ -190,7 +190,7 @@ impl DesktopCore {
             Err(SessionError::NotSignedIn | SessionError::SignIn(SignInError::SignedOut)) => {
                 Ok(SessionView::signed_out())
             }
-            Err(e) => Err(session_error(e)),
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -219,7 +219,7 @@ impl DesktopCore {
             .await?
             .keep(tokens)
             .await
-            .map_err(session_error)?;
+            .map_err(IpcError::from)?;
         Ok(SignInStep::SignedIn {
             session: self.signed_in(who).await?,
         })
@@ -230,7 +230,7 @@ impl DesktopCore {
         step: Result<sync_core::auth::user_pool::SignInStep, SignInError>,
     ) -> Result<SignInStep, IpcError> {
         let policy = self.config().auth.cognito.password_policy;
-        match sign_in::outcome(step.map_err(sign_in_error)?, &policy) {
+        match sign_in::outcome(step.map_err(IpcError::from)?, &policy) {
             Outcome::Done(tokens) => {
                 *self.pending.lock().await = Pending::Nothing;
                 self.finish(&tokens).await
@@ -305,7 +305,7 @@ impl DesktopCore {
             .pool
             .start_totp_enrolment(&challenge)
             .await
-            .map_err(sign_in_error)?;
+            .map_err(IpcError::from)?;
         let view = sign_in::totp_setup(&enrolment)?;
         *pending = Pending::Enrolling(enrolment);
         Ok(view)
@@ -339,7 +339,7 @@ impl DesktopCore {
             .pool
             .forgot_password(username.trim())
             .await
-            .map_err(sign_in_error)?;
+            .map_err(IpcError::from)?;
         Ok(CodeDelivery {
             medium: if destination.contains('@') {
                 "EMAIL"
@@ -366,7 +366,7 @@ impl DesktopCore {
             .pool
             .confirm_forgot_password(username.trim(), code.trim(), &Secret::new(new_password))
             .await
-            .map_err(sign_in_error)
+            .map_err(IpcError::from)
     }
 
     /// Stop uploading, sign out everywhere, forget the refresh token.
@@ -386,7 +386,7 @@ impl DesktopCore {
                     message: "Signed out (nobody was signed in).".to_owned(),
                 });
             }
-            Err(e) => return Err(session_error(e)),
+            Err(e) => return Err(e.into()),
         };
         let revoked = report.revoke.is_ok() || report.global_sign_out.is_ok();
         let message = if revoked {

@@ -11,8 +11,8 @@ use crate::DesktopCore;
 use crate::ipc::{
     DeletePlanView, DeleteReportView, ErrorCode, GalleryDay, GalleryItem, GalleryPage, IpcError,
 };
-use lightbox_types::Role;
 use lightbox_types::object_keys::{PreviewKind, preview_key};
+use lightbox_types::{FailureCode, Role};
 use sync_core::config::Config;
 use sync_core::gallery::{
     Bucket, CACHE_FILE, GalleryCache, checked_date_prefix, refresh, url_lifetime,
@@ -246,7 +246,7 @@ impl DesktopCore {
             .filter(|k| !outcome.deleted.contains(k))
             .map(|k| crate::ipc::KeyProblem {
                 key: k.clone(),
-                code: "not_deleted".to_owned(),
+                code: FailureCode::GalleryNotDeleted,
                 message: "The bucket did not confirm this delete; refresh the gallery and try \
                           again."
                     .to_owned(),

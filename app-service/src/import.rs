@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::DesktopCore;
 use crate::ipc::{ImportReport, IpcError, PathProblem};
+use lightbox_types::FailureCode;
 use sync_core::engine::Engine;
 use sync_core::zip_import::{Limits, import_zip};
 
@@ -15,10 +16,10 @@ fn is_zip(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
 }
 
-fn problem(path: &Path, code: &str, message: impl Into<String>) -> PathProblem {
+fn problem(path: &Path, code: FailureCode, message: impl Into<String>) -> PathProblem {
     PathProblem {
         path: path.display().to_string(),
-        code: code.to_owned(),
+        code,
         message: message.into(),
     }
 }
@@ -30,7 +31,9 @@ const FILTERED: &str = "Lightbox uploads photos only and this file type is filte
 async fn queue_file(engine: &Engine, path: &Path, report: &mut ImportReport) {
     match engine.add_file(path).await {
         Ok(true) => report.queued += 1,
-        Ok(false) => report.rejected.push(problem(path, "filtered", FILTERED)),
+        Ok(false) => report
+            .rejected
+            .push(problem(path, FailureCode::ImportFiltered, FILTERED)),
         Err(e) => report.rejected.push(problem(path, e.code(), e.to_string())),
     }
 }
@@ -53,7 +56,7 @@ impl DesktopCore {
             if path.is_dir() {
                 report.rejected.push(problem(
                     &path,
-                    "is_folder",
+                    FailureCode::ImportIsFolder,
                     "This is a folder: add it on the Folders screen to watch it. Dropping \
                      uploads single files and ZIP archives.",
                 ));
@@ -84,7 +87,7 @@ impl DesktopCore {
                 Err(e) => {
                     report.rejected.push(problem(
                         &path,
-                        "zip_failed",
+                        FailureCode::ZipInterrupted,
                         format!("unpacking stopped ({e}); try again"),
                     ));
                     continue;
@@ -92,9 +95,11 @@ impl DesktopCore {
             };
             report.zips += 1;
             for (name, reason) in unpacked.skipped {
-                report
-                    .rejected
-                    .push(problem(&path.join(&name), "zip_entry_skipped", reason));
+                report.rejected.push(problem(
+                    &path.join(&name),
+                    FailureCode::ZipEntrySkipped,
+                    reason,
+                ));
             }
             for name in unpacked.imported {
                 queue_file(&engine, &target.join(&name), &mut report).await;

@@ -12,7 +12,8 @@
 //! - [`sign_in`]: the sign-in steps and the TOTP QR code.
 //! - [`settings_file`]: the Settings screen over the config file.
 //! - [`csp`]: the content security policy for the configured bucket.
-//! - `engine_slot`, `gallery_ops`, `import`, `errors`: the engine, gallery, drops, error codes.
+//! - `engine_slot`, `gallery_ops`, `import`: the engine, the gallery, dropped files.
+//! - `errors`: every engine error as `{code, message}`, one mapping per error type.
 
 pub mod activity;
 pub mod batcher;
@@ -28,4 +29,4 @@ pub mod settings_file;
 pub mod sign_in;
 
 pub use desktop_core::DesktopCore;
-pub use errors::{not_signed_in, session_error, sign_in_error};
+pub use errors::not_signed_in;

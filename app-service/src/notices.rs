@@ -98,7 +98,8 @@ pub fn tray_status(totals: &ActivityTotals) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ipc::{FileActivity, FolderCounts, Problem};
+    use crate::ipc::{FileActivity, FolderCounts, Problem, ProblemCode};
+    use lightbox_types::FailureCode;
 
     const ALL: NoticePrefs = NoticePrefs {
         on_batch: true,
@@ -134,7 +135,7 @@ mod tests {
             bytes_total: 1,
             key: None,
             problem: Some(Problem {
-                code: "s3_denied".to_owned(),
+                code: ProblemCode::Failed(FailureCode::UploadAccessDenied),
                 message: "Ask an admin to check the bucket policy.".to_owned(),
             }),
             updated_at: String::new(),

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use crate::config_reload::{LiveChange, plan_reload};
 use crate::ops::{self, DaemonMetrics, QueueProbe};
 use anyhow::{Context, Result};
+use lightbox_types::FailureCode;
 use sync_core::config::Config;
 use sync_core::engine::{
     CATALOG_FILE, Engine, EngineEvent, EngineSettings, FilePhase, UploadTarget,
@@ -37,7 +38,8 @@ pub async fn run(config: &Config, config_path: Option<&Path>, folders: &[PathBuf
             let queue: QueueProbe = Arc::new(move || probe.counts_blocking());
             let served = ops::serve(listen, Arc::clone(&metrics), queue, ops_cancel.clone()).await;
             // The JSON log gets the stable code; the exit message repeats the words.
-            let server = served.inspect_err(|e| tracing::error!(code = e.code(), "{e}"))?;
+            let server =
+                served.inspect_err(|e| tracing::error!(code = e.code().as_str(), "{e}"))?;
             tracing::info!(addr = %server.addr, "serving /health and /metrics");
             Some(server)
         }
@@ -161,7 +163,7 @@ async fn reload(engine: &Engine, in_force: &mut Config, config_path: Option<&Pat
         Ok(loaded) => loaded.config,
         Err(e) => {
             tracing::error!(
-                code = "config_reload_failed",
+                code = FailureCode::ConfigReloadFailed.as_str(),
                 "SIGHUP: settings not reloaded, the ones in force stay: {e}"
             );
             return;
@@ -176,7 +178,7 @@ async fn reload(engine: &Engine, in_force: &mut Config, config_path: Option<&Pat
         match *change {
             LiveChange::BandwidthLimit(limit) => match engine.set_bandwidth_limit(limit).await {
                 Ok(()) => in_force.upload.bandwidth_limit_mib_per_sec = limit,
-                Err(e) => tracing::error!(code = e.code(), "SIGHUP: {e}"),
+                Err(e) => tracing::error!(code = e.code().as_str(), "SIGHUP: {e}"),
             },
         }
     }

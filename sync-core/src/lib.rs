@@ -15,6 +15,7 @@ pub mod plan;
 pub mod preview;
 pub mod retry;
 pub mod s3_client;
+pub mod sdk_failure;
 pub mod terraform_import;
 pub mod upload;
 pub mod zip_import;

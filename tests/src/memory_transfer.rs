@@ -779,7 +779,7 @@ mod tests {
                 .await
                 .expect_err("part 0")
                 .code(),
-            "upload_part_number_out_of_range"
+            lightbox_types::FailureCode::UploadPartNumberOutOfRange
         );
     }
 }

@@ -1,5 +1,6 @@
 //! Activity screen: each file's progress, streamed in batches.
 
+use lightbox_types::{FailureCode, SkipReason};
 use serde::{Deserialize, Serialize};
 
 use super::folders::FolderCounts;
@@ -54,8 +55,18 @@ pub struct FileActivity {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
 pub struct Problem {
-    pub code: String,
+    pub code: ProblemCode,
     pub message: String,
+}
+
+/// A problem's code: the failure's, or why the plan skipped the file (in TypeScript, the union
+/// of the two string types).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(untagged)]
+pub enum ProblemCode {
+    Failed(FailureCode),
+    Skipped(SkipReason),
 }
 
 /// The whole queue at a glance.

@@ -1,5 +1,6 @@
 //! Gallery screen: days, pages of presigned previews, download and delete.
 
+use lightbox_types::FailureCode;
 use serde::{Deserialize, Serialize};
 
 /// One day of the shoot in the gallery's day list.
@@ -71,7 +72,7 @@ pub struct DeleteReportView {
 #[serde(rename_all = "camelCase")]
 pub struct KeyProblem {
     pub key: String,
-    pub code: String,
+    pub code: FailureCode,
     pub message: String,
 }
 
@@ -95,6 +96,6 @@ pub struct ImportReport {
 #[serde(rename_all = "camelCase")]
 pub struct PathProblem {
     pub path: String,
-    pub code: String,
+    pub code: FailureCode,
     pub message: String,
 }

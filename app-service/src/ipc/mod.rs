@@ -11,7 +11,7 @@ pub mod folders;
 pub mod gallery;
 pub mod settings;
 
-pub use activity::{ActivityBatch, ActivityTotals, FileActivity, Problem, Stage};
+pub use activity::{ActivityBatch, ActivityTotals, FileActivity, Problem, ProblemCode, Stage};
 pub use auth::{CodeDelivery, PasswordPolicyView, SessionView, SignInStep, SignOutView, TotpSetup};
 pub use folders::{FolderCounts, FolderStatus, FolderView};
 pub use gallery::{
@@ -41,7 +41,7 @@ pub enum ErrorCode {
     WrongCode,
     /// Nobody is signed in, or the sign-in was revoked: show the sign-in screen.
     NotSignedIn,
-    /// Cognito could not be reached or refused for another reason (see the message).
+    /// Cognito refused, or its reply could not be used (see the message).
     AuthService,
     /// A staff member tried an admin action (deleting in the gallery).
     Forbidden,
@@ -68,21 +68,13 @@ impl IpcError {
 }
 
 /// `{code, message}`: what every command returns on failure. The message says what to do.
+/// Every engine error becomes one in app-service's `errors.rs`, one mapping per error type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[error("{message}")]
 pub struct IpcError {
     pub code: ErrorCode,
     pub message: String,
-}
-
-impl From<sync_core::config::ConfigError> for IpcError {
-    fn from(e: sync_core::config::ConfigError) -> Self {
-        Self {
-            code: ErrorCode::Config,
-            message: e.to_string(),
-        }
-    }
 }
 
 /// Shown in the app's header and about box.
@@ -137,49 +129,6 @@ impl AppInfo {
             bucket: loaded.config.storage.bucket,
             engine_owner: EngineOwner::Stopped,
             owner_detail: "Not uploading: sign in to start.".to_owned(),
-        }
-    }
-}
-
-impl From<sync_core::auth::user_pool::SignInError> for IpcError {
-    fn from(e: sync_core::auth::user_pool::SignInError) -> Self {
-        use sync_core::auth::user_pool::SignInError as E;
-        let code = match &e {
-            E::WrongPassword => ErrorCode::WrongPassword,
-            E::UnknownUser(_) => ErrorCode::UnknownUser,
-            E::WeakPassword { .. } => ErrorCode::WeakPassword,
-            E::SessionExpired => ErrorCode::SessionExpired,
-            E::WrongCode => ErrorCode::WrongCode,
-            E::SignedOut => ErrorCode::NotSignedIn,
-            E::Unset(_) => ErrorCode::Config,
-            E::UnsupportedChallenge { .. } | E::Srp(_) | E::Token(_) | E::Service(_) => {
-                ErrorCode::AuthService
-            }
-        };
-        Self {
-            code,
-            message: e.to_string(),
-        }
-    }
-}
-
-impl From<sync_core::auth::session::SessionError> for IpcError {
-    fn from(e: sync_core::auth::session::SessionError) -> Self {
-        use sync_core::auth::session::SessionError as E;
-        match e {
-            E::SignIn(inner) => inner.into(),
-            E::NotSignedIn => Self {
-                code: ErrorCode::NotSignedIn,
-                message: e.to_string(),
-            },
-            E::Unset(_) => Self {
-                code: ErrorCode::Config,
-                message: e.to_string(),
-            },
-            E::Store(_) | E::Token(_) => Self {
-                code: ErrorCode::AuthService,
-                message: e.to_string(),
-            },
         }
     }
 }

@@ -5,9 +5,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_s3::config::interceptors::BeforeDeserializationInterceptorContextRef;
 use aws_sdk_s3::config::{ConfigBag, Intercept, RuntimeComponents};
-use aws_sdk_s3::error::BoxError;
+use aws_sdk_s3::error::{BoxError, ProvideErrorMetadata};
 use aws_sdk_s3::primitives::ByteStream;
 
 use super::verdict::{self, Check};
@@ -167,7 +168,7 @@ async fn bucket_probe(client: &aws_sdk_s3::Client, bucket: &str, host: &str) -> 
         let error = short_error(&e);
         // Credentials are resolved on the first request: a failure to find any shows
         // up here, and deserves its own advice.
-        if error.contains("credentials") && !error.contains("InvalidAccessKeyId") {
+        if is_missing_credentials(&e) {
             return vec![Check::fail(
                 "credentials",
                 format!("no usable AWS credentials: {error}"),
@@ -175,7 +176,10 @@ async fn bucket_probe(client: &aws_sdk_s3::Client, bucket: &str, host: &str) -> 
                  on a desktop, run `lightbox login`",
             )];
         }
-        if error.starts_with("NoSuchBucket") {
+        if matches!(
+            e.as_service_error().and_then(ProvideErrorMetadata::code),
+            Some("NoSuchBucket")
+        ) {
             return vec![Check::fail(
                 NAME,
                 format!("bucket {bucket} does not exist at this endpoint"),
@@ -224,6 +228,19 @@ async fn bucket_probe(client: &aws_sdk_s3::Client, bucket: &str, host: &str) -> 
             format!("an admin can remove {key}; nothing else needs doing"),
         )],
     }
+}
+
+/// Whether `e` is a failure to find credentials: the SDK's typed [`CredentialsError`] is among
+/// its causes (a refused key, `InvalidAccessKeyId`, is a service error instead).
+fn is_missing_credentials(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(e);
+    while let Some(error) = cause {
+        if error.downcast_ref::<CredentialsError>().is_some() {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
 }
 
 /// A service error as `Code: message`; anything else (no connection, no credentials)
@@ -282,5 +299,61 @@ impl Intercept for DateHeader {
                 .map(|z| z.timestamp());
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_s3::config::http::HttpResponse;
+    use aws_sdk_s3::error::{ConnectorError, ErrorMetadata, SdkError};
+    use aws_sdk_s3::operation::put_object::PutObjectError;
+    use aws_sdk_s3::primitives::SdkBody;
+
+    use super::*;
+
+    #[test]
+    fn missing_credentials_are_recognized_by_type_among_the_causes() {
+        type PutError = SdkError<PutObjectError, HttpResponse>;
+        let refused = |code: &str| -> PutError {
+            SdkError::service_error(
+                PutObjectError::generic(
+                    ErrorMetadata::builder()
+                        .code(code)
+                        .message("The AWS access key Id you provided does not exist (credentials)")
+                        .build(),
+                ),
+                HttpResponse::new(403.try_into().expect("a status"), SdkBody::empty()),
+            )
+        };
+        let cases: Vec<(PutError, bool, &str)> = vec![
+            (
+                SdkError::construction_failure(CredentialsError::not_loaded(
+                    "no providers in chain provided credentials",
+                )),
+                true,
+                "no credentials were found",
+            ),
+            (
+                SdkError::dispatch_failure(ConnectorError::other(
+                    Box::new(CredentialsError::provider_error("the IMDS did not answer")),
+                    None,
+                )),
+                true,
+                "a provider failed, further down the causes",
+            ),
+            (
+                refused("InvalidAccessKeyId"),
+                false,
+                "a refused key, though its text speaks of credentials",
+            ),
+            (
+                SdkError::dispatch_failure(ConnectorError::io("connection refused".into())),
+                false,
+                "no connection",
+            ),
+        ];
+        for (error, missing, why) in &cases {
+            assert_eq!(is_missing_credentials(error), *missing, "{why}");
+        }
     }
 }

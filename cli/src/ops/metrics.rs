@@ -20,9 +20,10 @@ struct StateLabel {
     state: String,
 }
 
+/// A `FailureCode`'s text.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct CodeLabel {
-    code: String,
+    code: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -30,9 +31,10 @@ struct ClassLabel {
     class: String,
 }
 
+/// A `SkipReason`'s text.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ReasonLabel {
-    reason: String,
+    reason: &'static str,
 }
 
 /// An upload in progress: when it started (in this process) and its size.
@@ -189,13 +191,15 @@ impl DaemonMetrics {
             FilePhase::Failed { code, .. } => {
                 in_flight.remove(&file.file);
                 self.failures
-                    .get_or_create(&CodeLabel { code: code.clone() })
+                    .get_or_create(&CodeLabel {
+                        code: code.as_str(),
+                    })
                     .inc();
             }
             FilePhase::Skipped { reason, .. } => {
                 self.skipped
                     .get_or_create(&ReasonLabel {
-                        reason: reason.clone(),
+                        reason: reason.as_str(),
                     })
                     .inc();
             }
@@ -247,6 +251,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use lightbox_types::{FailureCode, SkipReason};
     use sync_core::engine::FileEvent;
 
     fn file(id: i64, phase: FilePhase) -> EngineEvent {
@@ -287,7 +292,7 @@ mod tests {
             &file(
                 2,
                 FilePhase::Failed {
-                    code: "access_denied".into(),
+                    code: FailureCode::UploadAccessDenied,
                     message: String::new(),
                 },
             ),
@@ -297,7 +302,7 @@ mod tests {
             &file(
                 3,
                 FilePhase::Skipped {
-                    reason: "duplicate".into(),
+                    reason: SkipReason::Duplicate,
                     detail: String::new(),
                 },
             ),
@@ -308,7 +313,7 @@ mod tests {
             "lightbox_uploaded_files_total 1",
             "lightbox_uploaded_bytes_total 1000",
             "lightbox_parts_uploaded_total 2",
-            "lightbox_failed_files_total{code=\"access_denied\"} 1",
+            "lightbox_failed_files_total{code=\"upload_access_denied\"} 1",
             "lightbox_skipped_files_total{reason=\"duplicate\"} 1",
             "lightbox_upload_duration_seconds_count 1",
             "lightbox_upload_duration_seconds_sum 3.0",

@@ -16,6 +16,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use tokio_util::sync::CancellationToken;
 
 use super::DaemonMetrics;
+use lightbox_types::FailureCode;
 use lightbox_types::StateCounts;
 use sync_core::engine::EngineError;
 use sync_core::retry::RetryCounters;
@@ -38,10 +39,10 @@ pub enum QueueProbeError {
 impl QueueProbeError {
     /// A stable short code (the engine's, e.g. `catalog_busy`, or `ops_probe_panicked`).
     #[must_use]
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> FailureCode {
         match self {
             Self::Engine(e) => e.code(),
-            Self::Panicked(_) => "ops_probe_panicked",
+            Self::Panicked(_) => FailureCode::OpsProbePanicked,
         }
     }
 }
@@ -67,10 +68,10 @@ pub enum OpsError {
 impl OpsError {
     /// A stable code for scripts and the UI.
     #[must_use]
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> FailureCode {
         match self {
-            Self::NotLoopback(_) => "ops_not_loopback",
-            Self::Bind { .. } => "ops_bind_failed",
+            Self::NotLoopback(_) => FailureCode::OpsNotLoopback,
+            Self::Bind { .. } => FailureCode::OpsBindFailed,
         }
     }
 }
@@ -315,7 +316,7 @@ mod tests {
         )
         .await
         .expect_err("0.0.0.0 must be refused");
-        assert_eq!(err.code(), "ops_not_loopback");
+        assert_eq!(err.code(), FailureCode::OpsNotLoopback);
         assert!(err.to_string().contains("reverse proxy"), "{err}");
     }
 }

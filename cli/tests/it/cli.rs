@@ -103,7 +103,7 @@ fn an_unreadable_photo_fails_with_a_message_that_says_what_to_do() {
     assert_eq!(status["planned"], 0, "{status}");
     let log = daemon.log();
     assert!(
-        log.contains("permission_denied"),
+        log.contains("ingest_permission_denied"),
         "the failure has its code: {log}"
     );
     assert!(log.contains("read access"), "and says what to do: {log}");

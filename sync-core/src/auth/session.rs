@@ -64,11 +64,7 @@ pub struct StoredRefresh {
 
 impl Refresh for StoredRefresh {
     async fn refresh(&self) -> Result<Tokens, SignInError> {
-        let kept = self
-            .store
-            .load()
-            .await
-            .map_err(|e| SignInError::Service(e.to_string()))?;
+        let kept = self.store.load().await?;
         let (token, _) = kept.ok_or(SignInError::SignedOut)?;
         self.pool.refresh(&token).await
     }

@@ -6,16 +6,19 @@
 use std::collections::HashMap;
 
 use aws_sdk_cognitoidentityprovider::Client;
-use aws_sdk_cognitoidentityprovider::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_cognitoidentityprovider::config::http::HttpResponse;
+use aws_sdk_cognitoidentityprovider::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_cognitoidentityprovider::types::{
     AuthFlowType, AuthenticationResultType, ChallengeNameType,
 };
 
 use super::SignInFlow;
 use super::password_policy::PasswordPolicy;
+use super::refresh_store::RefreshStoreError;
 use super::secret::Secret;
 use super::srp::{SrpClient, SrpError, VerifierChallenge};
 use super::tokens::{TokenError, peek_claims};
+use crate::sdk_failure::SdkFailure;
 
 /// The three tokens after a sign-in (a refresh brings no new refresh token).
 #[derive(Debug, Clone)]
@@ -96,10 +99,15 @@ pub enum SignInError {
     Srp(#[from] SrpError),
     #[error("the pool sent a token Lightbox cannot read: {0}")]
     Token(#[from] TokenError),
+    /// A Cognito call failed; `failure` is its kind, read from the SDK's error.
+    #[error("Cognito: {failure} ({detail}); check the network and auth.cognito in the config")]
+    Service { failure: SdkFailure, detail: String },
     #[error(
-        "Cognito could not be reached or refused the request ({0}): check the network and auth.cognito in the config"
+        "Cognito's reply could not be used ({0}): check that auth.cognito points at a Cognito user pool"
     )]
-    Service(String),
+    BadReply(String),
+    #[error(transparent)]
+    Store(#[from] RefreshStoreError),
 }
 
 /// The user pool as one app client sees it.
@@ -149,7 +157,7 @@ impl UserPool {
                     .auth_parameters("PASSWORD", password.expose())
                     .send()
                     .await
-                    .map_err(|e| classify(&e, username))?;
+                    .map_err(|e| classify(&e, username, Step::Credentials))?;
                 step(
                     out.challenge_name,
                     out.challenge_parameters.as_ref(),
@@ -169,7 +177,7 @@ impl UserPool {
                     .auth_parameters("SRP_A", srp.srp_a())
                     .send()
                     .await
-                    .map_err(|e| classify(&e, username))?;
+                    .map_err(|e| classify(&e, username, Step::Credentials))?;
                 if out.challenge_name != Some(ChallengeNameType::PasswordVerifier) {
                     return step(
                         out.challenge_name,
@@ -184,7 +192,7 @@ impl UserPool {
                     params
                         .get(k)
                         .map(String::as_str)
-                        .ok_or(SignInError::Service(format!(
+                        .ok_or(SignInError::BadReply(format!(
                             "PASSWORD_VERIFIER without {k}"
                         )))
                 };
@@ -208,7 +216,10 @@ impl UserPool {
                 if let Some(session) = out.session {
                     req = req.session(session);
                 }
-                let out = req.send().await.map_err(|e| classify(&e, username))?;
+                let out = req
+                    .send()
+                    .await
+                    .map_err(|e| classify(&e, username, Step::Credentials))?;
                 step(
                     out.challenge_name,
                     out.challenge_parameters.as_ref(),
@@ -264,10 +275,10 @@ impl UserPool {
             .session(challenge.session.expose())
             .send()
             .await
-            .map_err(|e| classify(&e, &challenge.username))?;
+            .map_err(|e| classify(&e, &challenge.username, Step::Challenge))?;
         let secret = out
             .secret_code
-            .ok_or_else(|| SignInError::Service("AssociateSoftwareToken gave no secret".into()))?;
+            .ok_or_else(|| SignInError::BadReply("AssociateSoftwareToken gave no secret".into()))?;
         let otpauth_uri = format!(
             "otpauth://totp/Lightbox:{user}?secret={secret}&issuer=Lightbox",
             user = challenge.username
@@ -299,7 +310,7 @@ impl UserPool {
             .friendly_device_name("Lightbox")
             .send()
             .await
-            .map_err(|e| classify(&e, &challenge.username))?;
+            .map_err(|e| classify(&e, &challenge.username, Step::Challenge))?;
         let next = Challenge {
             username: challenge.username.clone(),
             session: out
@@ -319,13 +330,10 @@ impl UserPool {
             .auth_parameters("REFRESH_TOKEN", refresh.expose())
             .send()
             .await
-            .map_err(|e| match classify(&e, "") {
-                SignInError::WrongPassword => SignInError::SignedOut,
-                other => other,
-            })?;
+            .map_err(|e| classify(&e, "", Step::Refresh))?;
         let result = out
             .authentication_result
-            .ok_or_else(|| SignInError::Service("refresh gave no tokens".into()))?;
+            .ok_or_else(|| SignInError::BadReply("refresh gave no tokens".into()))?;
         tokens(result)
     }
 
@@ -367,7 +375,7 @@ impl UserPool {
             .username(username)
             .send()
             .await
-            .map_err(|e| classify(&e, username))?;
+            .map_err(|e| classify(&e, username, Step::Credentials))?;
         Ok(out
             .code_delivery_details
             .and_then(|d| d.destination)
@@ -393,7 +401,7 @@ impl UserPool {
             .password(new_password.expose())
             .send()
             .await
-            .map_err(|e| classify(&e, username))?;
+            .map_err(|e| classify(&e, username, Step::Credentials))?;
         Ok(())
     }
 
@@ -414,11 +422,9 @@ impl UserPool {
             req = req.challenge_responses(*k, *v);
         }
         let out = req.send().await.map_err(|e| {
-            match classify(&e, &challenge.username) {
-                // On a challenge step, "not found" and "not authorized" mean the session is gone.
-                SignInError::UnknownUser(_) | SignInError::WrongPassword => {
-                    SignInError::SessionExpired
-                }
+            match classify(&e, &challenge.username, Step::Challenge) {
+                // On a challenge step, "not found" means the session is gone too.
+                SignInError::UnknownUser(_) => SignInError::SessionExpired,
                 other => other,
             }
         })?;
@@ -442,7 +448,8 @@ fn step(
     if let Some(result) = result {
         return Ok(SignInStep::Done(tokens(result)?));
     }
-    let name = name.ok_or_else(|| SignInError::Service("neither tokens nor a challenge".into()))?;
+    let name =
+        name.ok_or_else(|| SignInError::BadReply("neither tokens nor a challenge".into()))?;
     let username = params
         .and_then(|p| p.get("USERNAME").or_else(|| p.get("USER_ID_FOR_SRP")))
         .map_or(username, String::as_str)
@@ -462,11 +469,11 @@ fn step(
 }
 
 fn tokens(result: AuthenticationResultType) -> Result<Tokens, SignInError> {
-    let missing = |what: &str| SignInError::Service(format!("the reply has no {what}"));
+    let missing = |what: &str| SignInError::BadReply(format!("the reply has no {what}"));
     let id = Secret::new(result.id_token.ok_or_else(|| missing("ID token"))?);
     let access = Secret::new(result.access_token.ok_or_else(|| missing("access token"))?);
     let expires_at = jiff::Timestamp::from_second(peek_claims(&id)?.exp)
-        .map_err(|e| SignInError::Service(format!("ID token expiry out of range: {e}")))?;
+        .map_err(|e| SignInError::BadReply(format!("ID token expiry out of range: {e}")))?;
     Ok(Tokens {
         id,
         access,
@@ -475,30 +482,46 @@ fn tokens(result: AuthenticationResultType) -> Result<Tokens, SignInError> {
     })
 }
 
-/// Turns a service error into what the user can act on.
-fn classify<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::Debug>(
-    err: &aws_sdk_cognitoidentityprovider::error::SdkError<E, R>,
-    username: &str,
-) -> SignInError {
-    let message = err.message().unwrap_or_default().to_owned();
+/// The kind of call that failed. Cognito answers `NotAuthorizedException` for a wrong
+/// password, a spent or expired challenge session and a revoked refresh token alike (only its
+/// message differs, and that is not an interface): the call says which one it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// The user name and password (or the SRP proof of it), or a password reset.
+    Credentials,
+    /// An answer on a challenge session (new password, TOTP, TOTP enrolment).
+    Challenge,
+    /// Tokens from the refresh token.
+    Refresh,
+}
+
+/// Turns a failed `step` into what the user can act on.
+fn classify<E>(err: &SdkError<E, HttpResponse>, username: &str, step: Step) -> SignInError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
     match err.code() {
-        Some("NotAuthorizedException") if message.to_lowercase().contains("session") => {
-            SignInError::SessionExpired
-        }
-        Some("NotAuthorizedException") if message.contains("Refresh Token") => {
-            SignInError::SignedOut
-        }
-        Some("NotAuthorizedException") => SignInError::WrongPassword,
+        Some("NotAuthorizedException") => match step {
+            Step::Credentials => SignInError::WrongPassword,
+            Step::Challenge => SignInError::SessionExpired,
+            Step::Refresh => SignInError::SignedOut,
+        },
         Some("UserNotFoundException" | "ResourceNotFoundException") => {
             SignInError::UnknownUser(username.to_owned())
         }
         Some("InvalidPasswordException") => SignInError::WeakPassword {
-            unmet: vec![format!("what the pool asks for (it said: {message})")],
+            unmet: vec![format!(
+                "what the pool asks for (it said: {})",
+                err.message().unwrap_or_default()
+            )],
         },
         Some(
             "CodeMismatchException" | "ExpiredCodeException" | "EnableSoftwareTokenMFAException",
         ) => SignInError::WrongCode,
         Some("ExpiredTokenException") => SignInError::SessionExpired,
-        _ => SignInError::Service(DisplayErrorContext(err).to_string()),
+        _ => SignInError::Service {
+            failure: SdkFailure::of(err),
+            detail: DisplayErrorContext(err).to_string(),
+        },
     }
 }

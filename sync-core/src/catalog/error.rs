@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use lightbox_types::FailureCode;
 use rusqlite::ffi::ErrorCode;
 
 use super::{FileId, FileState, FolderId};
@@ -166,29 +167,29 @@ impl CatalogError {
         )
     }
 
-    /// A stable short code for logs, metrics and the UI; never changes once released.
+    /// A stable code for logs, metrics and the UI; never changes once released.
     #[must_use]
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> FailureCode {
         match self {
-            CatalogError::Open { .. } => "catalog_open",
-            CatalogError::Corrupt { .. } => "catalog_corrupt",
-            CatalogError::TooNew { .. } => "catalog_too_new",
-            CatalogError::Busy { .. } => "catalog_busy",
-            CatalogError::DiskFull { .. } => "catalog_disk_full",
-            CatalogError::ReadOnly { .. } => "catalog_read_only",
-            CatalogError::Sql { .. } => "catalog_sql",
-            CatalogError::Stopped { .. } => "catalog_stopped",
-            CatalogError::Thread { .. } => "catalog_thread",
-            CatalogError::FolderNotFound(_) => "catalog_folder_not_found",
-            CatalogError::FileNotFound(_) => "catalog_file_not_found",
-            CatalogError::WrongState { .. } => "catalog_wrong_state",
-            CatalogError::KeyTaken { .. } => "catalog_key_taken",
-            CatalogError::StaleUpload { .. } => "catalog_stale_upload",
-            CatalogError::PartNumberOutOfRange { .. } => "catalog_part_number_out_of_range",
-            CatalogError::InvalidRelPath { .. } => "catalog_invalid_rel_path",
-            CatalogError::InvalidFolderPath { .. } => "catalog_invalid_folder_path",
-            CatalogError::InUse { .. } => "catalog_in_use",
-            CatalogError::LockFile { .. } => "catalog_lock_file",
+            CatalogError::Open { .. } => FailureCode::CatalogOpen,
+            CatalogError::Corrupt { .. } => FailureCode::CatalogCorrupt,
+            CatalogError::TooNew { .. } => FailureCode::CatalogTooNew,
+            CatalogError::Busy { .. } => FailureCode::CatalogBusy,
+            CatalogError::DiskFull { .. } => FailureCode::CatalogDiskFull,
+            CatalogError::ReadOnly { .. } => FailureCode::CatalogReadOnly,
+            CatalogError::Sql { .. } => FailureCode::CatalogSql,
+            CatalogError::Stopped { .. } => FailureCode::CatalogStopped,
+            CatalogError::Thread { .. } => FailureCode::CatalogThread,
+            CatalogError::FolderNotFound(_) => FailureCode::CatalogFolderNotFound,
+            CatalogError::FileNotFound(_) => FailureCode::CatalogFileNotFound,
+            CatalogError::WrongState { .. } => FailureCode::CatalogWrongState,
+            CatalogError::KeyTaken { .. } => FailureCode::CatalogKeyTaken,
+            CatalogError::StaleUpload { .. } => FailureCode::CatalogStaleUpload,
+            CatalogError::PartNumberOutOfRange { .. } => FailureCode::CatalogPartNumberOutOfRange,
+            CatalogError::InvalidRelPath { .. } => FailureCode::CatalogInvalidRelPath,
+            CatalogError::InvalidFolderPath { .. } => FailureCode::CatalogInvalidFolderPath,
+            CatalogError::InUse { .. } => FailureCode::CatalogInUse,
+            CatalogError::LockFile { .. } => FailureCode::CatalogLockFile,
         }
     }
 
@@ -247,12 +248,12 @@ mod tests {
     #[test]
     fn sqlite_failures_map_to_the_variant_that_says_what_to_do() {
         let cases = [
-            (rusqlite::ffi::SQLITE_CORRUPT, "catalog_corrupt"),
-            (rusqlite::ffi::SQLITE_NOTADB, "catalog_corrupt"),
-            (rusqlite::ffi::SQLITE_BUSY, "catalog_busy"),
-            (rusqlite::ffi::SQLITE_FULL, "catalog_disk_full"),
-            (rusqlite::ffi::SQLITE_READONLY, "catalog_read_only"),
-            (rusqlite::ffi::SQLITE_CONSTRAINT, "catalog_sql"),
+            (rusqlite::ffi::SQLITE_CORRUPT, FailureCode::CatalogCorrupt),
+            (rusqlite::ffi::SQLITE_NOTADB, FailureCode::CatalogCorrupt),
+            (rusqlite::ffi::SQLITE_BUSY, FailureCode::CatalogBusy),
+            (rusqlite::ffi::SQLITE_FULL, FailureCode::CatalogDiskFull),
+            (rusqlite::ffi::SQLITE_READONLY, FailureCode::CatalogReadOnly),
+            (rusqlite::ffi::SQLITE_CONSTRAINT, FailureCode::CatalogSql),
         ];
         for (sqlite_code, expected) in cases {
             let err =

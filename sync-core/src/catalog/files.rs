@@ -2,7 +2,7 @@
 
 use jiff::Timestamp;
 
-use lightbox_types::{CaptureTime, Step};
+use lightbox_types::{CaptureTime, FailureCode, Step};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::migration::Migration;
@@ -62,14 +62,45 @@ const ADD_CRC64NVME: Migration = Migration {
     sql: "ALTER TABLE files ADD COLUMN crc64nvme TEXT;",
 };
 
+/// The failure codes of releases before `FailureCode` were partly unnamespaced: each is
+/// rewritten to the code that names the same thing now (`lightbox_types::FailureCode`). Codes
+/// that were namespaced already are unchanged.
+pub(super) const NAMESPACE_FAILURE_CODES: Migration = Migration {
+    version: 8,
+    description: "namespace files.last_error_code",
+    sql: "
+        UPDATE files SET last_error_code = CASE last_error_code
+            WHEN 'vanished' THEN 'ingest_vanished'
+            WHEN 'permission_denied' THEN 'ingest_permission_denied'
+            WHEN 'locked' THEN 'ingest_locked'
+            WHEN 'io' THEN 'ingest_read_failed'
+            WHEN 'stat_failed' THEN 'ingest_read_failed'
+            WHEN 'changed' THEN 'ingest_changed'
+            WHEN 'cancelled' THEN 'ingest_cancelled'
+            WHEN 'empty_file' THEN 'ingest_empty_file'
+            WHEN 'invalid_glob' THEN 'ingest_invalid_glob'
+            WHEN 'name_conflict' THEN 'plan_name_conflict'
+            WHEN 'unknown_time_zone' THEN 'plan_unknown_time_zone'
+            WHEN 'watch_failed' THEN 'engine_watch_failed'
+            WHEN 'folder_not_found' THEN 'engine_folder_not_found'
+            WHEN 'file_not_found' THEN 'engine_file_not_found'
+            ELSE last_error_code
+        END
+        WHERE last_error_code IN ('vanished', 'permission_denied', 'locked', 'io', 'stat_failed',
+            'changed', 'cancelled', 'empty_file', 'invalid_glob', 'name_conflict',
+            'unknown_time_zone', 'watch_failed', 'folder_not_found', 'file_not_found');
+    ",
+};
+
 /// This table's schema steps (collected by `schema`).
-pub(super) const MIGRATIONS: &[Migration] = &[CREATE_FILES, ADD_CRC64NVME];
+pub(super) const MIGRATIONS: &[Migration] = &[CREATE_FILES, ADD_CRC64NVME, NAMESPACE_FAILURE_CODES];
 
 /// The last failure recorded for a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
-    /// A stable short code from the failing module (e.g. `s3_throttled`).
-    pub code: String,
+    /// The failing module's code (e.g. `upload_throttled`); a stored text this build does not
+    /// know reads as [`FailureCode::Unrecognized`].
+    pub code: FailureCode,
     /// The human message, saying what to do.
     pub message: String,
 }
@@ -156,7 +187,7 @@ mod col {
 pub(super) fn file_from_row(row: &Row<'_>) -> rusqlite::Result<FileRecord> {
     let upload_id: Option<String> = row.get(col::UPLOAD_ID)?;
     let part_size: Option<StoredU64> = row.get(col::PART_SIZE)?;
-    let error_code: Option<String> = row.get(col::LAST_ERROR_CODE)?;
+    let error_code: Option<FailureCode> = row.get(col::LAST_ERROR_CODE)?;
     let error_message: Option<String> = row.get(col::LAST_ERROR_MESSAGE)?;
     Ok(FileRecord {
         id: row.get(col::ID)?,
@@ -486,13 +517,31 @@ mod tests {
         let later = drive_to(&mut catalog, folder, "later.jpg", sha(2), FileState::Ready);
         let never = drive_to(&mut catalog, folder, "never.jpg", sha(3), FileState::Ready);
         catalog
-            .record_failure(soon, "io", "read failed", Some(at(10)), at(5))
+            .record_failure(
+                soon,
+                FailureCode::IngestReadFailed,
+                "read failed",
+                Some(at(10)),
+                at(5),
+            )
             .expect("failed");
         catalog
-            .record_failure(later, "io", "read failed", Some(at(20)), at(5))
+            .record_failure(
+                later,
+                FailureCode::IngestReadFailed,
+                "read failed",
+                Some(at(20)),
+                at(5),
+            )
             .expect("failed");
         catalog
-            .record_failure(never, "perm", "denied", None, at(5))
+            .record_failure(
+                never,
+                FailureCode::IngestPermissionDenied,
+                "denied",
+                None,
+                at(5),
+            )
             .expect("failed");
 
         let ids = |now| -> Vec<FileId> {
@@ -591,6 +640,50 @@ mod tests {
                 .expect("the CHECK list in CREATE_FILES must name every FileState");
             let record = catalog.get_file(file).expect("read").expect("present");
             assert_eq!(record.state, state, "{state} reads back as itself");
+        }
+    }
+
+    #[test]
+    fn the_migration_namespaces_old_codes_and_leaves_the_rest() {
+        let (mut catalog, folder) = catalog_with_folder();
+        let cases = [
+            ("vanished", FailureCode::IngestVanished),
+            ("io", FailureCode::IngestReadFailed),
+            ("stat_failed", FailureCode::IngestReadFailed),
+            ("locked", FailureCode::IngestLocked),
+            ("empty_file", FailureCode::IngestEmptyFile),
+            ("name_conflict", FailureCode::PlanNameConflict),
+            ("watch_failed", FailureCode::EngineWatchFailed),
+            ("upload_gone", FailureCode::UploadGone),
+            ("teleport_failed", FailureCode::Unrecognized),
+        ];
+        let mut files = Vec::new();
+        for (n, (old, _)) in cases.iter().enumerate() {
+            let file = catalog
+                .observe_file(folder, &rel(&format!("{n}.jpg")), &stat(10, 1), at(2))
+                .expect("file observed")
+                .file();
+            catalog
+                .conn
+                .execute(
+                    "UPDATE files SET last_error_code = ?1, last_error_message = 'm' \
+                     WHERE id = ?2",
+                    rusqlite::params![old, file],
+                )
+                .expect("an old code written");
+            files.push(file);
+        }
+        catalog
+            .conn
+            .execute_batch(NAMESPACE_FAILURE_CODES.sql)
+            .expect("the migration runs");
+        for ((old, new), file) in cases.iter().zip(files) {
+            let record = catalog.get_file(file).expect("read").expect("present");
+            assert_eq!(
+                record.last_failure.map(|f| f.code),
+                Some(*new),
+                "{old:?} reads as {new} after the migration"
+            );
         }
     }
 }

@@ -196,6 +196,7 @@ mod tests {
     use super::*;
     use crate::catalog::UploadMethod;
     use crate::catalog::test_support::{at, drive_to, rel, sha, stat};
+    use lightbox_types::FailureCode;
     use lightbox_types::FileState;
 
     #[test]
@@ -231,7 +232,7 @@ mod tests {
             .expect_err("relative");
         assert_eq!(
             err.code(),
-            "catalog_invalid_folder_path",
+            FailureCode::CatalogInvalidFolderPath,
             "only canonical paths: {err}"
         );
     }
@@ -303,7 +304,7 @@ mod tests {
             .expect_err("no such folder");
         assert_eq!(
             err.code(),
-            "catalog_folder_not_found",
+            FailureCode::CatalogFolderNotFound,
             "a typed error, not a silent no-op"
         );
     }

@@ -85,6 +85,7 @@ fn read_pid(file: &mut File) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lightbox_types::FailureCode;
 
     #[test]
     fn a_second_acquire_fails_with_the_holders_pid_until_the_first_is_dropped() {
@@ -94,7 +95,11 @@ mod tests {
         let first = CatalogLock::acquire(&catalog).expect("the first engine gets the lock");
         let err = CatalogLock::acquire(&catalog).expect_err("a second handle must not");
 
-        assert_eq!(err.code(), "catalog_in_use", "a typed error: {err}");
+        assert_eq!(
+            err.code(),
+            FailureCode::CatalogInUse,
+            "a typed error: {err}"
+        );
         let message = err.to_string();
         assert!(
             message.contains(&format!("pid {}", std::process::id())),
@@ -137,7 +142,7 @@ mod tests {
             .expect_err("no directory to put the lock file in");
         assert_eq!(
             err.code(),
-            "catalog_lock_file",
+            FailureCode::CatalogLockFile,
             "an I/O problem, not 'in use': {err}"
         );
     }

@@ -58,7 +58,7 @@ pub use ids::{FileId, FolderId};
 pub use lock::CatalogLock;
 pub use observe::{CataloguedStat, Observation, ObserveOutcome, Vanished};
 pub use owner::CatalogHandle;
-pub use previews::{PREVIEW_SOURCE_MISSING, PreviewStatus, SOURCE_MISSING_MESSAGE};
+pub use previews::{PreviewStatus, SOURCE_MISSING_MESSAGE};
 pub use rebuild::RebuiltCatalog;
 pub use rel_path::RelPath;
 pub use resume::{ResumeStep, UnfinishedFile};

@@ -286,7 +286,7 @@ mod tests {
     use super::*;
     use crate::catalog::test_support::{at, catalog_with_folder, drive_to, part, rel, sha, stat};
     use crate::catalog::{PreviewStatus, UploadMethod};
-    use lightbox_types::OsFileId;
+    use lightbox_types::{FailureCode, OsFileId};
 
     #[test]
     fn observing_classifies_new_unchanged_and_changed() {
@@ -365,7 +365,13 @@ mod tests {
             .record_part(file, "up-1", &part(1), at(11))
             .expect("part saved");
         catalog
-            .record_failure(file, "net", "reset", Some(at(20)), at(12))
+            .record_failure(
+                file,
+                FailureCode::UploadNetwork,
+                "reset",
+                Some(at(20)),
+                at(12),
+            )
             .expect("failed");
 
         let outcome = catalog
@@ -446,7 +452,7 @@ mod tests {
 
             let code = match catalog.preview_status("originals/a.jpg").expect("read") {
                 Some(PreviewStatus::Made) => Some("made".to_owned()),
-                Some(PreviewStatus::None { code, .. }) => Some(code),
+                Some(PreviewStatus::None { code, .. }) => Some(code.to_string()),
                 None => None,
             };
             assert_eq!(code.as_deref(), after, "{why}");
@@ -519,7 +525,7 @@ mod tests {
             .expect_err("no such folder");
         assert_eq!(
             err.code(),
-            "catalog_folder_not_found",
+            FailureCode::CatalogFolderNotFound,
             "a typed error: {err}"
         );
     }

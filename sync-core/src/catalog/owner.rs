@@ -257,7 +257,11 @@ mod tests {
             .expect("answered")
             .expect("no panic");
         let err = refused.expect_err("a read-only connection refuses writes");
-        assert_eq!(err.code(), "catalog_read_only", "{err}");
+        assert_eq!(
+            err.code(),
+            lightbox_types::FailureCode::CatalogReadOnly,
+            "{err}"
+        );
     }
 
     #[tokio::test]

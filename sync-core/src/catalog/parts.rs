@@ -130,7 +130,7 @@ mod tests {
     use super::*;
     use crate::catalog::UploadMethod;
     use crate::catalog::test_support::{at, catalog_with_folder, drive_to, part, sha};
-    use lightbox_types::FileState;
+    use lightbox_types::{FailureCode, FileState};
 
     fn uploading_file() -> (Catalog, FileId) {
         let (mut catalog, folder) = catalog_with_folder();
@@ -185,7 +185,7 @@ mod tests {
 
         assert_eq!(
             err.code(),
-            "catalog_stale_upload",
+            FailureCode::CatalogStaleUpload,
             "a late part of up-1: {err}"
         );
         assert!(
@@ -203,7 +203,7 @@ mod tests {
                 .expect_err("range");
             assert_eq!(
                 err.code(),
-                "catalog_part_number_out_of_range",
+                FailureCode::CatalogPartNumberOutOfRange,
                 "part {number}: {err}"
             );
         }
@@ -218,7 +218,7 @@ mod tests {
             .expect_err("not uploading");
         assert_eq!(
             err.code(),
-            "catalog_wrong_state",
+            FailureCode::CatalogWrongState,
             "planned files have no upload: {err}"
         );
     }

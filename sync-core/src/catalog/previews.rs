@@ -3,6 +3,7 @@
 //! file row, so it outlives the local file like the other bucket ledgers.
 
 use jiff::Timestamp;
+use lightbox_types::FailureCode;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::migration::Migration;
@@ -34,7 +35,7 @@ pub enum PreviewStatus {
     /// Thumb and screen previews are in the bucket.
     Made,
     /// No preview: `code` (e.g. `preview_unsupported`, `preview_failed`) and a message.
-    None { code: String, message: String },
+    None { code: FailureCode, message: String },
 }
 
 impl Catalog {
@@ -85,15 +86,17 @@ impl Catalog {
         self.read("read preview", |conn| {
             Ok(conn
                 .prepare_cached(
-                    "SELECT status, code, message FROM previews WHERE original_key = ?1",
+                    "SELECT status = 'made', code, message FROM previews WHERE original_key = ?1",
                 )?
                 .query_row([original_key], |row| {
-                    let status: String = row.get(0)?;
-                    Ok(if status == "made" {
+                    let made: bool = row.get(0)?;
+                    Ok(if made {
                         PreviewStatus::Made
                     } else {
                         PreviewStatus::None {
-                            code: row.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                            code: row
+                                .get::<_, Option<FailureCode>>(1)?
+                                .unwrap_or(FailureCode::Unrecognized),
                             message: row.get::<_, Option<String>>(2)?.unwrap_or_default(),
                         }
                     })
@@ -103,10 +106,8 @@ impl Catalog {
     }
 }
 
-/// The code for an original whose local file was gone before its previews were made.
-pub const PREVIEW_SOURCE_MISSING: &str = "preview_source_missing";
-
-/// Record [`PREVIEW_SOURCE_MISSING`] for `original_key` unless an outcome is known already.
+/// Record [`FailureCode::PreviewSourceMissing`] for `original_key` unless an outcome is known
+/// already.
 pub(super) fn record_source_missing(
     conn: &Connection,
     original_key: &str,
@@ -119,14 +120,14 @@ pub(super) fn record_source_missing(
     )?
     .execute(params![
         original_key,
-        PREVIEW_SOURCE_MISSING,
+        FailureCode::PreviewSourceMissing,
         SOURCE_MISSING_MESSAGE,
         Millis(now)
     ])?;
     Ok(())
 }
 
-/// What [`PREVIEW_SOURCE_MISSING`] means for the user.
+/// What [`FailureCode::PreviewSourceMissing`] means for the user.
 pub const SOURCE_MISSING_MESSAGE: &str = "no preview: the local file was gone before its preview \
                                           was made; the original is uploaded and can be opened \
                                           full size";
@@ -161,7 +162,7 @@ mod tests {
     fn the_last_outcome_per_key_is_kept() {
         let mut catalog = Catalog::open_in_memory().expect("opens");
         let failed = PreviewStatus::None {
-            code: "preview_failed".into(),
+            code: FailureCode::PreviewFailed,
             message: "damaged".into(),
         };
         catalog
@@ -190,7 +191,7 @@ mod tests {
     #[test]
     fn finishing_previews_makes_only_an_uploaded_row_done() {
         let none = PreviewStatus::None {
-            code: "preview_source_missing".into(),
+            code: FailureCode::PreviewSourceMissing,
             message: "gone".into(),
         };
         // (state before, outcome, finishes?, why)
@@ -239,7 +240,7 @@ mod tests {
                 );
             } else {
                 let err = result.expect_err(why);
-                assert_eq!(err.code(), "catalog_wrong_state", "{why}: {err}");
+                assert_eq!(err.code(), FailureCode::CatalogWrongState, "{why}: {err}");
                 assert_eq!(after, before, "{why}: the row is untouched");
                 assert_eq!(ledger, None, "{why}: nothing is written (one transaction)");
             }

@@ -170,6 +170,7 @@ fn path_from_bytes(bytes: Vec<u8>) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lightbox_types::FailureCode;
 
     #[test]
     fn utf8_paths_are_stored_verbatim_with_slashes() {
@@ -201,7 +202,7 @@ mod tests {
             let err = RelPath::from_path(Path::new(input)).expect_err("not inside the folder");
             assert_eq!(
                 err.code(),
-                "catalog_invalid_rel_path",
+                FailureCode::CatalogInvalidRelPath,
                 "{input} must be refused"
             );
         }

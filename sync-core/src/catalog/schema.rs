@@ -83,16 +83,18 @@ mod tests {
     use super::*;
     use crate::catalog::Catalog;
     use crate::catalog::test_support::{at, rel, stat};
+    use lightbox_types::FailureCode;
 
     #[test]
     fn every_table_s_migrations_fit_together() {
         let ordered = in_order(TABLES).expect("unique versions from 1 without a gap");
         assert_eq!(
             ordered.len(),
-            7,
-            "seven steps so far: five tables, previews, and files.crc64nvme"
+            8,
+            "eight steps so far: five tables, previews, files.crc64nvme and the namespaced \
+             failure codes"
         );
-        assert_eq!(latest_version(), 7, "the latest version is the last step's");
+        assert_eq!(latest_version(), 8, "the latest version is the last step's");
     }
 
     #[test]
@@ -173,7 +175,7 @@ mod tests {
         let err = Catalog::open(&path).expect_err("a newer schema must not be guessed at");
         assert_eq!(
             err.code(),
-            "catalog_too_new",
+            FailureCode::CatalogTooNew,
             "the user is told to upgrade: {err}"
         );
     }
@@ -187,7 +189,7 @@ mod tests {
         let err = Catalog::open(&path).expect_err("garbage is not a catalog");
         assert_eq!(
             err.code(),
-            "catalog_corrupt",
+            FailureCode::CatalogCorrupt,
             "corruption has its own code: {err}"
         );
         assert!(

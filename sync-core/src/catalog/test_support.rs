@@ -1,6 +1,6 @@
 //! Fixtures for the catalog's table tests.
 
-use lightbox_types::CompletedPart;
+use lightbox_types::{CompletedPart, FailureCode};
 use std::path::Path;
 
 use jiff::Timestamp;
@@ -99,7 +99,13 @@ pub(crate) fn drive_to(
                 .expect("skipped"),
             FileState::Failed => {
                 catalog
-                    .record_failure(file, "io", "read failed", None, now)
+                    .record_failure(
+                        file,
+                        FailureCode::IngestReadFailed,
+                        "read failed",
+                        None,
+                        now,
+                    )
                     .expect("failed");
             }
         }

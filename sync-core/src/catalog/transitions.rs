@@ -14,7 +14,7 @@
 
 use jiff::Timestamp;
 
-use lightbox_types::{CaptureTime, Step};
+use lightbox_types::{CaptureTime, FailureCode, Step};
 use rusqlite::{Connection, params};
 
 use super::content::{key_owner, record_uploaded_object};
@@ -284,7 +284,7 @@ impl Catalog {
     pub fn record_failure(
         &mut self,
         file: FileId,
-        code: &str,
+        code: FailureCode,
         message: &str,
         next_attempt_at: Option<Timestamp>,
         now: Timestamp,
@@ -406,7 +406,8 @@ mod tests {
             }),
             (Planned, "uploaded", |c, f| c.mark_uploaded(f, at(50))),
             (FileState::Done, "fail", |c, f| {
-                c.record_failure(f, "x", "y", None, at(50)).map(drop)
+                c.record_failure(f, FailureCode::UploadNetwork, "y", None, at(50))
+                    .map(drop)
             }),
             (FileState::Skipped, "ready", |c, f| c.mark_ready(f, at(50))),
         ];
@@ -419,7 +420,7 @@ mod tests {
 
             assert_eq!(
                 err.code(),
-                "catalog_wrong_state",
+                FailureCode::CatalogWrongState,
                 "{step} from {state}: {err}"
             );
             assert_eq!(
@@ -442,7 +443,7 @@ mod tests {
 
         assert_eq!(
             err.code(),
-            "catalog_key_taken",
+            FailureCode::CatalogKeyTaken,
             "two contents never share a key: {err}"
         );
     }
@@ -459,7 +460,7 @@ mod tests {
 
         assert_eq!(
             err.code(),
-            "catalog_key_taken",
+            FailureCode::CatalogKeyTaken,
             "a copy is skipped, never planned: {err}"
         );
     }
@@ -510,7 +511,13 @@ mod tests {
                     .expect("part");
             }
             let attempts = catalog
-                .record_failure(file, "s3_500", "server error", Some(at(40)), at(30))
+                .record_failure(
+                    file,
+                    FailureCode::UploadServerError,
+                    "server error",
+                    Some(at(40)),
+                    at(30),
+                )
                 .expect("failed");
             assert_eq!(attempts, 1, "the first failure counts one attempt");
 
@@ -547,7 +554,7 @@ mod tests {
             .record_part(file, "up-1", &part(1), at(21))
             .expect("part");
         catalog
-            .record_failure(file, "no_such_upload", "gone", Some(at(30)), at(22))
+            .record_failure(file, FailureCode::UploadGone, "gone", Some(at(30)), at(22))
             .expect("fail");
 
         let cleared = catalog.clear_upload(file, at(23)).expect("cleared");

@@ -1,6 +1,7 @@
 //! What the engine tells whoever is watching: one bus, many subscribers (the CLI's
 //! progress, the daemon's log, the desktop app).
 
+use lightbox_types::{FailureCode, SkipReason};
 use serde::Serialize;
 
 use lightbox_types::Stage;
@@ -54,11 +55,11 @@ pub enum FilePhase {
         key: String,
     },
     Skipped {
-        reason: String,
+        reason: SkipReason,
         detail: String,
     },
     Failed {
-        code: String,
+        code: FailureCode,
         message: String,
     },
     /// Gone from disk before it was uploaded; dropped from the queue. Nothing remote changes.

@@ -43,6 +43,7 @@ pub use uploader::{UploadTarget, source_host};
 use uploader::{Uploader, UploaderCommand};
 pub use watcher::{FolderWatcher, WatchError, WatchSignal};
 
+use lightbox_types::FailureCode;
 use lightbox_types::StateCounts;
 
 use crate::catalog::{Catalog, CatalogError, CatalogHandle, CatalogLock, FolderId, RebuiltCatalog};
@@ -90,17 +91,17 @@ pub enum EngineError {
 impl EngineError {
     /// A stable short code for logs, metrics and the UI.
     #[must_use]
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> FailureCode {
         match self {
             Self::Catalog(e) => e.code(),
             Self::Filter(e) => e.code(),
             Self::Plan(e) => e.code(),
-            Self::Watch(_) => "watch_failed",
-            Self::FolderNotFound { .. } => "folder_not_found",
-            Self::FileNotFound { .. } => "file_not_found",
-            Self::Stopped => "engine_stopped",
-            Self::StopTimeout(_) => "engine_stop_timeout",
-            Self::UploadsOff => "engine_uploads_off",
+            Self::Watch(_) => FailureCode::EngineWatchFailed,
+            Self::FolderNotFound { .. } => FailureCode::EngineFolderNotFound,
+            Self::FileNotFound { .. } => FailureCode::EngineFileNotFound,
+            Self::Stopped => FailureCode::EngineStopped,
+            Self::StopTimeout(_) => FailureCode::EngineStopTimeout,
+            Self::UploadsOff => FailureCode::EngineUploadsOff,
         }
     }
 }
@@ -153,7 +154,7 @@ impl Engine {
             Catalog::open_or_rebuild(&settings.catalog_path, jiff::Timestamp::now())?;
         if let Some(rebuilt) = &rebuilt {
             tracing::warn!(
-                code = "catalog_rebuilt",
+                code = FailureCode::CatalogRebuilt.as_str(),
                 backup = %rebuilt.backup.display(),
                 "{}",
                 rebuilt.message()

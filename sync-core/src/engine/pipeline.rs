@@ -31,17 +31,14 @@ use crate::ingest::{
     fingerprint_file, probe_open, stat_file,
 };
 use crate::plan::{Decision, KeyFacts, KeyPlanner, resolve_key};
+use crate::retry::{ErrorClass, FileRetrySchedule, Setback};
 use lightbox_types::CaptureTime;
 use lightbox_types::FileStat;
 use lightbox_types::Sha256Digest;
+use lightbox_types::{FailureCode, SkipReason};
 
 /// The shortest time between two looks at the same settling file.
 const MIN_LOOK_GAP: Duration = Duration::from_millis(10);
-/// When a temporary read failure is tried again.
-const RETRY_TEMPORARY: jiff::SignedDuration = jiff::SignedDuration::from_secs(30);
-/// When a settled file whose `ready` or fingerprint could not be written (disk full) is tried
-/// again.
-const CATALOG_RETRY: Duration = Duration::from_secs(5);
 
 /// Requests to the pipeline from the engine handle.
 #[derive(Debug)]
@@ -94,6 +91,9 @@ pub(crate) struct Pipeline {
     hash_cancel: Arc<AtomicBool>,
     events: broadcast::Sender<EngineEvent>,
     rescan_interval: Duration,
+    /// When a file held back here (a failed read, an unwritable catalog) is due again. The
+    /// pipeline does not count a file's setbacks in a row: each waits the first step.
+    schedule: FileRetrySchedule,
 }
 
 pub(crate) struct PipelineParts {
@@ -126,7 +126,22 @@ impl Pipeline {
             hash_cancel: Arc::new(AtomicBool::new(false)),
             events: parts.events,
             rescan_interval: parts.rescan_interval,
+            schedule: FileRetrySchedule::default(),
         }
+    }
+
+    /// How long a step the catalog could not record waits before it is tried again.
+    fn catalog_wait(&self) -> Duration {
+        let wait = self
+            .schedule
+            .delay(Setback::CatalogUnwritable, 1, &mut rand::rng());
+        wait.unwrap_or(MIN_LOOK_GAP)
+    }
+
+    /// When a file that failed with `class` at `now` is due again.
+    fn retry_at(&self, class: ErrorClass, now: Timestamp) -> Option<Timestamp> {
+        self.schedule
+            .next_attempt_at(Setback::Failed(class), 1, now, &mut rand::rng())
     }
 
     pub(crate) async fn run(
@@ -435,7 +450,7 @@ impl Pipeline {
                     self.fail(
                         file,
                         &path,
-                        "stat_failed",
+                        FailureCode::IngestReadFailed,
                         &format!("cannot read {}: {e}", path.display()),
                         None,
                     )
@@ -451,7 +466,8 @@ impl Pipeline {
                     self.settler.forget(&path);
                     let message = "the file is empty (0 bytes), so there is nothing to upload; \
                                    if it gets content later it is picked up again";
-                    self.fail(file, &path, "empty_file", message, None).await;
+                    self.fail(file, &path, FailureCode::IngestEmptyFile, message, None)
+                        .await;
                 }
                 SettleStatus::Wait { until } => self.look_again(path, settling, until, now),
                 SettleStatus::Vanished => self.vanish(file, &path).await,
@@ -500,12 +516,13 @@ impl Pipeline {
                 Err(e) => {
                     // The catalog cannot be written (disk full, I/O error): try again later,
                     // and say so, or the file would wait silently.
+                    let wait = self.catalog_wait();
                     tracing::warn!(
                         path = %path.display(),
-                        code = e.code(),
-                        "{e}; trying again in {CATALOG_RETRY:?}"
+                        code = e.code().as_str(),
+                        "{e}; trying again in {wait:?}"
                     );
-                    self.look_again(path.to_path_buf(), settling, now + CATALOG_RETRY, now);
+                    self.look_again(path.to_path_buf(), settling, now + wait, now);
                 }
             },
             Err(SettleError::Vanished { .. }) => self.vanish(file, path).await,
@@ -563,13 +580,13 @@ impl Pipeline {
                     }
                     // The row stays `ready`: hash it again a little later.
                     Err(e) => {
+                        let wait = self.catalog_wait();
                         tracing::warn!(
                             path = %job.path.display(),
-                            code = e.code(),
-                            "fingerprint not saved: {e}; hashing it again in {CATALOG_RETRY:?}"
+                            code = e.code().as_str(),
+                            "fingerprint not saved: {e}; hashing it again in {wait:?}"
                         );
-                        self.deferred_hashes
-                            .push((Instant::now() + CATALOG_RETRY, job));
+                        self.deferred_hashes.push((Instant::now() + wait, job));
                     }
                 }
             }
@@ -586,7 +603,12 @@ impl Pipeline {
                 }
             }
             Err(e) => {
-                let retry_at = e.is_temporary().then(|| now + RETRY_TEMPORARY);
+                let class = if e.is_temporary() {
+                    ErrorClass::Temporary
+                } else {
+                    ErrorClass::Permanent
+                };
+                let retry_at = self.retry_at(class, now);
                 self.fail(job.file, &job.path, e.code(), &e.to_string(), retry_at)
                     .await;
             }
@@ -635,14 +657,9 @@ impl Pipeline {
             Err(e) => Err(e),
         };
         if let Err(e) = outcome {
-            self.fail(
-                file,
-                path,
-                e.code(),
-                &e.to_string(),
-                Some(now + RETRY_TEMPORARY),
-            )
-            .await;
+            let retry_at = self.retry_at(ErrorClass::Temporary, now);
+            self.fail(file, path, e.code(), &e.to_string(), retry_at)
+                .await;
         }
     }
 
@@ -669,21 +686,21 @@ impl Pipeline {
             }
             Decision::SkipDuplicate { existing_key } => {
                 self.catalog
-                    .run(move |c| c.record_skip(file, "duplicate", now))
+                    .run(move |c| c.record_skip(file, SkipReason::Duplicate.as_str(), now))
                     .await?;
                 let detail = format!("the same photo is already uploaded as {existing_key}");
                 self.emit_file(
                     file,
                     path,
                     FilePhase::Skipped {
-                        reason: "duplicate".to_owned(),
+                        reason: SkipReason::Duplicate,
                         detail,
                     },
                 );
             }
             Decision::SkipTombstoned => {
                 self.catalog
-                    .run(move |c| c.record_skip(file, "tombstoned", now))
+                    .run(move |c| c.record_skip(file, SkipReason::Tombstoned.as_str(), now))
                     .await?;
                 let detail =
                     "an admin deleted this photo from the gallery; it is not uploaded again"
@@ -692,7 +709,7 @@ impl Pipeline {
                     file,
                     path,
                     FilePhase::Skipped {
-                        reason: "tombstoned".to_owned(),
+                        reason: SkipReason::Tombstoned,
                         detail,
                     },
                 );
@@ -701,7 +718,8 @@ impl Pipeline {
                 let message = format!(
                     "every name derived from {key} is taken by other photos: rename the file and it is picked up again"
                 );
-                self.fail(file, path, "name_conflict", &message, None).await;
+                self.fail(file, path, FailureCode::PlanNameConflict, &message, None)
+                    .await;
             }
         }
         Ok(())
@@ -711,16 +729,16 @@ impl Pipeline {
         &mut self,
         file: FileId,
         path: &Path,
-        code: &str,
+        code: FailureCode,
         message: &str,
         retry_at: Option<Timestamp>,
     ) {
-        tracing::warn!(path = %path.display(), code, message, "file failed");
+        tracing::warn!(path = %path.display(), code = code.as_str(), message, "file failed");
         let now = Timestamp::now();
-        let (recorded_code, recorded_message) = (code.to_owned(), message.to_owned());
+        let recorded_message = message.to_owned();
         if let Err(e) = self
             .catalog
-            .run(move |c| c.record_failure(file, &recorded_code, &recorded_message, retry_at, now))
+            .run(move |c| c.record_failure(file, code, &recorded_message, retry_at, now))
             .await
         {
             tracing::error!(path = %path.display(), error = %e, "cannot record the failure");
@@ -729,7 +747,7 @@ impl Pipeline {
             file,
             path,
             FilePhase::Failed {
-                code: code.to_owned(),
+                code,
                 message: message.to_owned(),
             },
         );

@@ -17,16 +17,16 @@
 //! 3. Previews are made; a format without previews (HEIC, a non-image) is found from the first
 //!    bytes without reading the whole file.
 //! 4. The two PUTs run under the [`Retrier`]; if they still fail the row stays `Uploaded` and is
-//!    left alone until the next catch-up.
+//!    left alone for the [`FileRetrySchedule`]'s wait, then taken up at the next catch-up.
 //! 5. The outcome (`made`, or `none` with its code) and `Uploaded → Done` are one transaction
 //!    ([`crate::catalog::Catalog::finish_previews`]). A preview problem never fails the original.
 //!
 //! With `previews.enabled = false`, `Uploaded` rows become `Done` at once, without a ledger entry.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use aws_sdk_s3::primitives::ByteStream;
 use jiff::Timestamp;
@@ -38,16 +38,16 @@ use super::events::{EngineEvent, FilePhase};
 use super::uploader::UploadTarget;
 use super::wake::{Look, look_after, previewer_look};
 use crate::catalog::CatalogHandle;
-use crate::catalog::{
-    CatalogError, FileId, FileRecord, PREVIEW_SOURCE_MISSING, PreviewStatus, SOURCE_MISSING_MESSAGE,
-};
+use crate::catalog::{CatalogError, FileId, FileRecord, PreviewStatus, SOURCE_MISSING_MESSAGE};
 use crate::config::PreviewConfig;
 use crate::ingest::stat_file;
 use lightbox_types::object_keys::{PreviewKind, preview_key};
-use lightbox_types::{FileStat, FileState};
+use lightbox_types::{FailureCode, FileStat, FileState};
 
 use crate::preview::{Preview, PreviewError, make_previews, read_source};
-use crate::retry::{Retrier, RetryError, RetryPolicy, TokioClock};
+use crate::retry::{
+    ErrorClass, FileRetrySchedule, Retrier, RetryError, RetryPolicy, Setback, TokioClock,
+};
 use crate::upload::{RefreshTransferCredentials, S3Call, S3Transfer, UploadError};
 
 /// What every preview job shares.
@@ -66,11 +66,14 @@ pub(crate) struct Previewer {
     /// 3 % of a small-file upload when it was asked at every look.
     workers: usize,
     wake: broadcast::Receiver<EngineEvent>,
-    jobs: JoinSet<(FileId, bool)>,
+    jobs: JoinSet<(FileId, Option<Setback>)>,
     in_flight: HashSet<FileId>,
     /// Rows whose previews could not be finished (S3 failing, folder unavailable): left alone
-    /// until the next catch-up.
-    deferred: HashSet<FileId>,
+    /// until the instant ([`FileRetrySchedule`]), then taken up at the next catch-up.
+    deferred: HashMap<FileId, Instant>,
+    /// How many times in a row each row was held back, for the schedule.
+    setbacks_in_a_row: HashMap<FileId, u32>,
+    schedule: FileRetrySchedule,
 }
 
 impl Previewer {
@@ -93,7 +96,9 @@ impl Previewer {
             wake: events.subscribe(),
             jobs: JoinSet::new(),
             in_flight: HashSet::new(),
-            deferred: HashSet::new(),
+            deferred: HashMap::new(),
+            setbacks_in_a_row: HashMap::new(),
+            schedule: FileRetrySchedule::default(),
         }
     }
 
@@ -116,7 +121,7 @@ impl Previewer {
                     event => look_after(&event, &mut self.wake, previewer_look) != Look::Nothing,
                 },
                 _ = catchup.tick() => {
-                    self.deferred.clear();
+                    self.catch_up(Instant::now());
                     true
                 }
             };
@@ -129,13 +134,30 @@ impl Previewer {
         self.jobs.shutdown().await;
     }
 
-    fn on_done(&mut self, done: Result<(FileId, bool), tokio::task::JoinError>) {
+    /// The catch-up: rows whose wait is over are taken up again (a row neither waiting nor in
+    /// flight any more, because it left `Uploaded` otherwise, loses its count).
+    fn catch_up(&mut self, now: Instant) {
+        let (deferred, in_flight) = (&self.deferred, &self.in_flight);
+        self.setbacks_in_a_row
+            .retain(|id, _| deferred.contains_key(id) || in_flight.contains(id));
+        self.deferred.retain(|_, until| *until > now);
+    }
+
+    fn on_done(&mut self, done: Result<(FileId, Option<Setback>), tokio::task::JoinError>) {
         match done {
-            Ok((file, finished)) => {
+            Ok((file, None)) => {
                 self.in_flight.remove(&file);
-                if !finished {
-                    self.deferred.insert(file);
-                }
+                self.setbacks_in_a_row.remove(&file);
+            }
+            Ok((file, Some(setback))) => {
+                self.in_flight.remove(&file);
+                let in_a_row = self.setbacks_in_a_row.entry(file).or_default();
+                *in_a_row = in_a_row.saturating_add(1);
+                let wait = self
+                    .schedule
+                    .delay(setback, *in_a_row, &mut rand::rng())
+                    .unwrap_or_default();
+                self.deferred.insert(file, Instant::now() + wait);
             }
             // The id is lost with the panic; the row stays `Uploaded` (and in `in_flight`)
             // until the next start.
@@ -156,7 +178,12 @@ impl Previewer {
             return;
         }
         // The job runs on the catalog's thread: it takes a copy of the files in hand.
-        let in_hand: HashSet<FileId> = self.in_flight.union(&self.deferred).copied().collect();
+        let in_hand: HashSet<FileId> = self
+            .in_flight
+            .iter()
+            .chain(self.deferred.keys())
+            .copied()
+            .collect();
         let rows = self
             .ctx
             .catalog
@@ -215,7 +242,7 @@ enum SourceCheck {
     /// The file the original was uploaded from: read it.
     Read,
     /// No preview, for good: this code.
-    NoPreview(&'static str),
+    NoPreview(FailureCode),
     /// Not now (an unmounted share, an unreadable file): the next catch-up tries again.
     Later(String),
 }
@@ -232,14 +259,14 @@ fn check_source(
             SourceCheck::Later("its folder is not available (unmounted or removed)".to_owned())
         }
         Ok(Some(stat)) if stat == catalogued => SourceCheck::Read,
-        Ok(Some(_)) => SourceCheck::NoPreview("preview_source_changed"),
-        Ok(None) => SourceCheck::NoPreview(PREVIEW_SOURCE_MISSING),
+        Ok(Some(_)) => SourceCheck::NoPreview(FailureCode::PreviewSourceChanged),
+        Ok(None) => SourceCheck::NoPreview(FailureCode::PreviewSourceMissing),
         Err(e) => SourceCheck::Later(format!("cannot stat the file ({e})")),
     }
 }
 
-fn no_preview_message(code: &str) -> String {
-    if code == PREVIEW_SOURCE_MISSING {
+fn no_preview_message(code: FailureCode) -> String {
+    if code == FailureCode::PreviewSourceMissing {
         return SOURCE_MISSING_MESSAGE.to_owned();
     }
     "no preview: the local file changed after it was uploaded, so a preview of it would not \
@@ -261,7 +288,7 @@ fn make_from_disk(folder: Option<&Path>, path: &Path, catalogued: &FileStat) -> 
         SourceCheck::Read => {}
         SourceCheck::NoPreview(code) => {
             return Made::None(PreviewStatus::None {
-                code: code.to_owned(),
+                code,
                 message: no_preview_message(code),
             });
         }
@@ -273,7 +300,7 @@ fn make_from_disk(folder: Option<&Path>, path: &Path, catalogued: &FileStat) -> 
         Ok(previews) => Made::Previews(previews),
         Err(PreviewError::Read { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
             Made::None(PreviewStatus::None {
-                code: PREVIEW_SOURCE_MISSING.to_owned(),
+                code: FailureCode::PreviewSourceMissing,
                 message: SOURCE_MISSING_MESSAGE.to_owned(),
             })
         }
@@ -281,35 +308,39 @@ fn make_from_disk(folder: Option<&Path>, path: &Path, catalogued: &FileStat) -> 
             Made::Later(format!("cannot read the file ({source})"))
         }
         Err(e) => Made::None(PreviewStatus::None {
-            code: e.code().to_owned(),
+            code: e.code(),
             message: e.to_string(),
         }),
     }
 }
 
-/// One row's previews; returns whether the row is finished (`false`: left for the catch-up).
+/// One row's previews; returns what held the row back, `None` when it is finished.
 async fn preview_row(
     ctx: Arc<PreviewContext>,
     record: FileRecord,
     cancel: CancellationToken,
-) -> (FileId, bool) {
+) -> (FileId, Option<Setback>) {
     let file = record.id;
-    let finished = tokio::select! {
+    let held_back = tokio::select! {
         biased;
-        () = cancel.cancelled() => false,
-        finished = preview_row_inner(&ctx, record) => finished,
+        // The engine stops: the row stays `Uploaded` for the next start.
+        () = cancel.cancelled() => Some(Setback::Failed(ErrorClass::Temporary)),
+        held_back = preview_row_inner(&ctx, record) => held_back,
     };
-    (file, finished)
+    (file, held_back)
 }
 
-async fn preview_row_inner(ctx: &PreviewContext, record: FileRecord) -> bool {
+/// A row left `Uploaded` for the next catch-up, for a temporary reason.
+const LATER: Option<Setback> = Some(Setback::Failed(ErrorClass::Temporary));
+
+async fn preview_row_inner(ctx: &PreviewContext, record: FileRecord) -> Option<Setback> {
     let file = record.id;
     let folder_id = record.folder;
     let folder = match ctx.catalog.run(move |c| c.get_folder(folder_id)).await {
         Ok(folder) => folder.map(|f| f.path),
         Err(e) => {
             tracing::error!(%file, error = %e, "cannot read the file's folder");
-            return false;
+            return Some(Setback::CatalogUnwritable);
         }
     };
     let path = folder
@@ -318,7 +349,7 @@ async fn preview_row_inner(ctx: &PreviewContext, record: FileRecord) -> bool {
     let Some(key) = record.planned_key.clone() else {
         // Not reachable through the pipeline (an uploaded row has its key); done without one.
         finish(ctx, file, &path, None).await;
-        return true;
+        return None;
     };
     let ledger_key = key.clone();
     match ctx
@@ -328,12 +359,12 @@ async fn preview_row_inner(ctx: &PreviewContext, record: FileRecord) -> bool {
     {
         Ok(Some(PreviewStatus::Made)) => {
             finish(ctx, file, &path, Some((&key, &PreviewStatus::Made))).await;
-            return true;
+            return None;
         }
         Ok(_) => {}
         Err(e) => {
             tracing::error!(key, error = %e, "cannot read the preview ledger");
-            return false;
+            return Some(Setback::CatalogUnwritable);
         }
     }
     let catalogued = record.stat;
@@ -347,27 +378,27 @@ async fn preview_row_inner(ctx: &PreviewContext, record: FileRecord) -> bool {
             Ok(()) => PreviewStatus::Made,
             Err(e) => {
                 tracing::warn!(key, error = %e, "previews not uploaded; tried again later");
-                return false;
+                return Some(Setback::Failed(e.class()));
             }
         },
         Ok(Made::None(status)) => status,
         Ok(Made::Later(why)) => {
             tracing::warn!(key, why, "no preview yet; tried again later");
-            return false;
+            return LATER;
         }
         Err(e) => {
             tracing::error!(key, error = %e, "the preview task panicked");
             PreviewStatus::None {
-                code: "preview_failed".to_owned(),
+                code: FailureCode::PreviewFailed,
                 message: format!("preview failed: {e}; the original is uploaded"),
             }
         }
     };
     if let PreviewStatus::None { code, message } = &status {
-        tracing::info!(key, code, message, "no preview");
+        tracing::info!(key, code = code.as_str(), message, "no preview");
     }
     finish(ctx, file, &path, Some((&key, &status))).await;
-    true
+    None
 }
 
 /// Record the outcome and make the row `Done` (one transaction), then announce it.
@@ -474,13 +505,13 @@ mod tests {
             (
                 true,
                 Ok(None),
-                SourceCheck::NoPreview("preview_source_missing"),
+                SourceCheck::NoPreview(FailureCode::PreviewSourceMissing),
                 "gone from a folder that is there: deleted",
             ),
             (
                 true,
                 Ok(Some(stat(11, 2))),
-                SourceCheck::NoPreview("preview_source_changed"),
+                SourceCheck::NoPreview(FailureCode::PreviewSourceChanged),
                 "other bytes than the original's",
             ),
             (

@@ -21,8 +21,10 @@
 //!    fails with `upload_key_taken`.
 //!
 //! Every S3 call runs under the [`Retrier`]; what it gives up on becomes
-//! `Catalog::record_failure` with the error's code and message, with a next attempt time for
-//! temporary failures and none for permanent ones (a user's retry brings those back).
+//! `Catalog::record_failure` with the error's code and message, with a next attempt time from
+//! the [`FileRetrySchedule`] for a failure of a retryable class and none for permanent ones (a
+//! user's retry brings those back). The failure carries its [`S3Problem`] to the decisions
+//! above it (resume, complete), typed.
 //!
 //! The job is written against the [`Transfer`] trait, not S3: the uploader runs it on
 //! `S3Transfer`, and `lightbox-tests` runs [`upload_file`] on an in-memory transfer with S3's
@@ -34,9 +36,8 @@ use std::future::Future;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use tokio::sync::{Semaphore, broadcast};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -46,17 +47,14 @@ use crate::catalog::CatalogHandle;
 use crate::catalog::{CatalogError, FileId, FileRecord, MultipartUpload, UploadMethod};
 use crate::ingest::fingerprint::CHUNK_SIZE;
 use crate::ingest::{ContentDigest, ContentSums, stat_file};
-use crate::retry::{ErrorClass, Retrier, RetryError, RetryPolicy, TokioClock};
+use crate::retry::{
+    ErrorClass, FileRetrySchedule, Retrier, RetryError, RetryPolicy, Setback, TokioClock,
+};
 use crate::upload::{
     ContentMatch, ExpectedContent, ObjectMeta, PartRange, PutOutcome, S3Problem, Transfer,
     UploadError, part_ranges, part_size_for,
 };
-use lightbox_types::{CompletedPart, FileState};
-
-/// The first wait before a temporary failure is tried again; doubled per attempt.
-const FIRST_RETRY: Duration = Duration::from_secs(30);
-/// The longest wait before a temporary failure is tried again.
-const LAST_RETRY: Duration = Duration::from_secs(30 * 60);
+use lightbox_types::{CompletedPart, FailureCode, FileState};
 
 /// How jobs upload: as whom, from where, how many requests at once, and when in parts.
 #[derive(Debug, Clone)]
@@ -82,6 +80,8 @@ pub struct JobContext<T: Transfer> {
     pub(crate) transfer: T,
     /// Refreshes the transfer's credentials after `ExpiredToken` (never fails a file for it).
     pub(crate) retrier: Retrier<TokioClock, T::Refresh>,
+    /// When a failed file is due again.
+    pub(crate) schedule: FileRetrySchedule,
     /// Part and single-put requests in flight, over all files.
     requests: Semaphore,
     /// Parts of one file in flight at most.
@@ -106,6 +106,7 @@ impl<T: Transfer> JobContext<T> {
             catalog,
             retrier: Retrier::new(settings.retry)
                 .with_credential_refresh(transfer.credential_refresh()),
+            schedule: FileRetrySchedule::default(),
             transfer,
             requests: Semaphore::new(in_flight),
             parts_per_file: in_flight,
@@ -141,13 +142,50 @@ enum JobError {
     Stopped,
     /// See [`JobOutcome::AwaitingCredentials`]; the message says what to do.
     AwaitingCredentials(String),
-    /// Recorded with `record_failure`; `temporary` ones get a next attempt time.
-    Fail {
-        code: String,
-        message: String,
-        temporary: bool,
-    },
+    /// Recorded with `record_failure`.
+    Fail(JobFailure),
     Catalog(CatalogError),
+}
+
+/// A failure to record, with what the decisions above need to know about it.
+#[derive(Debug)]
+struct JobFailure {
+    code: FailureCode,
+    message: String,
+    /// What the server or the transport reported, when it was an S3 call that failed.
+    problem: Option<S3Problem>,
+    /// When the file is due again ([`FileRetrySchedule`]); `Permanent`: not by itself.
+    class: ErrorClass,
+}
+
+impl JobError {
+    /// A failure that is tried again later.
+    fn temporary(code: FailureCode, message: String) -> Self {
+        Self::Fail(JobFailure {
+            code,
+            message,
+            problem: None,
+            class: ErrorClass::Temporary,
+        })
+    }
+
+    /// A failure that waits for a person.
+    fn permanent(code: FailureCode, message: String) -> Self {
+        Self::Fail(JobFailure {
+            code,
+            message,
+            problem: None,
+            class: ErrorClass::Permanent,
+        })
+    }
+
+    /// The S3 problem behind a failure, if an S3 call failed.
+    fn problem(&self) -> Option<S3Problem> {
+        match self {
+            Self::Fail(failure) => failure.problem,
+            _ => None,
+        }
+    }
 }
 
 impl From<CatalogError> for JobError {
@@ -163,33 +201,13 @@ impl From<RetryError<UploadError>> for JobError {
             _ if e.class() == ErrorClass::RefreshCredentials => {
                 JobError::AwaitingCredentials(e.to_string())
             }
-            last => JobError::Fail {
-                code: last.code().to_owned(),
+            last => JobError::Fail(JobFailure {
+                code: last.code(),
+                problem: last.problem(),
+                class: e.class(),
                 message: e.to_string(),
-                temporary: e.class().is_retryable(),
-            },
+            }),
         }
-    }
-}
-
-fn temporary(code: &str, message: String) -> JobError {
-    JobError::Fail {
-        code: code.to_owned(),
-        message,
-        temporary: true,
-    }
-}
-
-fn problem(e: &JobError) -> Option<S3Problem> {
-    match e {
-        JobError::Fail { code, .. } => [
-            S3Problem::UploadGone,
-            S3Problem::InvalidPart,
-            S3Problem::ContentMismatch,
-        ]
-        .into_iter()
-        .find(|p| p.code() == code),
-        _ => None,
     }
 }
 
@@ -212,7 +230,7 @@ pub async fn upload_file<T: Transfer>(
         Err(JobError::AwaitingCredentials(message)) => {
             tracing::warn!(
                 path = %job.path.display(),
-                code = "upload_credentials_expired",
+                code = FailureCode::UploadCredentialsExpired.as_str(),
                 "{message}; the upload waits and is tried again shortly (sign in again if this \
                  lasts)"
             );
@@ -228,16 +246,12 @@ pub async fn upload_file<T: Transfer>(
             if e.is_row_moved_on() {
                 tracing::debug!(file = %file, error = %e, "upload step not recorded");
             } else {
-                tracing::warn!(file = %file, code = e.code(), "upload step not recorded: {e}");
+                tracing::warn!(file = %file, code = e.code().as_str(), "upload step not recorded: {e}");
             }
             JobOutcome::Deferred
         }
-        Err(JobError::Fail {
-            code,
-            message,
-            temporary,
-        }) => {
-            job.fail(&code, &message, temporary).await;
+        Err(JobError::Fail(failure)) => {
+            job.fail(&failure).await;
             JobOutcome::Finished
         }
     };
@@ -256,13 +270,12 @@ impl<T: Transfer> Job<T> {
         let file = self.record.id;
         let (Some(key), Some(sha256)) = (self.record.planned_key.clone(), self.record.sha256)
         else {
-            return Err(JobError::Fail {
-                code: "upload_not_planned".to_owned(),
-                message: "the file has no key or hash in the catalog; Lightbox reads it again \
-                          when it changes (or retry it)"
+            return Err(JobError::permanent(
+                FailureCode::UploadNotPlanned,
+                "the file has no key or hash in the catalog; Lightbox reads it again when it \
+                 changes (or retry it)"
                     .to_owned(),
-                temporary: false,
-            });
+            ));
         };
         let folder_id = self.record.folder;
         let folder = self
@@ -432,7 +445,7 @@ impl<T: Transfer> Job<T> {
                 );
                 Ok(Some(trusted))
             }
-            Err(e) if problem(&e) == Some(S3Problem::UploadGone) => {
+            Err(e) if e.problem() == Some(S3Problem::UploadGone) => {
                 // Completed by an earlier run whose reply was lost, or aborted/expired.
                 self.ctx
                     .catalog
@@ -489,14 +502,14 @@ impl<T: Transfer> Job<T> {
                 }
                 Ok(Err(e)) => {
                     stop_parts.cancel();
-                    if !matches!(first_error, Some(JobError::Fail { .. })) {
+                    if !matches!(first_error, Some(JobError::Fail(_))) {
                         first_error = Some(e);
                     }
                 }
                 Err(join) => {
                     stop_parts.cancel();
-                    first_error.get_or_insert(temporary(
-                        "upload_part_panicked",
+                    first_error.get_or_insert(JobError::temporary(
+                        FailureCode::UploadPartPanicked,
                         format!("a part upload failed unexpectedly ({join}); Lightbox retries"),
                     ));
                 }
@@ -541,7 +554,7 @@ impl<T: Transfer> Job<T> {
                 verified
             }
             // Completed by an earlier attempt whose reply was lost? HEAD decides.
-            Err(e) if problem(&e) == Some(S3Problem::UploadGone) => {
+            Err(e) if e.problem() == Some(S3Problem::UploadGone) => {
                 let verified = self.verify(key, meta, expected, false).await;
                 if verified.is_err() {
                     self.ctx
@@ -552,7 +565,7 @@ impl<T: Transfer> Job<T> {
                 verified
             }
             // The parts do not add up to the file: start over with a fresh upload.
-            Err(e) if problem(&e) == Some(S3Problem::ContentMismatch) => {
+            Err(e) if e.problem() == Some(S3Problem::ContentMismatch) => {
                 self.abort(&upload.upload_id, key).await;
                 self.ctx
                     .catalog
@@ -561,12 +574,11 @@ impl<T: Transfer> Job<T> {
                 Err(e)
             }
             // A part the journal names is missing: the resume's ListParts sorts it out.
-            Err(JobError::Fail { code, message, .. }) if code == S3Problem::InvalidPart.code() => {
-                Err(JobError::Fail {
-                    code,
-                    message,
-                    temporary: true,
-                })
+            Err(JobError::Fail(failure)) if failure.problem == Some(S3Problem::InvalidPart) => {
+                Err(JobError::Fail(JobFailure {
+                    class: ErrorClass::Temporary,
+                    ..failure
+                }))
             }
             Err(e) => Err(e),
         }
@@ -588,8 +600,8 @@ impl<T: Transfer> Job<T> {
         let facts = cancellable(cancel, ctx.retrier.run(|_| ctx.transfer.head(key))).await?;
         let bucket = self.ctx.transfer.bucket();
         let Some(facts) = facts else {
-            return Err(temporary(
-                "upload_object_missing",
+            return Err(JobError::temporary(
+                FailureCode::UploadObjectMissing,
                 format!(
                     "s3://{bucket}/{key} was not there after the upload; Lightbox uploads it again"
                 ),
@@ -600,19 +612,18 @@ impl<T: Transfer> Job<T> {
             ContentMatch::Verified => {}
             ContentMatch::NoChecksum if same_sha && facts.size == expected.size => {}
             ContentMatch::Different { reason } if existed || !same_sha => {
-                return Err(JobError::Fail {
-                    code: "upload_key_taken".to_owned(),
-                    message: format!(
+                return Err(JobError::permanent(
+                    FailureCode::UploadKeyTaken,
+                    format!(
                         "s3://{bucket}/{key} already holds a different file ({reason}); \
                          Lightbox never overwrites it: rename the local file to upload it \
                          under another name, or ask an admin to check that object"
                     ),
-                    temporary: false,
-                });
+                ));
             }
             ContentMatch::Different { reason } => {
-                return Err(temporary(
-                    "upload_verify_failed",
+                return Err(JobError::temporary(
+                    FailureCode::UploadVerifyFailed,
                     format!(
                         "s3://{bucket}/{key} does not match the file after the upload \
                          ({reason}); Lightbox uploads it again"
@@ -620,15 +631,14 @@ impl<T: Transfer> Job<T> {
                 ));
             }
             ContentMatch::NoChecksum => {
-                return Err(JobError::Fail {
-                    code: "upload_key_taken".to_owned(),
-                    message: format!(
+                return Err(JobError::permanent(
+                    FailureCode::UploadKeyTaken,
+                    format!(
                         "s3://{bucket}/{key} already exists without a checksum Lightbox can \
                          verify, so it is not overwritten: rename the local file to upload it \
                          under another name, or ask an admin to check that object"
                     ),
-                    temporary: false,
-                });
+                ));
             }
         }
         let file = self.record.id;
@@ -667,23 +677,37 @@ impl<T: Transfer> Job<T> {
         }
     }
 
-    async fn fail(&self, code: &str, message: &str, temporary: bool) {
+    async fn fail(&self, failure: &JobFailure) {
+        let JobFailure {
+            code,
+            message,
+            class,
+            ..
+        } = failure;
         let now = Timestamp::now();
-        let next = temporary.then(|| now + retry_delay(self.record.attempts));
-        tracing::warn!(path = %self.path.display(), code, message, "upload failed");
+        // This failure is the file's `attempts + 1`-th in a row.
+        let next = self.ctx.schedule.next_attempt_at(
+            Setback::Failed(*class),
+            self.record.attempts.saturating_add(1),
+            now,
+            &mut rand::rng(),
+        );
+        tracing::warn!(path = %self.path.display(), code = code.as_str(), message, "upload failed");
         let file = self.record.id;
-        let (recorded_code, recorded_message) = (code.to_owned(), message.to_owned());
         if let Err(e) = self
             .ctx
             .catalog
-            .run(move |c| c.record_failure(file, &recorded_code, &recorded_message, next, now))
+            .run({
+                let (code, message) = (*code, message.clone());
+                move |c| c.record_failure(file, code, &message, next, now)
+            })
             .await
         {
             tracing::error!(path = %self.path.display(), error = %e, "cannot record the failure");
         }
         self.emit(FilePhase::Failed {
-            code: code.to_owned(),
-            message: message.to_owned(),
+            code: *code,
+            message: message.clone(),
         });
     }
 
@@ -785,30 +809,22 @@ async fn digest(path: PathBuf, cancel: CancellationToken) -> Result<ContentSums,
         }
     });
     reading.await.unwrap_or_else(|join| {
-        Err(temporary(
-            "upload_read_file",
+        Err(JobError::temporary(
+            FailureCode::UploadReadFile,
             format!("reading the file failed unexpectedly ({join}); Lightbox retries"),
         ))
     })
 }
 
 fn read_failure(path: &Path, e: &std::io::Error) -> JobError {
-    temporary(
-        "upload_read_file",
+    JobError::temporary(
+        FailureCode::UploadReadFile,
         format!(
             "{} could not be read for upload ({e}); check the disk or network share, \
              Lightbox will retry",
             path.display()
         ),
     )
-}
-
-/// 30 s, doubling per attempt, at most 30 minutes.
-fn retry_delay(attempts: u32) -> SignedDuration {
-    let delay = FIRST_RETRY
-        .saturating_mul(1 << attempts.min(6))
-        .min(LAST_RETRY);
-    SignedDuration::try_from(delay).unwrap_or(SignedDuration::from_secs(1800))
 }
 
 pub(super) fn emit(

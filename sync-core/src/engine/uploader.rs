@@ -44,18 +44,24 @@ use lightbox_types::FileState;
 
 use crate::catalog::{CatalogError, FileId, FileRecord};
 use crate::config::{OverwriteGuardSetting, PreviewConfig, UploadConfig};
-use crate::retry::RetryPolicy;
+use crate::retry::{ErrorClass, RetryPolicy, Setback};
 use crate::upload::{OverwriteGuard, S3Transfer, TransferControls, abort_orphaned_uploads};
 use lightbox_types::object_keys::ORIGINALS_PREFIX;
 
 /// How often due retries and deferred files are looked at when nothing else happens.
 const TICK: Duration = Duration::from_secs(1);
-/// How long a file that changed on disk under the uploader is left to the pipeline before the
-/// uploader looks at its row again.
-const DEFER: Duration = Duration::from_secs(30);
-/// How long a file whose credentials were still refused after their refreshes waits before
-/// it is tried again (each try asks for fresh credentials once more).
-const AWAIT_CREDENTIALS: Duration = Duration::from_secs(5);
+/// How long after its wait a held-back file's count of setbacks in a row is kept (a file that
+/// never comes back, because it vanished, is forgotten then).
+const FORGET_SETBACKS: Duration = Duration::from_secs(3600);
+
+/// A file a job held back (changed on disk, credentials refused).
+#[derive(Debug, Clone, Copy)]
+struct Deferral {
+    /// Left alone until then ([`crate::retry::FileRetrySchedule`]).
+    until: Instant,
+    /// Setbacks in a row, for the schedule; forgotten when a job for the file finishes.
+    in_a_row: u32,
+}
 
 /// Where the engine uploads originals, and what it writes about who uploaded them.
 #[derive(Debug, Clone)]
@@ -141,8 +147,8 @@ pub(crate) struct Uploader {
     wake: broadcast::Receiver<EngineEvent>,
     jobs: JoinSet<(FileId, JobOutcome)>,
     in_flight: HashSet<FileId>,
-    /// Files that changed on disk under a job: left to the pipeline until the instant.
-    deferred: HashMap<FileId, Instant>,
+    /// Files held back by a job, kept [`FORGET_SETBACKS`] past their wait.
+    deferred: HashMap<FileId, Deferral>,
     orphan_min_age: SignedDuration,
     overwrite_guard: OverwriteGuardSetting,
 }
@@ -266,16 +272,29 @@ impl Uploader {
         match done {
             Ok((file, outcome)) => {
                 self.in_flight.remove(&file);
-                match outcome {
-                    JobOutcome::Deferred => {
-                        self.deferred.insert(file, Instant::now() + DEFER);
-                    }
+                let setback = match outcome {
+                    // Left to the pipeline, which re-plans the file.
+                    JobOutcome::Deferred => Setback::FileChanged,
+                    // Each try asks for fresh credentials once more.
                     JobOutcome::AwaitingCredentials => {
-                        self.deferred
-                            .insert(file, Instant::now() + AWAIT_CREDENTIALS);
+                        Setback::Failed(ErrorClass::RefreshCredentials)
                     }
-                    JobOutcome::Finished | JobOutcome::Stopped => {}
-                }
+                    JobOutcome::Finished | JobOutcome::Stopped => {
+                        self.deferred.remove(&file);
+                        return;
+                    }
+                };
+                let in_a_row = self
+                    .deferred
+                    .get(&file)
+                    .map_or(1, |d| d.in_a_row.saturating_add(1));
+                let wait = self
+                    .ctx
+                    .schedule
+                    .delay(setback, in_a_row, &mut rand::rng())
+                    .unwrap_or(TICK);
+                let until = Instant::now() + wait;
+                self.deferred.insert(file, Deferral { until, in_a_row });
             }
             Err(e) => {
                 // The file id is lost with the panic; the row stays where it was and is picked
@@ -333,7 +352,8 @@ impl Uploader {
             return;
         }
         let now_instant = Instant::now();
-        self.deferred.retain(|_, until| *until > now_instant);
+        self.deferred
+            .retain(|_, d| now_instant.saturating_duration_since(d.until) < FORGET_SETBACKS);
         let free = self.concurrency - self.jobs.len();
         let startable = match self.candidates(free, due_retries).await {
             Ok(candidates) => candidates,
@@ -357,12 +377,19 @@ impl Uploader {
         due_retries: bool,
     ) -> Result<Vec<FileRecord>, CatalogError> {
         let now = Timestamp::now();
-        // The job runs on the catalog's thread: it takes a copy of the files in hand.
+        let now_instant = Instant::now();
+        // The job runs on the catalog's thread: it takes a copy of the files in hand (in flight,
+        // or deferred and still waiting).
         let in_flight = self.in_flight.clone();
         let in_hand: HashSet<FileId> = in_flight
             .iter()
-            .chain(self.deferred.keys())
             .copied()
+            .chain(
+                self.deferred
+                    .iter()
+                    .filter(|(_, d)| d.until > now_instant)
+                    .map(|(id, _)| *id),
+            )
             .collect();
         let limit = free + self.in_flight.len() + self.deferred.len();
         self.ctx

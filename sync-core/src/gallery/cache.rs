@@ -286,6 +286,7 @@ fn decode_cursor(cursor: &str) -> Result<(i64, String), GalleryError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lightbox_types::FailureCode;
 
     fn object(key: &str, modified_ms: i64) -> RemoteObject {
         RemoteObject {
@@ -389,7 +390,7 @@ mod tests {
         let cache = cache_with(&[]);
         for bad in ["???", "bm90IGEgY3Vyc29y", ""] {
             let err = cache.page("originals/", Some(bad), 10).expect_err(bad);
-            assert_eq!(err.code(), "gallery_bad_cursor", "{bad:?}");
+            assert_eq!(err.code(), FailureCode::GalleryBadCursor, "{bad:?}");
         }
     }
 

@@ -16,6 +16,7 @@ use sha2::{Digest as _, Sha256};
 use super::GalleryError;
 use super::remote::Bucket;
 use crate::catalog::CatalogHandle;
+use crate::sdk_failure::SdkFailure;
 use crate::upload::ObjectMeta;
 use lightbox_types::Role;
 use lightbox_types::Sha256Digest;
@@ -161,11 +162,11 @@ impl Bucket {
             .iter()
             .map(|key| ObjectIdentifier::builder().key(key).build())
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| GalleryError::s3("DeleteObjects", &self.bucket, "", e))?;
+            .map_err(|e| GalleryError::request("DeleteObjects", &self.bucket, "", e))?;
         let delete = Delete::builder()
             .set_objects(Some(identifiers))
             .build()
-            .map_err(|e| GalleryError::s3("DeleteObjects", &self.bucket, "", e))?;
+            .map_err(|e| GalleryError::request("DeleteObjects", &self.bucket, "", e))?;
         let reply = self
             .client
             .delete_objects()
@@ -179,6 +180,10 @@ impl Bucket {
                 op: "DeleteObjects",
                 bucket: self.bucket.clone(),
                 key: failed.key().unwrap_or_default().to_owned(),
+                failure: SdkFailure::Service {
+                    status: None,
+                    code: failed.code().map(str::to_owned),
+                },
                 detail: format!(
                     "{} {}",
                     failed.code().unwrap_or_default(),
@@ -251,13 +256,8 @@ impl Bucket {
         let metadata = head.metadata().cloned().unwrap_or_default();
         ObjectMeta::from_user_metadata(&metadata)
             .map(|meta| meta.sha256)
-            .ok_or_else(|| GalleryError::S3 {
-                op: "HeadObject",
-                bucket: self.bucket.clone(),
+            .ok_or_else(|| GalleryError::NoContentHash {
                 key: key.to_owned(),
-                detail: "the object has no sha256 metadata (not uploaded by Lightbox), so no \
-                         tombstone can keep it from coming back"
-                    .to_owned(),
             })
     }
 }
@@ -275,6 +275,7 @@ fn refuse_unless_admin(originals: &[String], role: Role) -> Result<(), GalleryEr
 mod tests {
     use super::*;
     use jiff::ToSpan as _;
+    use lightbox_types::FailureCode;
 
     fn keys(list: &[&str]) -> Vec<String> {
         list.iter().map(|k| (*k).to_owned()).collect()
@@ -325,7 +326,7 @@ mod tests {
     fn staff_may_not_delete_and_previews_go_with_originals() {
         let selected = keys(&["originals/2024/05/01/a.jpg"]);
         let err = refuse_unless_admin(&selected, Role::Staff).expect_err("staff");
-        assert_eq!(err.code(), "gallery_delete_forbidden", "{err}");
+        assert_eq!(err.code(), FailureCode::GalleryDeleteForbidden, "{err}");
         assert!(
             refuse_unless_admin(&selected, Role::Admin).is_ok(),
             "admins may"
@@ -340,6 +341,6 @@ mod tests {
             "the original and both previews"
         );
         let err = objects_of(&keys(&["previews/thumb/x.jpg"])).expect_err("a preview key");
-        assert_eq!(err.code(), "gallery_not_an_original", "{err}");
+        assert_eq!(err.code(), FailureCode::GalleryNotAnOriginal, "{err}");
     }
 }

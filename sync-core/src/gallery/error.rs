@@ -2,15 +2,32 @@
 
 use std::path::PathBuf;
 
+use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use lightbox_types::FailureCode;
+
+use crate::sdk_failure::SdkFailure;
+
 #[derive(Debug, thiserror::Error)]
 pub enum GalleryError {
-    #[error("{op} on s3://{bucket}/{key} failed: {detail}; check the connection and try again")]
+    /// An S3 call failed; `failure` is its kind, read from the SDK's error where it was seen.
+    #[error(
+        "{op} on s3://{bucket}/{key} failed ({failure}: {detail}); {}",
+        what_to_do(failure)
+    )]
     S3 {
         op: &'static str,
         bucket: String,
         key: String,
+        failure: SdkFailure,
+        /// The SDK's account of it, for the message.
         detail: String,
     },
+    #[error(
+        "{key} has no sha256 metadata (it was not uploaded by Lightbox), so no tombstone can keep \
+         it from coming back; delete it with another S3 tool if it must go"
+    )]
+    NoContentHash { key: String },
     #[error(
         "the gallery cache {path} cannot be used ({source}); delete it, it is rebuilt from the bucket"
     )]
@@ -48,45 +65,84 @@ pub enum GalleryError {
 impl GalleryError {
     /// A stable short code for logs and the UI.
     #[must_use]
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> FailureCode {
         match self {
-            Self::S3 { .. } => "gallery_s3_failed",
-            Self::Cache { .. } => "gallery_cache_failed",
-            Self::BadCursor => "gallery_bad_cursor",
-            Self::DeleteForbidden { .. } => "gallery_delete_forbidden",
-            Self::ConfirmationMismatch => "gallery_confirmation_mismatch",
-            Self::NotFound { .. } => "gallery_not_found",
-            Self::NotAnOriginal { .. } => "gallery_not_an_original",
-            Self::BadDate { .. } => "gallery_bad_date",
-            Self::NoUndo => "gallery_no_undo",
-            Self::Write { .. } => "gallery_write_failed",
+            Self::S3 { .. } => FailureCode::GalleryS3Failed,
+            Self::NoContentHash { .. } => FailureCode::GalleryNoContentHash,
+            Self::Cache { .. } => FailureCode::GalleryCacheFailed,
+            Self::BadCursor => FailureCode::GalleryBadCursor,
+            Self::DeleteForbidden { .. } => FailureCode::GalleryDeleteForbidden,
+            Self::ConfirmationMismatch => FailureCode::GalleryConfirmationMismatch,
+            Self::NotFound { .. } => FailureCode::GalleryNotFound,
+            Self::NotAnOriginal { .. } => FailureCode::GalleryNotAnOriginal,
+            Self::BadDate { .. } => FailureCode::GalleryBadDate,
+            Self::NoUndo => FailureCode::GalleryNoUndo,
+            Self::Write { .. } => FailureCode::GalleryWriteFailed,
             Self::Catalog(e) => e.code(),
         }
     }
 
-    pub(crate) fn s3(
+    /// A failed S3 call `op` on `key`, typed from the SDK's error.
+    pub(crate) fn s3<E>(
         op: &'static str,
         bucket: &str,
         key: &str,
+        error: SdkError<E, HttpResponse>,
+    ) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        Self::s3_failure(op, bucket, key, SdkFailure::of(&error), error)
+    }
+
+    /// A request for `op` that could not be built or presigned.
+    pub(crate) fn request(
+        op: &'static str,
+        bucket: &str,
+        key: &str,
+        error: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self::s3_failure(op, bucket, key, SdkFailure::Request, error)
+    }
+
+    /// The reply to `op` broke off while its body was read: the connection failed.
+    pub(crate) fn interrupted(
+        op: &'static str,
+        bucket: &str,
+        key: &str,
+        error: aws_sdk_s3::primitives::ByteStreamError,
+    ) -> Self {
+        Self::s3_failure(op, bucket, key, SdkFailure::Unreachable, error)
+    }
+
+    fn s3_failure(
+        op: &'static str,
+        bucket: &str,
+        key: &str,
+        failure: SdkFailure,
         error: impl std::error::Error + Send + Sync + 'static,
     ) -> Self {
         Self::S3 {
             op,
             bucket: bucket.to_owned(),
             key: key.to_owned(),
-            detail: aws_sdk_s3::error::DisplayErrorContext(error).to_string(),
+            failure,
+            detail: DisplayErrorContext(error).to_string(),
         }
     }
 
     /// [`GalleryError::NotFound`] when S3 said the key is missing (`missing`), else
     /// [`GalleryError::s3`].
-    pub(crate) fn s3_or_not_found(
+    pub(crate) fn s3_or_not_found<E>(
         op: &'static str,
         bucket: &str,
         key: &str,
         missing: bool,
-        error: impl std::error::Error + Send + Sync + 'static,
-    ) -> Self {
+        error: SdkError<E, HttpResponse>,
+    ) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
         if missing {
             Self::NotFound {
                 key: key.to_owned(),
@@ -94,5 +150,17 @@ impl GalleryError {
         } else {
             Self::s3(op, bucket, key, error)
         }
+    }
+}
+
+/// What to do about a failed S3 call, by its kind.
+fn what_to_do(failure: &SdkFailure) -> &'static str {
+    match failure {
+        SdkFailure::Unreachable | SdkFailure::TimedOut => "check the connection and try again",
+        SdkFailure::Service { .. } => {
+            "try again; if it persists, ask an admin to check the bucket and your role"
+        }
+        SdkFailure::BadResponse => "try again; if it persists, report it with the log",
+        SdkFailure::Request => "sign in again, or check the storage settings",
     }
 }

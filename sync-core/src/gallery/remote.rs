@@ -189,7 +189,7 @@ impl Bucket {
     /// [`GalleryError::S3`] when the request cannot be signed (no credentials).
     pub async fn presign_get(&self, key: &str, lifetime: Duration) -> Result<String, GalleryError> {
         let config = PresigningConfig::expires_in(lifetime)
-            .map_err(|e| GalleryError::s3("presign", &self.bucket, key, e))?;
+            .map_err(|e| GalleryError::request("presign", &self.bucket, key, e))?;
         let request = self
             .client
             .get_object()
@@ -254,7 +254,7 @@ impl Bucket {
         while let Some(chunk) = body
             .try_next()
             .await
-            .map_err(|e| GalleryError::s3("GetObject", &self.bucket, key, e))?
+            .map_err(|e| GalleryError::interrupted("GetObject", &self.bucket, key, e))?
         {
             file.write_all(&chunk).await.map_err(write_err)?;
             written += u64::try_from(chunk.len()).unwrap_or(0);
@@ -270,6 +270,7 @@ impl Bucket {
 mod tests {
     use super::*;
     use jiff::ToSpan as _;
+    use lightbox_types::FailureCode;
 
     #[test]
     fn urls_die_before_the_credentials_that_sign_them() {
@@ -334,7 +335,7 @@ mod tests {
             let err = checked_date_prefix(Some(bad)).expect_err(bad);
             assert_eq!(
                 err.code(),
-                "gallery_bad_date",
+                FailureCode::GalleryBadDate,
                 "{bad:?} is no calendar date"
             );
         }

@@ -19,6 +19,7 @@ use std::fmt;
 use std::path::{Component, Path};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use lightbox_types::FailureCode;
 use serde::{Deserialize, Serialize};
 
 /// Image extensions accepted by [`FileKinds::Photos`] (lowercase).
@@ -164,9 +165,9 @@ pub enum FilterError {
 impl FilterError {
     /// A stable code for logs, the catalog and the UI.
     #[must_use]
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> FailureCode {
         match self {
-            Self::InvalidGlob { .. } => "invalid_glob",
+            Self::InvalidGlob { .. } => FailureCode::IngestInvalidGlob,
         }
     }
 }
@@ -437,7 +438,7 @@ mod tests {
             text.contains("`bad[`") && text.contains("exclude"),
             "{text}"
         );
-        assert_eq!(err.code(), "invalid_glob");
+        assert_eq!(err.code(), FailureCode::IngestInvalidGlob);
     }
 
     #[test]

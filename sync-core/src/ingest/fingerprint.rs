@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use lightbox_types::FailureCode;
 use lightbox_types::Sha256Digest;
 use sha2::{Digest as _, Sha256};
 
@@ -85,13 +86,13 @@ pub enum FingerprintError {
 impl FingerprintError {
     /// A stable code for logs, the catalog and the UI.
     #[must_use]
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> FailureCode {
         match self {
-            Self::Vanished { .. } => "vanished",
-            Self::PermissionDenied { .. } => "permission_denied",
-            Self::Changed { .. } => "changed",
-            Self::Cancelled { .. } => "cancelled",
-            Self::Io { .. } => "io",
+            Self::Vanished { .. } => FailureCode::IngestVanished,
+            Self::PermissionDenied { .. } => FailureCode::IngestPermissionDenied,
+            Self::Changed { .. } => FailureCode::IngestChanged,
+            Self::Cancelled { .. } => FailureCode::IngestCancelled,
+            Self::Io { .. } => FailureCode::IngestReadFailed,
         }
     }
 
@@ -541,7 +542,7 @@ mod tests {
         };
         let error = digest_stream(stream.as_slice(), Path::new("big.cr3"), &options)
             .expect_err("more bytes than settled");
-        assert_eq!(error.code(), "changed", "{error}");
+        assert_eq!(error.code(), FailureCode::IngestChanged, "{error}");
     }
 
     #[test]
@@ -702,7 +703,7 @@ mod tests {
             };
             match fingerprint_file(&path, &options) {
                 Err(err @ FingerprintError::Changed { .. }) => {
-                    assert_eq!(err.code(), "changed");
+                    assert_eq!(err.code(), FailureCode::IngestChanged);
                     assert!(err.is_temporary(), "a changed file is read again later");
                     let FingerprintError::Changed {
                         expected: e,
@@ -732,23 +733,27 @@ mod tests {
             ..FingerprintOptions::default()
         };
         let err = fingerprint_file(&path, &options).expect_err("cancelled after one chunk");
-        assert_eq!(err.code(), "cancelled", "{err}");
+        assert_eq!(err.code(), FailureCode::IngestCancelled, "{err}");
         assert_eq!(chunks.get(), 1, "stopped before the second chunk");
     }
 
     #[test]
     fn errors_are_classified_with_stable_codes() {
         let path = Path::new("/photos/IMG_1.jpg");
-        let cases: &[(io::ErrorKind, &str, &str)] = &[
-            (io::ErrorKind::NotFound, "vanished", "disappeared"),
+        let cases: &[(io::ErrorKind, FailureCode, &str)] = &[
+            (
+                io::ErrorKind::NotFound,
+                FailureCode::IngestVanished,
+                "disappeared",
+            ),
             (
                 io::ErrorKind::PermissionDenied,
-                "permission_denied",
+                FailureCode::IngestPermissionDenied,
                 "Give Lightbox read access to /photos/IMG_1.jpg",
             ),
             (
                 io::ErrorKind::UnexpectedEof,
-                "io",
+                FailureCode::IngestReadFailed,
                 "check the disk or network share",
             ),
         ];
@@ -762,7 +767,7 @@ mod tests {
             &FingerprintOptions::default(),
         )
         .expect_err("a missing file cannot be read");
-        assert_eq!(missing.code(), "vanished");
+        assert_eq!(missing.code(), FailureCode::IngestVanished);
         assert!(
             !missing.is_temporary(),
             "retrying a vanished file does not help"

@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+use lightbox_types::FailureCode;
 use lightbox_types::FileStat;
 
 const MIB: u64 = 1024 * 1024;
@@ -226,12 +227,12 @@ pub enum SettleError {
 impl SettleError {
     /// A stable code for logs, the catalog and the UI.
     #[must_use]
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> FailureCode {
         match self {
-            Self::Vanished { .. } => "vanished",
-            Self::PermissionDenied { .. } => "permission_denied",
-            Self::Locked { .. } => "locked",
-            Self::Io { .. } => "io",
+            Self::Vanished { .. } => FailureCode::IngestVanished,
+            Self::PermissionDenied { .. } => FailureCode::IngestPermissionDenied,
+            Self::Locked { .. } => FailureCode::IngestLocked,
+            Self::Io { .. } => FailureCode::IngestReadFailed,
         }
     }
 }
@@ -539,14 +540,14 @@ mod tests {
 
         probe_open(&file).expect("a plain file opens");
         let err = probe_open(&gone).expect_err("a missing file does not open");
-        assert_eq!(err.code(), "vanished", "{err}");
+        assert_eq!(err.code(), FailureCode::IngestVanished, "{err}");
     }
 
     #[test]
     fn permission_denied_tells_what_to_do() {
         let path = Path::new("/photos/IMG_1.jpg");
         let err = classify_open_error(path, io::Error::from(io::ErrorKind::PermissionDenied));
-        assert_eq!(err.code(), "permission_denied");
+        assert_eq!(err.code(), FailureCode::IngestPermissionDenied);
         assert!(
             err.to_string()
                 .contains("Give Lightbox read access to /photos/IMG_1.jpg"),

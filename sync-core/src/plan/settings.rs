@@ -1,6 +1,7 @@
 //! How the studio wants keys dated.
 
 use jiff::tz::TimeZone;
+use lightbox_types::FailureCode;
 use serde::{Deserialize, Serialize};
 
 /// Which date goes into `originals/YYYY/MM/DD/`.
@@ -41,9 +42,9 @@ pub enum PlanError {
 impl PlanError {
     /// A stable code for logs and the UI.
     #[must_use]
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> FailureCode {
         match self {
-            Self::UnknownTimeZone { .. } => "unknown_time_zone",
+            Self::UnknownTimeZone { .. } => FailureCode::PlanUnknownTimeZone,
         }
     }
 }
@@ -114,7 +115,7 @@ mod tests {
             text.contains("`Mars/Olympus`") && text.contains("\"Europe/Paris\""),
             "{text}"
         );
-        assert_eq!(err.code(), "unknown_time_zone");
+        assert_eq!(err.code(), FailureCode::PlanUnknownTimeZone);
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Why no preview was made. The original is uploaded regardless: a preview is a convenience.
 
+use lightbox_types::FailureCode;
+
 /// A preview could not be made. Each variant has a stable [`PreviewError::code`].
 #[derive(Debug, thiserror::Error)]
 pub enum PreviewError {
@@ -47,13 +49,13 @@ pub enum PreviewError {
 impl PreviewError {
     /// A stable short code for the catalog, logs and the UI.
     #[must_use]
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> FailureCode {
         match self {
-            Self::Unsupported { .. } => "preview_unsupported",
-            Self::NoEmbeddedPreview { .. } => "preview_no_embedded",
-            Self::Corrupt { .. } => "preview_failed",
-            Self::TooLarge { .. } | Self::FileTooLarge { .. } => "preview_too_large",
-            Self::Read { .. } => "preview_read_failed",
+            Self::Unsupported { .. } => FailureCode::PreviewUnsupported,
+            Self::NoEmbeddedPreview { .. } => FailureCode::PreviewNoEmbedded,
+            Self::Corrupt { .. } => FailureCode::PreviewFailed,
+            Self::TooLarge { .. } | Self::FileTooLarge { .. } => FailureCode::PreviewTooLarge,
+            Self::Read { .. } => FailureCode::PreviewReadFailed,
         }
     }
 

@@ -172,6 +172,7 @@ mod tests {
     use lightbox_fixtures::{
         BACKGROUND, MARK, cr3_with_preview, dng_with_preview, heic_stub, jpeg, png, tiny_jpeg,
     };
+    use lightbox_types::FailureCode;
 
     /// Decode a preview back to pixels for checks.
     fn look(preview: &Preview) -> Rgb {
@@ -283,28 +284,28 @@ mod tests {
         for byte in garbage.iter_mut().skip(200) {
             *byte = 0xA5;
         }
-        let cases: [(&str, Vec<u8>, &str); 6] = [
-            ("HEIC", heic_stub(), "preview_unsupported"),
+        let cases: [(&str, Vec<u8>, FailureCode); 6] = [
+            ("HEIC", heic_stub(), FailureCode::PreviewUnsupported),
             (
                 "a text file",
                 b"not an image".to_vec(),
-                "preview_unsupported",
+                FailureCode::PreviewUnsupported,
             ),
             (
                 "a DNG without a preview",
                 b"II*\0\x08\0\0\0\0\0\0\0\0\0".to_vec(),
-                "preview_no_embedded",
+                FailureCode::PreviewNoEmbedded,
             ),
-            ("a truncated JPEG", cut, "preview_failed"),
+            ("a truncated JPEG", cut, FailureCode::PreviewFailed),
             (
                 "a JPEG whose scan data is garbage",
                 garbage,
-                "preview_failed",
+                FailureCode::PreviewFailed,
             ),
             (
                 "a PNG cut after its signature",
                 b"\x89PNG\r\n\x1a\n\0\0".to_vec(),
-                "preview_failed",
+                FailureCode::PreviewFailed,
             ),
         ];
         for (why, bytes, code) in cases {

@@ -59,6 +59,7 @@ pub fn read_source(path: &Path) -> Result<Vec<u8>, PreviewError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lightbox_types::FailureCode;
 
     #[test]
     fn unknown_bytes_are_refused_from_their_head_and_images_read_whole() {
@@ -66,7 +67,7 @@ mod tests {
         let video = dir.path().join("clip.CR3");
         std::fs::write(&video, vec![0x42_u8; 200_000]).expect("write");
         let err = read_source(&video).expect_err("unknown bytes have no preview");
-        assert_eq!(err.code(), "preview_unsupported");
+        assert_eq!(err.code(), FailureCode::PreviewUnsupported);
 
         let jpeg = dir.path().join("a.jpg");
         let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0];
@@ -79,6 +80,6 @@ mod tests {
         );
 
         let err = read_source(&dir.path().join("gone.jpg")).expect_err("missing");
-        assert_eq!(err.code(), "preview_read_failed");
+        assert_eq!(err.code(), FailureCode::PreviewReadFailed);
     }
 }

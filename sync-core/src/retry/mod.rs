@@ -6,7 +6,10 @@
 //! - [`policy`]: [`RetryPolicy`], the pure decisions ([`RetryPolicy::next_delay`],
 //!   [`RetryPolicy::decide`]);
 //! - [`mod@run`]: [`Retrier::run`], the one retry loop, with the clock and the credential
-//!   refresh injected.
+//!   refresh injected;
+//! - [`schedule`]: [`FileRetrySchedule`], when a whole file is taken up again after a setback
+//!   (a failure the policy gave up on, a file that changed, a catalog that could not be
+//!   written): the one per-file schedule the uploader, the previewer and the pipeline use.
 //!
 //! # Who retries: this policy, not the SDK
 //!
@@ -34,6 +37,7 @@ pub mod class;
 pub mod counters;
 pub mod policy;
 pub mod run;
+pub mod schedule;
 
 pub use class::{Classify, ErrorClass, classify_response, classify_sdk_error};
 pub use counters::RetryCounters;
@@ -41,3 +45,4 @@ pub use policy::{AttemptTally, Backoff, GiveUpReason, RetryDecision, RetryPolicy
 pub use run::{
     Clock, CredentialRefresh, NoCredentialRefresh, Retrier, RetryError, TokioClock, run,
 };
+pub use schedule::{FileRetrySchedule, Setback};

@@ -92,6 +92,7 @@ mod tests {
 
     use super::*;
     use crate::ingest::ContentDigest;
+    use lightbox_types::FailureCode;
 
     fn file_with(bytes: &[u8]) -> tempfile::NamedTempFile {
         let mut file = tempfile::NamedTempFile::new().expect("temp file");
@@ -128,7 +129,7 @@ mod tests {
             .expect_err("only 50 bytes from offset 50");
         assert_eq!(
             error.code(),
-            "upload_file_changed",
+            FailureCode::UploadFileChanged,
             "a truncated file is re-fingerprinted, not uploaded: {error}"
         );
     }
@@ -139,6 +140,6 @@ mod tests {
         let error = part_crc64nvme(&dir.path().join("gone.cr3"), 0, 1)
             .await
             .expect_err("no such file");
-        assert_eq!(error.code(), "upload_file_vanished", "{error}");
+        assert_eq!(error.code(), FailureCode::UploadFileVanished, "{error}");
     }
 }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use lightbox_types::FailureCode;
 
 use crate::retry::{Classify, ErrorClass, classify_sdk_error};
 
@@ -133,25 +134,25 @@ impl S3Problem {
 
     /// A stable code for logs, the catalog and the UI.
     #[must_use]
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> FailureCode {
         match self {
-            Self::AccessDenied => "upload_access_denied",
-            Self::NoSuchBucket => "upload_no_such_bucket",
-            Self::CredentialsRejected => "upload_credentials_rejected",
-            Self::CredentialsExpired => "upload_credentials_expired",
-            Self::ClockSkew => "upload_clock_skew",
-            Self::Throttled => "upload_throttled",
-            Self::ServerError => "upload_server_error",
-            Self::Network => "upload_network",
-            Self::Conflict => "upload_conflict",
-            Self::ChecksumMismatch => "upload_checksum_mismatch",
-            Self::ContentMismatch => "upload_content_mismatch",
-            Self::UploadGone => "upload_gone",
-            Self::InvalidPart => "upload_invalid_part",
-            Self::TooLarge => "upload_too_large",
-            Self::PartTooSmall => "upload_part_too_small",
-            Self::RefusedWithoutCode => "upload_refused_without_code",
-            Self::Rejected => "upload_rejected",
+            Self::AccessDenied => FailureCode::UploadAccessDenied,
+            Self::NoSuchBucket => FailureCode::UploadNoSuchBucket,
+            Self::CredentialsRejected => FailureCode::UploadCredentialsRejected,
+            Self::CredentialsExpired => FailureCode::UploadCredentialsExpired,
+            Self::ClockSkew => FailureCode::UploadClockSkew,
+            Self::Throttled => FailureCode::UploadThrottled,
+            Self::ServerError => FailureCode::UploadServerError,
+            Self::Network => FailureCode::UploadNetwork,
+            Self::Conflict => FailureCode::UploadConflict,
+            Self::ChecksumMismatch => FailureCode::UploadChecksumMismatch,
+            Self::ContentMismatch => FailureCode::UploadContentMismatch,
+            Self::UploadGone => FailureCode::UploadGone,
+            Self::InvalidPart => FailureCode::UploadInvalidPart,
+            Self::TooLarge => FailureCode::UploadTooLarge,
+            Self::PartTooSmall => FailureCode::UploadPartTooSmall,
+            Self::RefusedWithoutCode => FailureCode::UploadRefusedWithoutCode,
+            Self::Rejected => FailureCode::UploadRejected,
         }
     }
 }
@@ -291,15 +292,15 @@ pub enum UploadError {
 impl UploadError {
     /// A stable code for logs, the catalog and the UI.
     #[must_use]
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> FailureCode {
         match self {
-            Self::ReadFile { .. } => "upload_read_file",
-            Self::FileVanished { .. } => "upload_file_vanished",
-            Self::FileChanged { .. } => "upload_file_changed",
-            Self::TooLarge { .. } => "upload_too_large",
-            Self::PartNumberOutOfRange { .. } => "upload_part_number_out_of_range",
+            Self::ReadFile { .. } => FailureCode::UploadReadFile,
+            Self::FileVanished { .. } => FailureCode::UploadFileVanished,
+            Self::FileChanged { .. } => FailureCode::UploadFileChanged,
+            Self::TooLarge { .. } => FailureCode::UploadTooLarge,
+            Self::PartNumberOutOfRange { .. } => FailureCode::UploadPartNumberOutOfRange,
             Self::S3 { problem, .. } => problem.code(),
-            Self::BadResponse { .. } => "upload_bad_response",
+            Self::BadResponse { .. } => FailureCode::UploadBadResponse,
         }
     }
 
@@ -436,7 +437,7 @@ mod tests {
                 UploadPart,
                 403,
                 "AccessDenied",
-                "upload_access_denied",
+                FailureCode::UploadAccessDenied,
                 ErrorClass::Permanent,
                 "ask an admin",
             ),
@@ -444,7 +445,7 @@ mod tests {
                 UploadPart,
                 404,
                 "NoSuchBucket",
-                "upload_no_such_bucket",
+                FailureCode::UploadNoSuchBucket,
                 ErrorClass::Permanent,
                 "storage.bucket",
             ),
@@ -452,7 +453,7 @@ mod tests {
                 UploadPart,
                 403,
                 "InvalidAccessKeyId",
-                "upload_credentials_rejected",
+                FailureCode::UploadCredentialsRejected,
                 ErrorClass::Permanent,
                 "sign in again",
             ),
@@ -460,7 +461,7 @@ mod tests {
                 UploadPart,
                 400,
                 "ExpiredToken",
-                "upload_credentials_expired",
+                FailureCode::UploadCredentialsExpired,
                 ErrorClass::RefreshCredentials,
                 "refreshes",
             ),
@@ -468,7 +469,7 @@ mod tests {
                 UploadPart,
                 403,
                 "RequestTimeTooSkewed",
-                "upload_clock_skew",
+                FailureCode::UploadClockSkew,
                 ErrorClass::ClockSkew,
                 "clock",
             ),
@@ -476,7 +477,7 @@ mod tests {
                 UploadPart,
                 503,
                 "SlowDown",
-                "upload_throttled",
+                FailureCode::UploadThrottled,
                 ErrorClass::Throttled,
                 "backs off",
             ),
@@ -484,7 +485,7 @@ mod tests {
                 UploadPart,
                 500,
                 "InternalError",
-                "upload_server_error",
+                FailureCode::UploadServerError,
                 ErrorClass::Temporary,
                 "retries",
             ),
@@ -492,7 +493,7 @@ mod tests {
                 UploadPart,
                 400,
                 "BadDigest",
-                "upload_checksum_mismatch",
+                FailureCode::UploadChecksumMismatch,
                 ErrorClass::Temporary,
                 "reads the file again",
             ),
@@ -500,7 +501,7 @@ mod tests {
                 CompleteMultipartUpload,
                 400,
                 "InvalidDigest",
-                "upload_content_mismatch",
+                FailureCode::UploadContentMismatch,
                 ErrorClass::Permanent,
                 "new upload",
             ),
@@ -508,7 +509,7 @@ mod tests {
                 UploadPart,
                 404,
                 "NoSuchUpload",
-                "upload_gone",
+                FailureCode::UploadGone,
                 ErrorClass::Permanent,
                 "start a new upload",
             ),
@@ -516,7 +517,7 @@ mod tests {
                 CompleteMultipartUpload,
                 400,
                 "InvalidPart",
-                "upload_invalid_part",
+                FailureCode::UploadInvalidPart,
                 ErrorClass::Permanent,
                 "list the parts again",
             ),
@@ -524,7 +525,7 @@ mod tests {
                 UploadPart,
                 400,
                 "EntityTooLarge",
-                "upload_too_large",
+                FailureCode::UploadTooLarge,
                 ErrorClass::Permanent,
                 "larger than S3",
             ),
@@ -532,7 +533,7 @@ mod tests {
                 UploadPart,
                 400,
                 "WeirdNewCode",
-                "upload_rejected",
+                FailureCode::UploadRejected,
                 ErrorClass::Permanent,
                 "report",
             ),
@@ -575,7 +576,7 @@ mod tests {
             aws_sdk_s3::error::ConnectorError::io("connection reset by peer".into()),
         );
         let error = UploadError::from_sdk(S3Call::UploadPart, "b", "k", error);
-        assert_eq!(error.code(), "upload_network");
+        assert_eq!(error.code(), FailureCode::UploadNetwork);
         assert_eq!(error.class(), ErrorClass::Temporary, "{error}");
     }
 
@@ -584,13 +585,13 @@ mod tests {
         let path = Path::new("/photos/a.cr3");
         let gone = UploadError::from_io(path, io::Error::from(io::ErrorKind::NotFound));
         let denied = UploadError::from_io(path, io::Error::from(io::ErrorKind::PermissionDenied));
-        assert_eq!(gone.code(), "upload_file_vanished");
+        assert_eq!(gone.code(), FailureCode::UploadFileVanished);
         assert_eq!(
             gone.class(),
             ErrorClass::Permanent,
             "a vanished file is not retried"
         );
-        assert_eq!(denied.code(), "upload_read_file");
+        assert_eq!(denied.code(), FailureCode::UploadReadFile);
         assert!(denied.to_string().contains("/photos/a.cr3"), "{denied}");
     }
 }

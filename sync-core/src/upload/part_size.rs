@@ -100,6 +100,7 @@ pub fn part_ranges(file_size: u64, part_size: u64) -> impl Iterator<Item = PartR
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lightbox_types::FailureCode;
 
     const GIB: u64 = 1024 * MIB;
 
@@ -199,7 +200,7 @@ mod tests {
                 ),
                 None => assert_eq!(
                     shape.expect_err("too large").code(),
-                    "upload_too_large",
+                    FailureCode::UploadTooLarge,
                     "{file_size} bytes: {why}"
                 ),
             }

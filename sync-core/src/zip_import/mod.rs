@@ -20,6 +20,7 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
+use lightbox_types::FailureCode;
 use serde::Serialize;
 
 use crate::preview::SourceFormat;
@@ -61,13 +62,13 @@ pub enum ZipImportError {
 
 impl ZipImportError {
     #[must_use]
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> FailureCode {
         match self {
-            Self::Open { .. } => "zip_open_failed",
-            Self::NotZip { .. } => "zip_invalid",
-            Self::UnsafePath { .. } => "zip_unsafe_path",
-            Self::Bomb { .. } => "zip_bomb",
-            Self::Write { .. } => "zip_write_failed",
+            Self::Open { .. } => FailureCode::ZipOpenFailed,
+            Self::NotZip { .. } => FailureCode::ZipInvalid,
+            Self::UnsafePath { .. } => FailureCode::ZipUnsafePath,
+            Self::Bomb { .. } => FailureCode::ZipBomb,
+            Self::Write { .. } => FailureCode::ZipWriteFailed,
         }
     }
 }

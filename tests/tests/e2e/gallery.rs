@@ -7,7 +7,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use lightbox_fixtures::jpeg;
 use lightbox_tests::stack;
-use lightbox_types::Role;
+use lightbox_types::{FailureCode, Role, SkipReason};
 use sync_core::engine::{FilePhase, UploadTarget};
 use sync_core::gallery::{Bucket, GalleryCache, date_prefix, refresh};
 use sync_core::upload::S3Transfer;
@@ -106,7 +106,7 @@ async fn browse_presign_delete_and_the_deleted_content_stays_out() {
         .preview_delete(&selection, Role::Staff, now)
         .await
         .expect_err("staff");
-    assert_eq!(err.code(), "gallery_delete_forbidden", "{err}");
+    assert_eq!(err.code(), FailureCode::GalleryDeleteForbidden, "{err}");
     let preview = bucket
         .preview_delete(&selection, Role::Admin, now)
         .await
@@ -127,7 +127,11 @@ async fn browse_presign_delete_and_the_deleted_content_stays_out() {
         )
         .await
         .expect_err("a token for one photo cannot delete two");
-    assert_eq!(err.code(), "gallery_confirmation_mismatch", "{err}");
+    assert_eq!(
+        err.code(),
+        FailureCode::GalleryConfirmationMismatch,
+        "{err}"
+    );
     let outcome = bucket
         .delete(
             t.engine.catalog(),
@@ -171,9 +175,10 @@ async fn browse_presign_delete_and_the_deleted_content_stays_out() {
         })
         .await;
     match skipped.phase {
-        FilePhase::Skipped { reason, .. } => assert!(
-            reason.contains("tombstone"),
-            "skipped because an admin deleted it: {reason}"
+        FilePhase::Skipped { reason, .. } => assert_eq!(
+            reason,
+            SkipReason::Tombstoned,
+            "skipped because an admin deleted it"
         ),
         other => panic!("deleted content must not be uploaded again: {other:?}"),
     }

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use lightbox_types::FileState;
+use lightbox_types::{FailureCode, FileState, SkipReason};
 use sha2::{Digest, Sha256};
 use sync_core::engine::{FileEvent, FilePhase};
 
@@ -136,7 +136,7 @@ async fn odd_inputs_each_get_a_defined_outcome() {
     let FilePhase::Failed { code, message } = &failed.phase else {
         unreachable!()
     };
-    assert_eq!(code, "empty_file");
+    assert_eq!(*code, FailureCode::IngestEmptyFile);
     assert!(message.contains("0 bytes"), "{message}");
 
     // NFD, spaces and URL-special characters; a name of 250 bytes.
@@ -165,7 +165,13 @@ async fn odd_inputs_each_get_a_defined_outcome() {
         })
         .await;
     assert!(
-        matches!(&skipped.phase, FilePhase::Skipped { reason, .. } if reason == "duplicate"),
+        matches!(
+            skipped.phase,
+            FilePhase::Skipped {
+                reason: SkipReason::Duplicate,
+                ..
+            }
+        ),
         "the same bytes under another name are not uploaded twice: {skipped:?}"
     );
 }

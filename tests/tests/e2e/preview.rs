@@ -7,6 +7,7 @@ use std::path::Path;
 
 use lightbox_fixtures::{MARK, dng_with_preview, jpeg, png};
 use lightbox_tests::stack;
+use lightbox_types::FailureCode;
 use lightbox_types::object_keys::{PreviewKind, preview_key};
 use sync_core::catalog::{Catalog, PreviewStatus};
 use sync_core::engine::{FilePhase, UploadTarget};
@@ -138,7 +139,11 @@ async fn uploaded_photos_get_upright_previews_and_a_corrupt_one_gets_a_code() {
     }
     match &outcomes[&keys["broken.jpg"]] {
         PreviewStatus::None { code, .. } => {
-            assert_eq!(code, "preview_failed", "a truncated JPEG is damaged data");
+            assert_eq!(
+                *code,
+                FailureCode::PreviewFailed,
+                "a truncated JPEG is damaged data"
+            );
         }
         PreviewStatus::Made => panic!("a truncated JPEG cannot have made a preview"),
     }

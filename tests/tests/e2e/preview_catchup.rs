@@ -16,7 +16,7 @@ use lightbox_fixtures::jpeg;
 use lightbox_tests::fault_proxy::{Fault, FaultProxy, RequestMatcher};
 use lightbox_tests::stack;
 use lightbox_types::object_keys::{PreviewKind, preview_key};
-use lightbox_types::{FileState, StateCounts};
+use lightbox_types::{FailureCode, FileState, StateCounts};
 use sync_core::catalog::{Catalog, PreviewStatus};
 use sync_core::engine::{FilePhase, UploadTarget};
 use sync_core::preview::decode::decode_jpeg;
@@ -156,7 +156,8 @@ async fn previews_missing_at_a_stop_are_made_after_the_restart_and_only_then_the
         other => panic!("a deleted photo gets no preview, with a code: {other:?}"),
     };
     assert_eq!(
-        gone_code, "preview_source_missing",
+        gone_code,
+        FailureCode::PreviewSourceMissing,
         "the local file was gone before its preview was made"
     );
     let thumb_key = preview_key(PreviewKind::Thumb, &kept_key).expect("an originals/ key");

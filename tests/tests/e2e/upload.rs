@@ -11,6 +11,7 @@ use aws_sdk_s3::types::ChecksumType;
 use lightbox_tests::stack;
 use lightbox_tests::stack::repo_root;
 use lightbox_tests::transfer_contract::check_transfer_contract;
+use lightbox_types::FailureCode;
 use sha2::{Digest as _, Sha256};
 use sync_core::ingest::{Fingerprint, FingerprintOptions, fingerprint_file};
 use sync_core::retry::{Classify as _, ErrorClass};
@@ -278,7 +279,7 @@ async fn a_put_whose_bytes_differ_from_the_fingerprint_is_refused_and_stores_not
 
     assert_eq!(
         error.code(),
-        "upload_checksum_mismatch",
+        FailureCode::UploadChecksumMismatch,
         "Garage verifies x-amz-checksum-crc64nvme: {error}"
     );
     assert_eq!(
@@ -390,7 +391,7 @@ async fn a_completion_that_does_not_add_up_to_the_fingerprint_is_refused() {
 
     assert_eq!(
         error.code(),
-        "upload_content_mismatch",
+        FailureCode::UploadContentMismatch,
         "Garage checks the whole-object CRC64/NVME at completion: {error}"
     );
     assert_eq!(

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use lightbox_tests::fault_proxy::{FaultProxy, S3Operation};
 use lightbox_tests::stack;
-use lightbox_types::FileState;
+use lightbox_types::{FileState, SkipReason};
 use sha2::{Digest as _, Sha256};
 use sync_core::catalog::{Catalog, FileId};
 use sync_core::config::UploadConfig;
@@ -256,7 +256,11 @@ async fn the_same_content_in_two_folders_is_one_object() {
         match event.phase {
             FilePhase::Uploaded { .. } => uploaded += 1,
             FilePhase::Skipped { ref reason, .. } => {
-                assert_eq!(reason, "duplicate", "the copy is skipped as a duplicate");
+                assert_eq!(
+                    *reason,
+                    SkipReason::Duplicate,
+                    "the copy is skipped as a duplicate"
+                );
                 skipped += 1;
             }
             ref other => panic!("{}: {other:?}", event.path),

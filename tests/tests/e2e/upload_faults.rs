@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use lightbox_tests::fault_proxy::{Fault, FaultPlan, FaultProxy, RandomFaults, S3Operation};
 use lightbox_tests::stack;
-use lightbox_types::FileState;
+use lightbox_types::{FailureCode, FileState};
 use sha2::{Digest as _, Sha256};
 use sync_core::catalog::FileId;
 use sync_core::config::UploadConfig;
@@ -45,7 +45,7 @@ fn target(client: &aws_sdk_s3::Client, bucket: &str, uploader: &str) -> UploadTa
 #[derive(Debug, Default)]
 struct UploadLog {
     /// `Failed` events by code: file-level failures the uploader retried later.
-    failures: BTreeMap<String, u64>,
+    failures: BTreeMap<FailureCode, u64>,
     /// `Uploaded` events that met the object already there (a lost reply, or another copy).
     duplicates: u64,
     /// `Uploaded` events that created the object.

@@ -19,7 +19,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use lightbox_tests::memory_transfer::{Expiry, Fault, MemoryTransfer};
 use lightbox_tests::photos::{MIB, Photo, write_photo};
-use lightbox_types::FileState;
+use lightbox_types::{FailureCode, FileState};
 use sync_core::catalog::{Catalog, CatalogHandle, FileId, RelPath, UploadMethod};
 use sync_core::engine::upload_job::{JobContext, JobOutcome, JobSettings, upload_file};
 use sync_core::ingest::stat_file;
@@ -107,7 +107,7 @@ struct Expect {
     outcome: JobOutcome,
     state: FileState,
     /// The failure the catalog recorded.
-    failure: Option<&'static str>,
+    failure: Option<FailureCode>,
     /// Whether a failure is tried again later (a next attempt time).
     retried_later: bool,
     /// `UploadPart` calls the job made, in order, retries included.
@@ -127,7 +127,7 @@ struct Expect {
 struct Seen {
     outcome: JobOutcome,
     state: FileState,
-    failure: Option<String>,
+    failure: Option<FailureCode>,
     retried_later: bool,
     parts_sent: Vec<u16>,
     at_key: AtKey,
@@ -142,7 +142,7 @@ impl From<&Expect> for Seen {
         Self {
             outcome: expect.outcome,
             state: expect.state,
-            failure: expect.failure.map(str::to_owned),
+            failure: expect.failure,
             retried_later: expect.retried_later,
             parts_sent: expect.parts_sent.to_vec(),
             at_key: expect.at_key,
@@ -308,7 +308,7 @@ fn cases() -> Vec<Case> {
             },
             expect: Expect {
                 state: FileState::Failed,
-                failure: Some("upload_object_missing"),
+                failure: Some(FailureCode::UploadObjectMissing),
                 retried_later: true,
                 at_key: Nothing,
                 ..UPLOADED_IN_PARTS
@@ -324,7 +324,7 @@ fn cases() -> Vec<Case> {
             },
             expect: Expect {
                 state: FileState::Failed,
-                failure: Some("upload_invalid_part"),
+                failure: Some(FailureCode::UploadInvalidPart),
                 retried_later: true,
                 at_key: Nothing,
                 open_uploads: 1,
@@ -358,7 +358,7 @@ fn cases() -> Vec<Case> {
             },
             expect: Expect {
                 state: FileState::Failed,
-                failure: Some("upload_content_mismatch"),
+                failure: Some(FailureCode::UploadContentMismatch),
                 at_key: Nothing,
                 ..UPLOADED_IN_PARTS
             },
@@ -390,7 +390,7 @@ fn cases() -> Vec<Case> {
             },
             expect: Expect {
                 state: FileState::Failed,
-                failure: Some("upload_checksum_mismatch"),
+                failure: Some(FailureCode::UploadChecksumMismatch),
                 at_key: Nothing,
                 ..UPLOADED
             },
@@ -405,7 +405,7 @@ fn cases() -> Vec<Case> {
             },
             expect: Expect {
                 state: FileState::Failed,
-                failure: Some("upload_verify_failed"),
+                failure: Some(FailureCode::UploadVerifyFailed),
                 retried_later: true,
                 at_key: ForeignAtKey,
                 ..UPLOADED
@@ -421,7 +421,7 @@ fn cases() -> Vec<Case> {
             },
             expect: Expect {
                 state: FileState::Failed,
-                failure: Some("upload_verify_failed"),
+                failure: Some(FailureCode::UploadVerifyFailed),
                 retried_later: true,
                 at_key: ForeignAtKey,
                 journal: &[1, 2, 3],
@@ -451,7 +451,7 @@ fn cases() -> Vec<Case> {
             },
             expect: Expect {
                 state: FileState::Failed,
-                failure: Some("upload_key_taken"),
+                failure: Some(FailureCode::UploadKeyTaken),
                 at_key: ForeignAtKey,
                 ..UPLOADED_IN_PARTS
             },

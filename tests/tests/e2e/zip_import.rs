@@ -3,6 +3,7 @@
 
 use lightbox_fixtures::{jpeg, png};
 use lightbox_tests::zip_files::make_zip;
+use lightbox_types::FailureCode;
 use sync_core::zip_import::{Limits, import_zip};
 
 #[test]
@@ -48,7 +49,7 @@ fn unsafe_and_oversized_archives_are_refused_before_writing() {
     let many: Vec<(String, Vec<u8>)> = (0..5)
         .map(|i| (format!("{i}.jpg"), jpeg(8, 8, None)))
         .collect();
-    type Case<'a> = (&'a str, Vec<(&'a str, Vec<u8>)>, Limits, &'a str);
+    type Case<'a> = (&'a str, Vec<(&'a str, Vec<u8>)>, Limits, FailureCode);
     let cases: [Case; 4] = [
         (
             "zip-slip",
@@ -57,19 +58,19 @@ fn unsafe_and_oversized_archives_are_refused_before_writing() {
                 ("../evil.jpg", jpeg(8, 8, None)),
             ],
             Limits::default(),
-            "zip_unsafe_path",
+            FailureCode::ZipUnsafePath,
         ),
         (
             "absolute path",
             vec![("/etc/evil.jpg", jpeg(8, 8, None))],
             Limits::default(),
-            "zip_unsafe_path",
+            FailureCode::ZipUnsafePath,
         ),
         (
             "8 MiB of zeros (ratio ~1000×)",
             vec![("bomb.jpg", zeros)],
             Limits::default(),
-            "zip_bomb",
+            FailureCode::ZipBomb,
         ),
         (
             "too many entries",
@@ -78,7 +79,7 @@ fn unsafe_and_oversized_archives_are_refused_before_writing() {
                 max_entries: 3,
                 ..Limits::default()
             },
-            "zip_bomb",
+            FailureCode::ZipBomb,
         ),
     ];
     for (why, entries, limits, code) in cases {

@@ -28,7 +28,7 @@ export function demoBackend(params: URLSearchParams): MockBackend {
     },
   ];
   backend.activity = [
-    fileActivity(41, { stage: "failed", problem: { code: "storage", message: "The bucket refused the upload (AccessDenied): ask an admin to check your group, then Retry." } }),
+    fileActivity(41, { stage: "failed", problem: { code: "upload_access_denied", message: "The bucket refused the upload (AccessDenied): ask an admin to check your group, then Retry." } }),
     fileActivity(42, { stage: "uploading", partsDone: 3, partsTotal: 8, bytesDone: 48_000_000, bytesTotal: 128_000_000 }),
     fileActivity(43, { stage: "hashing", bytesTotal: 31_000_000 }),
     fileActivity(44, { stage: "settling" }),

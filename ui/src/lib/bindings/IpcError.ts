@@ -3,5 +3,6 @@ import type { ErrorCode } from "./ErrorCode";
 
 /**
  * `{code, message}`: what every command returns on failure. The message says what to do.
+ * Every engine error becomes one in app-service's `errors.rs`, one mapping per error type.
  */
 export type IpcError = { code: ErrorCode, message: string, };

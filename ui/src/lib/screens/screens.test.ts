@@ -18,14 +18,15 @@ describe("Activity", () => {
     const store = new ActivityStore(backend);
     store.apply({
       files: [
-        fileActivity(7, { name: "IMG_0007.CR3", stage: "failed", problem: { code: "storage", message: "The bucket refused the upload: check that you may upload, then retry." } }),
+        fileActivity(7, { name: "IMG_0007.CR3", stage: "failed", problem: { code: "upload_access_denied", message: "The bucket refused the upload: check that you may upload, then retry." } }),
         fileActivity(8, { name: "IMG_0008.CR3", stage: "uploading", partsDone: 2, partsTotal: 5, bytesDone: 10_000_000 }),
       ],
       totals: TOTALS,
     });
     render(Activity, { props: { store } });
     const failed = screen.getByText("IMG_0007.CR3").closest("li")!;
-    expect(within(failed).getByText(/check that you may upload/)).toBeTruthy();
+    const problem = within(failed).getByText(/check that you may upload/);
+    expect(problem.dataset.code).toBe("upload_access_denied");
     await fireEvent.click(within(failed).getByRole("button", { name: "Retry" }));
     expect(backend.calledWith("retryFile")).toEqual([[7]]);
 

@@ -19,11 +19,11 @@
 
 mod events;
 mod pipeline;
-mod previewer;
+mod preview;
 mod scan;
 mod settle_queue;
 pub mod upload_job;
-mod uploader;
+mod upload;
 mod wake;
 mod watcher;
 
@@ -37,10 +37,10 @@ use tokio_util::sync::CancellationToken;
 
 pub use events::{EngineEvent, FileEvent, FilePhase};
 use pipeline::{Command, Pipeline, PipelineParts};
-use previewer::Previewer;
+use preview::Previewer;
 pub use scan::{ScanError, ScanReport, scan_folder};
-pub use uploader::{UploadTarget, source_host};
-use uploader::{Uploader, UploaderCommand};
+pub use upload::{UploadTarget, source_host};
+use upload::{Uploader, UploaderCommand};
 pub use watcher::{FolderWatcher, WatchError, WatchSignal};
 
 use lightbox_types::FailureCode;

@@ -25,7 +25,7 @@
 //! uploads under `originals/` that the journal does not know and that are older than
 //! `upload.orphan_min_age_hours` are aborted ([`crate::upload::orphans`]).
 //!
-//! A verified original stays `Uploaded`: the previewer (`super::previewer`) makes it `Done`.
+//! A verified original stays `Uploaded`: the previewer (`super::preview`) makes it `Done`.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;

@@ -35,7 +35,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::events::{EngineEvent, FilePhase};
-use super::uploader::UploadTarget;
+use super::upload::UploadTarget;
 use super::wake::{Look, look_after, previewer_look};
 use crate::catalog::CatalogHandle;
 use crate::catalog::{CatalogError, FileId, FileRecord, PreviewStatus, SOURCE_MISSING_MESSAGE};

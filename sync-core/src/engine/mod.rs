@@ -18,12 +18,13 @@
 //!   stop: no new request, the ones in flight finish (up to a deadline), then `stop`.
 
 mod events;
+mod job_runner;
 mod pipeline;
 mod preview;
 mod scan;
 mod settle_queue;
-pub mod upload_job;
 mod upload;
+pub mod upload_job;
 mod wake;
 mod watcher;
 
@@ -36,6 +37,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub use events::{EngineEvent, FileEvent, FilePhase};
+use job_runner::JobRunner;
 use pipeline::{Command, Pipeline, PipelineParts};
 use preview::Previewer;
 pub use scan::{ScanError, ScanReport, scan_folder};
@@ -187,10 +189,16 @@ impl Engine {
                 commands: upload_commands,
                 controls: Arc::clone(target.transfer.controls()),
             });
-            let uploader =
-                Uploader::new(target, catalog.clone(), events.clone(), upload_command_rx);
+            let uploader = JobRunner::with_commands(
+                Uploader::new(target, catalog.clone(), events.clone()),
+                events.subscribe(),
+                Some(upload_command_rx),
+            );
             tasks.push(tokio::spawn(uploader.run(cancel.clone())));
-            let previewer = Previewer::new(target, catalog.clone(), &events);
+            let previewer = JobRunner::new(
+                Previewer::new(target, catalog.clone(), &events),
+                events.subscribe(),
+            );
             tasks.push(tokio::spawn(previewer.run(cancel.clone())));
         }
         tasks.push(tokio::spawn(pipeline.run(

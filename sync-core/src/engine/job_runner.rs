@@ -1,0 +1,324 @@
+//! The loop the upload and preview drivers share. For both, the catalog is the queue: the
+//! engine's bus only wakes them, and each look at the catalog starts a few per-file jobs.
+//!
+//! [`JobRunner`] is that loop written once: the wake receiver (a burst of events is one look,
+//! [`super::wake`]), the [`JoinSet`] of jobs, the files in flight and the files held back, the
+//! look that fills free slots and the bookkeeping when a job ends. A driver plugs in as a
+//! [`JobKind`]: which rows to start, the job for one row, how long a file is held back after
+//! its job, and what its tick and its commands mean.
+//!
+//! Every job handle is joined or aborted at stop ([`AtStop`]); jobs see a child of the engine's
+//! cancellation token.
+
+use std::collections::{HashMap, HashSet};
+use std::convert::Infallible;
+use std::time::{Duration, Instant};
+
+use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::sync::mpsc;
+use tokio::task::{JoinError, JoinSet};
+use tokio_util::sync::CancellationToken;
+
+use super::events::EngineEvent;
+use super::wake::{Look, look_after};
+use crate::catalog::{FileId, FileRecord};
+
+/// What becomes of the jobs still running when the engine stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AtStop {
+    /// Wait for each (they see the cancelled token and stop at their next step).
+    Join,
+    /// Abort them (their rows stay where they were for the next start).
+    Abort,
+}
+
+/// How long a file is left alone after its job ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Hold {
+    /// Not at all: the next look may start it again.
+    No,
+    /// For this long.
+    For(Duration),
+    /// Until the driver releases it ([`HeldBack::release_all`], at its tick).
+    UntilReleased,
+}
+
+/// A kind of per-file job that the [`JobRunner`] drives (the uploader, the previewer).
+pub(crate) trait JobKind: Send + 'static {
+    /// What a job says about its file when it ends.
+    type Outcome: Send + 'static;
+    /// What the engine can send this driver on its own channel ([`Infallible`]: nothing).
+    type Command: Send + 'static;
+    /// The job's name in logs.
+    const JOB: &'static str;
+    /// The look before anything has woken the loop.
+    const FIRST_LOOK: Look;
+    const AT_STOP: AtStop;
+
+    /// Which events on the bus call for a look, and for how much.
+    fn wakes(event: &Result<EngineEvent, RecvError>) -> Look;
+
+    /// How often [`JobKind::on_tick`] runs (the first tick is at once).
+    fn tick_period(&self) -> Duration;
+
+    /// Work before the first look; the engine's stop interrupts it.
+    fn prepare(&mut self) -> impl Future<Output = ()> + Send {
+        async {}
+    }
+
+    /// The periodic tick: the look it calls for (it may release held-back files).
+    fn on_tick(&mut self, held: &mut HeldBack) -> Look;
+
+    /// Apply a command from the engine; returns the look it calls for.
+    fn on_command(&mut self, command: Self::Command) -> Look;
+
+    /// How many jobs may run at once.
+    fn slots(&self) -> usize;
+
+    /// Up to `free` rows to start, in the order they should start, none of `busy`. Errors are
+    /// logged here (nothing starts).
+    fn pick(
+        &mut self,
+        free: usize,
+        look: Look,
+        busy: Busy,
+    ) -> impl Future<Output = Vec<FileRecord>> + Send;
+
+    /// The job for one row; it returns the row's id with its outcome.
+    fn start(
+        &self,
+        record: FileRecord,
+        cancel: CancellationToken,
+    ) -> impl Future<Output = (FileId, Self::Outcome)> + Send + 'static;
+
+    /// How long the file is left alone after its job ended with `outcome`.
+    fn hold(&mut self, outcome: &Self::Outcome) -> Hold;
+}
+
+/// The files a pick leaves out, copied (the pick runs on the catalog's thread).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Busy {
+    /// Files whose job is running.
+    pub in_flight: HashSet<FileId>,
+    /// Files held back after their job.
+    pub held_back: HashSet<FileId>,
+}
+
+impl Busy {
+    /// In flight or held back.
+    pub(crate) fn contains(&self, file: FileId) -> bool {
+        self.in_flight.contains(&file) || self.held_back.contains(&file)
+    }
+
+    /// How many files are busy (a file is counted once per set it is in).
+    pub(crate) fn len(&self) -> usize {
+        self.in_flight.len() + self.held_back.len()
+    }
+}
+
+/// Files left alone after their job, each until an instant or until released.
+#[derive(Debug, Default)]
+pub(crate) struct HeldBack {
+    files: HashMap<FileId, Option<Instant>>,
+}
+
+impl HeldBack {
+    fn hold(&mut self, file: FileId, hold: Hold, now: Instant) {
+        match hold {
+            Hold::No => {}
+            Hold::For(wait) => {
+                self.files.insert(file, Some(now + wait));
+            }
+            Hold::UntilReleased => {
+                self.files.insert(file, None);
+            }
+        }
+    }
+
+    /// Let go of the files whose time has come.
+    fn release_due(&mut self, now: Instant) {
+        self.files
+            .retain(|_, until| until.is_none_or(|until| until > now));
+    }
+
+    /// Let go of every file.
+    pub(crate) fn release_all(&mut self) {
+        self.files.clear();
+    }
+
+    fn files(&self) -> HashSet<FileId> {
+        self.files.keys().copied().collect()
+    }
+}
+
+/// One driver's loop: see the module documentation.
+pub(crate) struct JobRunner<K: JobKind> {
+    kind: K,
+    wake: broadcast::Receiver<EngineEvent>,
+    commands: Option<mpsc::Receiver<K::Command>>,
+    jobs: JoinSet<(FileId, K::Outcome)>,
+    in_flight: HashSet<FileId>,
+    held: HeldBack,
+}
+
+impl<K: JobKind<Command = Infallible>> JobRunner<K> {
+    /// A driver the engine sends no commands.
+    pub(crate) fn new(kind: K, wake: broadcast::Receiver<EngineEvent>) -> Self {
+        Self::with_commands(kind, wake, None)
+    }
+}
+
+impl<K: JobKind> JobRunner<K> {
+    /// `wake` must be subscribed before anything can emit what the driver waits for.
+    pub(crate) fn with_commands(
+        kind: K,
+        wake: broadcast::Receiver<EngineEvent>,
+        commands: Option<mpsc::Receiver<K::Command>>,
+    ) -> Self {
+        Self {
+            kind,
+            wake,
+            commands,
+            jobs: JoinSet::new(),
+            in_flight: HashSet::new(),
+            held: HeldBack::default(),
+        }
+    }
+
+    pub(crate) async fn run(mut self, cancel: CancellationToken) {
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            () = self.kind.prepare() => {}
+        }
+        let mut tick = tokio::time::interval(self.kind.tick_period());
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut look = K::FIRST_LOOK;
+        loop {
+            // Commands sent before this look apply to it (a pause right after start).
+            while let Some(command) = self.commands.as_mut().and_then(|c| c.try_recv().ok()) {
+                look = look.max(self.kind.on_command(command));
+            }
+            if look != Look::Nothing {
+                self.fill(&cancel, look).await;
+            }
+            look = tokio::select! {
+                biased;
+                () = cancel.cancelled() => break,
+                Some(command) = next_command(&mut self.commands) => self.kind.on_command(command),
+                Some(done) = self.jobs.join_next(), if !self.jobs.is_empty() => {
+                    self.on_done(done);
+                    Look::Queue
+                }
+                event = self.wake.recv() => match event {
+                    Err(RecvError::Closed) => break,
+                    // A burst of events (every file sends several) is one look, not one each.
+                    event => look_after(&event, &mut self.wake, K::wakes),
+                },
+                _ = tick.tick() => self.kind.on_tick(&mut self.held),
+            };
+        }
+        match K::AT_STOP {
+            AtStop::Join => {
+                while let Some(done) = self.jobs.join_next().await {
+                    self.on_done(done);
+                }
+            }
+            AtStop::Abort => self.jobs.shutdown().await,
+        }
+    }
+
+    /// Start jobs while slots are free.
+    async fn fill(&mut self, cancel: &CancellationToken, look: Look) {
+        if cancel.is_cancelled() {
+            return;
+        }
+        let free = self.kind.slots().saturating_sub(self.jobs.len());
+        if free == 0 {
+            return;
+        }
+        self.held.release_due(Instant::now());
+        let busy = Busy {
+            in_flight: self.in_flight.clone(),
+            held_back: self.held.files(),
+        };
+        for record in self.kind.pick(free, look, busy).await {
+            self.in_flight.insert(record.id);
+            self.jobs
+                .spawn(self.kind.start(record, cancel.child_token()));
+        }
+    }
+
+    fn on_done(&mut self, done: Result<(FileId, K::Outcome), JoinError>) {
+        match done {
+            Ok((file, outcome)) => {
+                self.in_flight.remove(&file);
+                let hold = self.kind.hold(&outcome);
+                self.held.hold(file, hold, Instant::now());
+            }
+            // The file id is lost with the panic; the row stays where it was and is picked
+            // again at the next start (it is still in `in_flight` until then).
+            Err(e) => tracing::error!(job = K::JOB, error = %e, "a job panicked"),
+        }
+    }
+}
+
+/// The next command, or never when the driver has no channel.
+async fn next_command<C>(commands: &mut Option<mpsc::Receiver<C>>) -> Option<C> {
+    match commands {
+        Some(commands) => commands.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn held_back_files_wait_their_time_or_until_released() {
+        let t0 = Instant::now();
+        let at = |ms| t0 + Duration::from_millis(ms);
+        let (a, b, c) = (
+            FileId::from_raw(1),
+            FileId::from_raw(2),
+            FileId::from_raw(3),
+        );
+        let mut held = HeldBack::default();
+        held.hold(a, Hold::For(Duration::from_millis(100)), t0);
+        held.hold(b, Hold::UntilReleased, t0);
+        held.hold(c, Hold::No, t0);
+        assert_eq!(held.files(), HashSet::from([a, b]), "`No` holds nothing");
+
+        held.release_due(at(99));
+        assert_eq!(held.files(), HashSet::from([a, b]), "a's time has not come");
+        held.release_due(at(100));
+        assert_eq!(
+            held.files(),
+            HashSet::from([b]),
+            "a is let go when its time comes"
+        );
+        held.release_due(at(1_000_000));
+        assert_eq!(
+            held.files(),
+            HashSet::from([b]),
+            "time alone never releases b"
+        );
+        held.release_all();
+        assert!(held.files().is_empty());
+    }
+
+    #[test]
+    fn a_busy_file_is_in_flight_or_held_back() {
+        let (a, b, c) = (
+            FileId::from_raw(1),
+            FileId::from_raw(2),
+            FileId::from_raw(3),
+        );
+        let busy = Busy {
+            in_flight: HashSet::from([a]),
+            held_back: HashSet::from([b]),
+        };
+        assert!(busy.contains(a) && busy.contains(b) && !busy.contains(c));
+        assert_eq!(busy.len(), 2);
+    }
+}

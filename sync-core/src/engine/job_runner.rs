@@ -272,7 +272,145 @@ async fn next_command<C>(commands: &mut Option<mpsc::Receiver<C>>) -> Option<C> 
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use jiff::Timestamp;
+    use lightbox_types::{FileStat, FileState};
+
     use super::*;
+    use crate::catalog::{Catalog, CatalogHandle, RelPath};
+
+    /// A kind over `Discovered` rows whose jobs count how many run at once and report each
+    /// start; every file is held back until released (never, here: the tick is an hour).
+    struct Marker {
+        catalog: CatalogHandle,
+        slots: usize,
+        started: mpsc::UnboundedSender<FileId>,
+        running: Arc<AtomicUsize>,
+        most_at_once: Arc<AtomicUsize>,
+    }
+
+    impl JobKind for Marker {
+        type Outcome = ();
+        type Command = Infallible;
+        const JOB: &'static str = "marker";
+        const FIRST_LOOK: Look = Look::Queue;
+        const AT_STOP: AtStop = AtStop::Join;
+
+        fn wakes(_event: &Result<EngineEvent, RecvError>) -> Look {
+            Look::Nothing
+        }
+
+        fn tick_period(&self) -> Duration {
+            Duration::from_secs(3600)
+        }
+
+        fn on_tick(&mut self, _held: &mut HeldBack) -> Look {
+            Look::Queue
+        }
+
+        fn on_command(&mut self, command: Infallible) -> Look {
+            match command {}
+        }
+
+        fn slots(&self) -> usize {
+            self.slots
+        }
+
+        async fn pick(&mut self, free: usize, _look: Look, busy: Busy) -> Vec<FileRecord> {
+            self.catalog
+                .run(move |c| {
+                    c.files_due_except(FileState::Discovered, Timestamp::now(), free, |id| {
+                        busy.contains(id)
+                    })
+                })
+                .await
+                .expect("listed")
+        }
+
+        fn start(
+            &self,
+            record: FileRecord,
+            _cancel: CancellationToken,
+        ) -> impl Future<Output = (FileId, ())> + Send + 'static {
+            let (started, running) = (self.started.clone(), Arc::clone(&self.running));
+            let most = Arc::clone(&self.most_at_once);
+            async move {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                for _ in 0..3 {
+                    tokio::task::yield_now().await;
+                }
+                running.fetch_sub(1, Ordering::SeqCst);
+                started.send(record.id).expect("the test listens");
+                (record.id, ())
+            }
+        }
+
+        fn hold(&mut self, (): &()) -> Hold {
+            Hold::UntilReleased
+        }
+    }
+
+    #[tokio::test]
+    async fn every_row_runs_once_within_the_slots_and_held_rows_are_not_picked_again() {
+        let mut catalog = Catalog::open_in_memory().expect("opens");
+        let folder = catalog
+            .add_folder(Path::new("/photos"), Timestamp::now())
+            .expect("folder");
+        for (n, name) in ["a.jpg", "b.jpg", "c.jpg", "d.jpg", "e.jpg"]
+            .iter()
+            .enumerate()
+        {
+            let rel = RelPath::from_path(Path::new(name)).expect("a relative path");
+            let stat = FileStat {
+                size: 10,
+                mtime_ns: i64::try_from(n).expect("small"),
+                os_file_id: None,
+            };
+            catalog
+                .observe_file(folder, &rel, &stat, Timestamp::now())
+                .expect("observed");
+        }
+        let catalog = CatalogHandle::start(catalog).expect("started");
+        let (started, mut starts) = mpsc::unbounded_channel();
+        let (running, most_at_once) = (Arc::default(), Arc::new(AtomicUsize::new(0)));
+        let marker = Marker {
+            catalog,
+            slots: 2,
+            started,
+            running,
+            most_at_once: Arc::clone(&most_at_once),
+        };
+        let (events, _) = broadcast::channel(4);
+        let runner = JobRunner::new(marker, events.subscribe());
+        let cancel = CancellationToken::new();
+        let task = tokio::spawn(runner.run(cancel.clone()));
+
+        // Until every row ran, or one ran twice.
+        let (mut seen, mut order) = (HashSet::new(), Vec::new());
+        while seen.len() < 5 && seen.len() == order.len() {
+            let file = starts.recv().await.expect("a start");
+            seen.insert(file);
+            order.push(file);
+        }
+        cancel.cancel();
+        task.await.expect("the runner stops");
+        while let Ok(file) = starts.try_recv() {
+            order.push(file);
+        }
+        assert_eq!(
+            order.len(),
+            5,
+            "every row once; held rows never again: {order:?}"
+        );
+        assert!(
+            most_at_once.load(Ordering::SeqCst) <= 2,
+            "never more jobs than slots"
+        );
+    }
 
     #[test]
     fn held_back_files_wait_their_time_or_until_released() {

@@ -3,9 +3,10 @@
 //!
 //! [`JobRunner`] is that loop written once: the wake receiver (a burst of events is one look,
 //! [`super::wake`]), the [`JoinSet`] of jobs, the files in flight and the files held back, the
-//! look that fills free slots and the bookkeeping when a job ends. A driver plugs in as a
-//! [`JobKind`]: which rows to start, the job for one row, how long a file is held back after
-//! its job, and what its tick and its commands mean.
+//! look that fills free slots and the bookkeeping when a job ends (each held-back file's wait
+//! and its setbacks in a row). A driver plugs in as a [`JobKind`]: which rows to start, the job
+//! for one row, how long a file is held back after its job, and what its tick and its commands
+//! mean.
 //!
 //! Every job handle is joined or aborted at stop ([`AtStop`]); jobs see a child of the engine's
 //! cancellation token.
@@ -35,13 +36,24 @@ pub(crate) enum AtStop {
 /// How long a file is left alone after its job ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Hold {
-    /// Not at all: the next look may start it again.
+    /// Not at all: the next look may start it again (and its setbacks in a row are forgotten).
     No,
-    /// For this long.
+    /// For this long (from the [`crate::retry::FileRetrySchedule`]).
     For(Duration),
-    /// Until the driver releases it ([`HeldBack::release_all`], at its tick).
-    UntilReleased,
 }
+
+/// When a held-back file whose wait is over is taken up again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Release {
+    /// At the next look after its wait.
+    WhenDue,
+    /// At the first tick after its wait (the previewer's catch-up).
+    AtTick,
+}
+
+/// How long after its wait a held-back file's count of setbacks in a row is kept (a file that
+/// never comes back, because it vanished, is forgotten then).
+const FORGET_SETBACKS: Duration = Duration::from_secs(3600);
 
 /// A kind of per-file job that the [`JobRunner`] drives (the uploader, the previewer).
 pub(crate) trait JobKind: Send + 'static {
@@ -54,6 +66,7 @@ pub(crate) trait JobKind: Send + 'static {
     /// The look before anything has woken the loop.
     const FIRST_LOOK: Look;
     const AT_STOP: AtStop;
+    const RELEASE: Release;
 
     /// Which events on the bus call for a look, and for how much.
     fn wakes(event: &Result<EngineEvent, RecvError>) -> Look;
@@ -66,8 +79,8 @@ pub(crate) trait JobKind: Send + 'static {
         async {}
     }
 
-    /// The periodic tick: the look it calls for (it may release held-back files).
-    fn on_tick(&mut self, held: &mut HeldBack) -> Look;
+    /// The periodic tick: the look it calls for.
+    fn on_tick(&mut self) -> Look;
 
     /// Apply a command from the engine; returns the look it calls for.
     fn on_command(&mut self, command: Self::Command) -> Look;
@@ -91,8 +104,9 @@ pub(crate) trait JobKind: Send + 'static {
         cancel: CancellationToken,
     ) -> impl Future<Output = (FileId, Self::Outcome)> + Send + 'static;
 
-    /// How long the file is left alone after its job ended with `outcome`.
-    fn hold(&mut self, outcome: &Self::Outcome) -> Hold;
+    /// How long the file is left alone after its job ended with `outcome`, its `in_a_row`-th
+    /// setback in a row if it is held back.
+    fn hold(&mut self, outcome: &Self::Outcome, in_a_row: u32) -> Hold;
 }
 
 /// The files a pick leaves out, copied (the pick runs on the catalog's thread).
@@ -116,38 +130,67 @@ impl Busy {
     }
 }
 
-/// Files left alone after their job, each until an instant or until released.
+/// A file held back after its job.
+#[derive(Debug, Clone, Copy)]
+struct Held {
+    until: Instant,
+    /// Setbacks in a row, for the schedule.
+    in_a_row: u32,
+    /// Taken up again by a tick ([`Release::AtTick`]).
+    released: bool,
+}
+
+/// Files left alone after their job, with their setbacks in a row.
 #[derive(Debug, Default)]
-pub(crate) struct HeldBack {
-    files: HashMap<FileId, Option<Instant>>,
+struct HeldBack {
+    files: HashMap<FileId, Held>,
 }
 
 impl HeldBack {
-    fn hold(&mut self, file: FileId, hold: Hold, now: Instant) {
+    /// Setbacks in a row of `file` so far.
+    fn in_a_row(&self, file: FileId) -> u32 {
+        self.files.get(&file).map_or(0, |held| held.in_a_row)
+    }
+
+    fn hold(&mut self, file: FileId, hold: Hold, in_a_row: u32, now: Instant) {
         match hold {
-            Hold::No => {}
-            Hold::For(wait) => {
-                self.files.insert(file, Some(now + wait));
+            Hold::No => {
+                self.files.remove(&file);
             }
-            Hold::UntilReleased => {
-                self.files.insert(file, None);
+            Hold::For(wait) => {
+                let held = Held {
+                    until: now + wait,
+                    in_a_row,
+                    released: false,
+                };
+                self.files.insert(file, held);
             }
         }
     }
 
-    /// Let go of the files whose time has come.
-    fn release_due(&mut self, now: Instant) {
+    /// The tick of a [`Release::AtTick`] driver: files whose wait is over are taken up again.
+    fn release_waited(&mut self, now: Instant) {
+        for held in self.files.values_mut() {
+            held.released |= held.until <= now;
+        }
+    }
+
+    /// Forget the files [`FORGET_SETBACKS`] past their wait.
+    fn forget_stale(&mut self, now: Instant) {
         self.files
-            .retain(|_, until| until.is_none_or(|until| until > now));
+            .retain(|_, held| now.saturating_duration_since(held.until) < FORGET_SETBACKS);
     }
 
-    /// Let go of every file.
-    pub(crate) fn release_all(&mut self) {
-        self.files.clear();
-    }
-
-    fn files(&self) -> HashSet<FileId> {
-        self.files.keys().copied().collect()
+    /// The files still waiting at `now`.
+    fn waiting(&self, now: Instant, release: Release) -> HashSet<FileId> {
+        self.files
+            .iter()
+            .filter(|(_, held)| match release {
+                Release::WhenDue => held.until > now,
+                Release::AtTick => !held.released,
+            })
+            .map(|(file, _)| *file)
+            .collect()
     }
 }
 
@@ -214,7 +257,12 @@ impl<K: JobKind> JobRunner<K> {
                     // A burst of events (every file sends several) is one look, not one each.
                     event => look_after(&event, &mut self.wake, K::wakes),
                 },
-                _ = tick.tick() => self.kind.on_tick(&mut self.held),
+                _ = tick.tick() => {
+                    if K::RELEASE == Release::AtTick {
+                        self.held.release_waited(Instant::now());
+                    }
+                    self.kind.on_tick()
+                }
             };
         }
         match K::AT_STOP {
@@ -236,10 +284,11 @@ impl<K: JobKind> JobRunner<K> {
         if free == 0 {
             return;
         }
-        self.held.release_due(Instant::now());
+        let now = Instant::now();
+        self.held.forget_stale(now);
         let busy = Busy {
             in_flight: self.in_flight.clone(),
-            held_back: self.held.files(),
+            held_back: self.held.waiting(now, K::RELEASE),
         };
         for record in self.kind.pick(free, look, busy).await {
             self.in_flight.insert(record.id);
@@ -252,8 +301,9 @@ impl<K: JobKind> JobRunner<K> {
         match done {
             Ok((file, outcome)) => {
                 self.in_flight.remove(&file);
-                let hold = self.kind.hold(&outcome);
-                self.held.hold(file, hold, Instant::now());
+                let in_a_row = self.held.in_a_row(file).saturating_add(1);
+                let hold = self.kind.hold(&outcome, in_a_row);
+                self.held.hold(file, hold, in_a_row, Instant::now());
             }
             // The file id is lost with the panic; the row stays where it was and is picked
             // again at the next start (it is still in `in_flight` until then).
@@ -283,7 +333,7 @@ mod tests {
     use crate::catalog::{Catalog, CatalogHandle, RelPath};
 
     /// A kind over `Discovered` rows whose jobs count how many run at once and report each
-    /// start; every file is held back until released (never, here: the tick is an hour).
+    /// start; every file is held back for an hour after its job.
     struct Marker {
         catalog: CatalogHandle,
         slots: usize,
@@ -298,6 +348,7 @@ mod tests {
         const JOB: &'static str = "marker";
         const FIRST_LOOK: Look = Look::Queue;
         const AT_STOP: AtStop = AtStop::Join;
+        const RELEASE: Release = Release::WhenDue;
 
         fn wakes(_event: &Result<EngineEvent, RecvError>) -> Look {
             Look::Nothing
@@ -307,7 +358,7 @@ mod tests {
             Duration::from_secs(3600)
         }
 
-        fn on_tick(&mut self, _held: &mut HeldBack) -> Look {
+        fn on_tick(&mut self) -> Look {
             Look::Queue
         }
 
@@ -349,8 +400,8 @@ mod tests {
             }
         }
 
-        fn hold(&mut self, (): &()) -> Hold {
-            Hold::UntilReleased
+        fn hold(&mut self, (): &(), _in_a_row: u32) -> Hold {
+            Hold::For(Duration::from_secs(3600))
         }
     }
 
@@ -413,7 +464,7 @@ mod tests {
     }
 
     #[test]
-    fn held_back_files_wait_their_time_or_until_released() {
+    fn held_back_files_wait_their_time_then_a_look_or_a_tick_takes_them_up() {
         let t0 = Instant::now();
         let at = |ms| t0 + Duration::from_millis(ms);
         let (a, b, c) = (
@@ -422,27 +473,31 @@ mod tests {
             FileId::from_raw(3),
         );
         let mut held = HeldBack::default();
-        held.hold(a, Hold::For(Duration::from_millis(100)), t0);
-        held.hold(b, Hold::UntilReleased, t0);
-        held.hold(c, Hold::No, t0);
-        assert_eq!(held.files(), HashSet::from([a, b]), "`No` holds nothing");
+        held.hold(a, Hold::For(Duration::from_millis(100)), 1, t0);
+        held.hold(b, Hold::For(Duration::from_millis(200)), 2, t0);
+        held.hold(c, Hold::No, 1, t0);
+        assert_eq!(held.waiting(t0, Release::WhenDue), HashSet::from([a, b]));
+        assert_eq!(
+            (held.in_a_row(b), held.in_a_row(c)),
+            (2, 0),
+            "`No` holds nothing"
+        );
 
-        held.release_due(at(99));
-        assert_eq!(held.files(), HashSet::from([a, b]), "a's time has not come");
-        held.release_due(at(100));
+        // When due: the wait alone decides.
+        assert_eq!(held.waiting(at(100), Release::WhenDue), HashSet::from([b]));
+        // At a tick: only a tick after the wait takes a file up.
         assert_eq!(
-            held.files(),
-            HashSet::from([b]),
-            "a is let go when its time comes"
+            held.waiting(at(150), Release::AtTick),
+            HashSet::from([a, b])
         );
-        held.release_due(at(1_000_000));
-        assert_eq!(
-            held.files(),
-            HashSet::from([b]),
-            "time alone never releases b"
-        );
-        held.release_all();
-        assert!(held.files().is_empty());
+        held.release_waited(at(150));
+        assert_eq!(held.waiting(at(150), Release::AtTick), HashSet::from([b]));
+        assert_eq!(held.in_a_row(a), 1, "a released file keeps its count");
+
+        held.hold(b, Hold::No, 3, at(300));
+        assert_eq!(held.in_a_row(b), 0, "a finished file loses its count");
+        held.forget_stale(at(100) + FORGET_SETBACKS);
+        assert_eq!(held.in_a_row(a), 0, "forgotten an hour after its wait");
     }
 
     #[test]

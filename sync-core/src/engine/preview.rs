@@ -17,7 +17,7 @@
 //! 3. Previews are made; a format without previews (HEIC, a non-image) is found from the first
 //!    bytes without reading the whole file.
 //! 4. The two PUTs run under the [`Retrier`]; if they still fail the row stays `Uploaded` and is
-//!    left alone for the [`crate::retry::FileRetrySchedule`]'s wait, then taken up at the next catch-up.
+//!    left alone for the [`FileRetrySchedule`]'s wait, then taken up at the next catch-up.
 //! 5. The outcome (`made`, or `none` with its code) and `Uploaded → Done` are one transaction
 //!    ([`crate::catalog::Catalog::finish_previews`]). A preview problem never fails the original.
 //!
@@ -34,7 +34,7 @@ use tokio::sync::broadcast::{self, error::RecvError};
 use tokio_util::sync::CancellationToken;
 
 use super::events::{EngineEvent, FilePhase};
-use super::job_runner::{AtStop, Busy, HeldBack, Hold, JobKind};
+use super::job_runner::{AtStop, Busy, Hold, JobKind, Release};
 use super::upload::UploadTarget;
 use super::wake::{Look, previewer_look};
 use crate::catalog::CatalogHandle;
@@ -46,7 +46,7 @@ use lightbox_types::{FailureCode, FileStat, FileState};
 
 use crate::preview::{Preview, PreviewError, make_previews, read_source};
 use crate::retry::{
-    ErrorClass, Retrier, RetryError, RetryPolicy, Setback, TokioClock,
+    ErrorClass, FileRetrySchedule, Retrier, RetryError, RetryPolicy, Setback, TokioClock,
 };
 use crate::upload::{RefreshTransferCredentials, S3Call, S3Transfer, UploadError};
 
@@ -65,6 +65,8 @@ pub(crate) struct Previewer {
     /// `settings.worker_count()`, asked once: it reads the cgroup files each time, which cost
     /// 3 % of a small-file upload when it was asked at every look.
     workers: usize,
+    /// How long a held-back row waits before a catch-up takes it up again.
+    schedule: FileRetrySchedule,
 }
 
 impl JobKind for Previewer {
@@ -77,6 +79,8 @@ impl JobKind for Previewer {
     /// Decoding threads run to their end; their results are dropped and the rows stay
     /// `Uploaded` for the next start.
     const AT_STOP: AtStop = AtStop::Abort;
+    /// A row whose wait is over is taken up at the next catch-up.
+    const RELEASE: Release = Release::AtTick;
 
     fn wakes(event: &Result<EngineEvent, RecvError>) -> Look {
         previewer_look(event)
@@ -86,9 +90,8 @@ impl JobKind for Previewer {
         Duration::from_secs(self.settings.catchup_interval_secs.max(1))
     }
 
-    /// The catch-up: rows left for it are taken up again.
-    fn on_tick(&mut self, held: &mut HeldBack) -> Look {
-        held.release_all();
+    /// The catch-up (the runner has released the rows left for it).
+    fn on_tick(&mut self) -> Look {
         Look::Queue
     }
 
@@ -129,12 +132,15 @@ impl JobKind for Previewer {
         preview_row(Arc::clone(&self.ctx), record, cancel)
     }
 
-    /// A row held back is left for the next catch-up.
-    fn hold(&mut self, held_back: &Option<Setback>) -> Hold {
-        if held_back.is_some() {
-            Hold::UntilReleased
-        } else {
-            Hold::No
+    /// A row held back waits the [`FileRetrySchedule`]'s step for its `in_a_row`-th setback,
+    /// then is taken up at the next catch-up.
+    fn hold(&mut self, held_back: &Option<Setback>, in_a_row: u32) -> Hold {
+        match held_back {
+            None => Hold::No,
+            Some(setback) => {
+                let wait = self.schedule.delay(*setback, in_a_row, &mut rand::rng());
+                Hold::For(wait.unwrap_or_default())
+            }
         }
     }
 }
@@ -157,6 +163,7 @@ impl Previewer {
             }),
             settings: target.previews.clone(),
             workers: target.previews.worker_count(),
+            schedule: FileRetrySchedule::default(),
         }
     }
 

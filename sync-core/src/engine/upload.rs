@@ -35,7 +35,7 @@ use tokio::sync::broadcast::{self, error::RecvError};
 use tokio_util::sync::CancellationToken;
 
 use super::events::EngineEvent;
-use super::job_runner::{AtStop, Busy, HeldBack, Hold, JobKind};
+use super::job_runner::{AtStop, Busy, Hold, JobKind, Release};
 use super::upload_job::{JobContext, JobOutcome, JobSettings, upload_file};
 use super::wake::{Look, uploader_look};
 use crate::catalog::CatalogHandle;
@@ -260,6 +260,8 @@ impl JobKind for Uploader {
     /// Jobs see the cancelled token, stop starting parts and abandon the request in flight;
     /// the journal makes the next start resume them.
     const AT_STOP: AtStop = AtStop::Join;
+    /// A held-back file is taken up at the first look after its wait.
+    const RELEASE: Release = Release::WhenDue;
 
     fn wakes(event: &Result<EngineEvent, RecvError>) -> Look {
         uploader_look(event)
@@ -275,7 +277,7 @@ impl JobKind for Uploader {
     }
 
     /// Due retries and files held back are looked at once a second.
-    fn on_tick(&mut self, _held: &mut HeldBack) -> Look {
+    fn on_tick(&mut self) -> Look {
         Look::Everything
     }
 
@@ -331,8 +333,9 @@ impl JobKind for Uploader {
         upload_file(Arc::clone(&self.ctx), record, cancel)
     }
 
-    /// A file held back waits the [`crate::retry::FileRetrySchedule`]'s first step.
-    fn hold(&mut self, outcome: &JobOutcome) -> Hold {
+    /// A file held back waits the [`crate::retry::FileRetrySchedule`]'s step for its
+    /// `in_a_row`-th setback.
+    fn hold(&mut self, outcome: &JobOutcome, in_a_row: u32) -> Hold {
         let setback = match outcome {
             // Left to the pipeline, which re-plans the file.
             JobOutcome::Deferred => Setback::FileChanged,
@@ -340,7 +343,7 @@ impl JobKind for Uploader {
             JobOutcome::AwaitingCredentials => Setback::Failed(ErrorClass::RefreshCredentials),
             JobOutcome::Finished | JobOutcome::Stopped => return Hold::No,
         };
-        let wait = self.ctx.schedule.delay(setback, 1, &mut rand::rng());
+        let wait = self.ctx.schedule.delay(setback, in_a_row, &mut rand::rng());
         Hold::For(wait.unwrap_or(TICK))
     }
 }

@@ -175,10 +175,12 @@ impl HeldBack {
         }
     }
 
-    /// Forget the files [`FORGET_SETBACKS`] past their wait.
-    fn forget_stale(&mut self, now: Instant) {
-        self.files
-            .retain(|_, held| now.saturating_duration_since(held.until) < FORGET_SETBACKS);
+    /// Forget the files taken up again [`FORGET_SETBACKS`] past their wait.
+    fn forget_stale(&mut self, now: Instant, release: Release) {
+        self.files.retain(|_, held| {
+            let waiting = release == Release::AtTick && !held.released;
+            waiting || now.saturating_duration_since(held.until) < FORGET_SETBACKS
+        });
     }
 
     /// The files still waiting at `now`.
@@ -285,7 +287,7 @@ impl<K: JobKind> JobRunner<K> {
             return;
         }
         let now = Instant::now();
-        self.held.forget_stale(now);
+        self.held.forget_stale(now, K::RELEASE);
         let busy = Busy {
             in_flight: self.in_flight.clone(),
             held_back: self.held.waiting(now, K::RELEASE),
@@ -496,8 +498,10 @@ mod tests {
 
         held.hold(b, Hold::No, 3, at(300));
         assert_eq!(held.in_a_row(b), 0, "a finished file loses its count");
-        held.forget_stale(at(100) + FORGET_SETBACKS);
+        held.hold(c, Hold::For(Duration::ZERO), 1, t0);
+        held.forget_stale(at(100) + FORGET_SETBACKS, Release::AtTick);
         assert_eq!(held.in_a_row(a), 0, "forgotten an hour after its wait");
+        assert_eq!(held.in_a_row(c), 1, "never while it waits for a tick");
     }
 
     #[test]

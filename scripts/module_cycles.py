@@ -6,7 +6,7 @@
 What counts as an edge: module A uses module B when A's code (tests left out) names a path
 into B: a `use` declaration, or a `crate::…`, `super::…` or `self::…` path in code. A path is
 followed through `pub use` re-exports to the module that defines the item, so `use
-super::UploadTarget` in `engine/previewer.rs` is an edge to `engine/uploader.rs`, where it is
+super::UploadTarget` in `engine/preview.rs` is an edge to `engine/upload.rs`, where it is
 defined, not to `engine`.
 
 What counts as a cycle: edges are compared between *siblings*, at every level of the module

@@ -2,10 +2,13 @@
 //! "One engine, components inside").
 //!
 //! - [`Engine`] is the cheap-to-clone handle: start, stop, subscribe, commands.
-//! - The pipeline (watcher signals, scans, settle, fingerprint, plan) runs as one
-//!   task; fingerprints run on blocking threads it tracks.
-//! - The uploader (when [`EngineSettings::upload`] is set) runs as another task that
-//!   takes `Planned` files to verified objects (see `uploader`).
+//! - One driver per step of a file's life, named for it: `detect`, `settle`, `hash`, `plan`,
+//!   `upload`, `preview` (docs/architecture.md). The first four run in one task, `pipeline`,
+//!   which hands each file from one to the next; fingerprints run on blocking threads the hash
+//!   driver tracks.
+//! - When [`EngineSettings::upload`] is set, the upload driver (`Planned` files to verified
+//!   objects) and the preview driver (verified originals to `Done`) run as a task each, both
+//!   in the loop of `job_runner`.
 //! - Events go out on one broadcast bus ([`EngineEvent`]); commands come in on an
 //!   mpsc channel. Every spawned task's handle is kept; `stop` cancels through a
 //!   token and waits with a timeout.
@@ -17,13 +20,19 @@
 //!   is announced as [`EngineEvent::UploadControls`]. [`Engine::shutdown`] is the graceful
 //!   stop: no new request, the ones in flight finish (up to a deadline), then `stop`.
 
+mod detect;
 mod events;
+mod hash;
+mod job_runner;
 mod pipeline;
-mod previewer;
+mod plan;
+mod preview;
+mod recorder;
 mod scan;
+mod settle;
 mod settle_queue;
+mod upload;
 pub mod upload_job;
-mod uploader;
 mod wake;
 mod watcher;
 
@@ -36,11 +45,12 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub use events::{EngineEvent, FileEvent, FilePhase};
+use job_runner::JobRunner;
 use pipeline::{Command, Pipeline, PipelineParts};
-use previewer::Previewer;
+use preview::Previewer;
 pub use scan::{ScanError, ScanReport, scan_folder};
-pub use uploader::{UploadTarget, source_host};
-use uploader::{Uploader, UploaderCommand};
+pub use upload::{UploadTarget, source_host};
+use upload::{Uploader, UploaderCommand};
 pub use watcher::{FolderWatcher, WatchError, WatchSignal};
 
 use lightbox_types::FailureCode;
@@ -187,10 +197,16 @@ impl Engine {
                 commands: upload_commands,
                 controls: Arc::clone(target.transfer.controls()),
             });
-            let uploader =
-                Uploader::new(target, catalog.clone(), events.clone(), upload_command_rx);
+            let uploader = JobRunner::with_commands(
+                Uploader::new(target, catalog.clone(), events.clone()),
+                events.subscribe(),
+                Some(upload_command_rx),
+            );
             tasks.push(tokio::spawn(uploader.run(cancel.clone())));
-            let previewer = Previewer::new(target, catalog.clone(), &events);
+            let previewer = JobRunner::new(
+                Previewer::new(target, catalog.clone(), &events),
+                events.subscribe(),
+            );
             tasks.push(tokio::spawn(previewer.run(cancel.clone())));
         }
         tasks.push(tokio::spawn(pipeline.run(

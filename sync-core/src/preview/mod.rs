@@ -1,7 +1,7 @@
 //! Previews: a thumbnail (~400 px long edge) and a screen-size image (~2048 px) as JPEG, made
 //! from the local file once the original is uploaded (DESIGN.md, data flow step 6).
 //!
-//! Pure functions from bytes to JPEGs; the previewer component (`engine::previewer`) does the
+//! Pure functions from bytes to JPEGs; the previewer component (`engine::preview`) does the
 //! reading and the uploading.
 //!
 //! - **JPEG**: libjpeg-turbo (the `turbojpeg` crate) with shrink-on-load in the DCT domain

@@ -1,4 +1,4 @@
-//! The previewer component: takes `Uploaded` rows (original verified in the bucket) to `Done`
+//! The preview driver: takes `Uploaded` rows (original verified in the bucket) to `Done`
 //! by making their thumbnail and screen preview from the local file and putting them under
 //! `previews/` (DESIGN.md, data flow step 6).
 //!
@@ -23,20 +23,20 @@
 //!
 //! With `previews.enabled = false`, `Uploaded` rows become `Done` at once, without a ledger entry.
 
-use std::collections::{HashMap, HashSet};
+use std::convert::Infallible;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_sdk_s3::primitives::ByteStream;
 use jiff::Timestamp;
-use tokio::sync::broadcast;
-use tokio::task::JoinSet;
+use tokio::sync::broadcast::{self, error::RecvError};
 use tokio_util::sync::CancellationToken;
 
 use super::events::{EngineEvent, FilePhase};
-use super::uploader::UploadTarget;
-use super::wake::{Look, look_after, previewer_look};
+use super::job_runner::{AtStop, Busy, Hold, JobKind, Release};
+use super::upload::UploadTarget;
+use super::wake::{Look, previewer_look};
 use crate::catalog::CatalogHandle;
 use crate::catalog::{CatalogError, FileId, FileRecord, PreviewStatus, SOURCE_MISSING_MESSAGE};
 use crate::config::PreviewConfig;
@@ -65,19 +65,89 @@ pub(crate) struct Previewer {
     /// `settings.worker_count()`, asked once: it reads the cgroup files each time, which cost
     /// 3 % of a small-file upload when it was asked at every look.
     workers: usize,
-    wake: broadcast::Receiver<EngineEvent>,
-    jobs: JoinSet<(FileId, Option<Setback>)>,
-    in_flight: HashSet<FileId>,
-    /// Rows whose previews could not be finished (S3 failing, folder unavailable): left alone
-    /// until the instant ([`FileRetrySchedule`]), then taken up at the next catch-up.
-    deferred: HashMap<FileId, Instant>,
-    /// How many times in a row each row was held back, for the schedule.
-    setbacks_in_a_row: HashMap<FileId, u32>,
+    /// How long a held-back row waits before a catch-up takes it up again.
     schedule: FileRetrySchedule,
 }
 
+impl JobKind for Previewer {
+    /// What held the row back, `None` when it is finished.
+    type Outcome = Option<Setback>;
+    type Command = Infallible;
+    const JOB: &'static str = "preview";
+    /// The catch-up tick at start (at once) is the first look.
+    const FIRST_LOOK: Look = Look::Nothing;
+    /// Decoding threads run to their end; their results are dropped and the rows stay
+    /// `Uploaded` for the next start.
+    const AT_STOP: AtStop = AtStop::Abort;
+    /// A row whose wait is over is taken up at the next catch-up.
+    const RELEASE: Release = Release::AtTick;
+
+    fn wakes(event: &Result<EngineEvent, RecvError>) -> Look {
+        previewer_look(event)
+    }
+
+    fn tick_period(&self) -> Duration {
+        Duration::from_secs(self.settings.catchup_interval_secs.max(1))
+    }
+
+    /// The catch-up (the runner has released the rows left for it).
+    fn on_tick(&mut self) -> Look {
+        Look::Queue
+    }
+
+    fn on_command(&mut self, command: Infallible) -> Look {
+        match command {}
+    }
+
+    fn slots(&self) -> usize {
+        self.workers
+    }
+
+    /// `Uploaded` rows to start; with previews off, every `Uploaded` row is done at once.
+    async fn pick(&mut self, free: usize, _look: Look, busy: Busy) -> Vec<FileRecord> {
+        if !self.settings.enabled {
+            self.finish_without_previews().await;
+            return Vec::new();
+        }
+        let rows = self
+            .ctx
+            .catalog
+            .run(move |c| {
+                c.files_due_except(FileState::Uploaded, Timestamp::now(), free, |id| {
+                    busy.contains(id)
+                })
+            })
+            .await;
+        rows.unwrap_or_else(|e| {
+            tracing::error!(error = %e, "cannot list files waiting for previews");
+            Vec::new()
+        })
+    }
+
+    fn start(
+        &self,
+        record: FileRecord,
+        cancel: CancellationToken,
+    ) -> impl Future<Output = (FileId, Option<Setback>)> + Send + 'static {
+        preview_row(Arc::clone(&self.ctx), record, cancel)
+    }
+
+    /// A row held back waits the [`FileRetrySchedule`]'s step for its `in_a_row`-th setback,
+    /// then is taken up at the next catch-up.
+    fn hold(&mut self, held_back: &Option<Setback>, in_a_row: u32) -> Hold {
+        match held_back {
+            None => Hold::No,
+            Some(setback) => {
+                let wait = self.schedule.delay(*setback, in_a_row, &mut rand::rng());
+                Hold::For(wait.unwrap_or_default())
+            }
+        }
+    }
+}
+
 impl Previewer {
-    /// Subscribe now (before the uploader can emit) so no wake-up is missed.
+    /// Run it with a [`super::job_runner::JobRunner`] whose receiver is subscribed before the
+    /// uploader can emit, so no wake-up is missed.
     pub(crate) fn new(
         target: &UploadTarget,
         catalog: CatalogHandle,
@@ -93,117 +163,7 @@ impl Previewer {
             }),
             settings: target.previews.clone(),
             workers: target.previews.worker_count(),
-            wake: events.subscribe(),
-            jobs: JoinSet::new(),
-            in_flight: HashSet::new(),
-            deferred: HashMap::new(),
-            setbacks_in_a_row: HashMap::new(),
             schedule: FileRetrySchedule::default(),
-        }
-    }
-
-    pub(crate) async fn run(mut self, cancel: CancellationToken) {
-        let period = Duration::from_secs(self.settings.catchup_interval_secs.max(1));
-        // The first tick is immediate: the catch-up at start.
-        let mut catchup = tokio::time::interval(period);
-        catchup.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            let look = tokio::select! {
-                biased;
-                () = cancel.cancelled() => break,
-                Some(done) = self.jobs.join_next(), if !self.jobs.is_empty() => {
-                    self.on_done(done);
-                    true
-                }
-                event = self.wake.recv() => match event {
-                    Err(broadcast::error::RecvError::Closed) => break,
-                    // A burst of events is one look (the catalog is the queue).
-                    event => look_after(&event, &mut self.wake, previewer_look) != Look::Nothing,
-                },
-                _ = catchup.tick() => {
-                    self.catch_up(Instant::now());
-                    true
-                }
-            };
-            if look {
-                self.fill(&cancel).await;
-            }
-        }
-        // Decoding threads run to their end; their results are dropped and the rows stay
-        // `Uploaded` for the next start.
-        self.jobs.shutdown().await;
-    }
-
-    /// The catch-up: rows whose wait is over are taken up again (a row neither waiting nor in
-    /// flight any more, because it left `Uploaded` otherwise, loses its count).
-    fn catch_up(&mut self, now: Instant) {
-        let (deferred, in_flight) = (&self.deferred, &self.in_flight);
-        self.setbacks_in_a_row
-            .retain(|id, _| deferred.contains_key(id) || in_flight.contains(id));
-        self.deferred.retain(|_, until| *until > now);
-    }
-
-    fn on_done(&mut self, done: Result<(FileId, Option<Setback>), tokio::task::JoinError>) {
-        match done {
-            Ok((file, None)) => {
-                self.in_flight.remove(&file);
-                self.setbacks_in_a_row.remove(&file);
-            }
-            Ok((file, Some(setback))) => {
-                self.in_flight.remove(&file);
-                let in_a_row = self.setbacks_in_a_row.entry(file).or_default();
-                *in_a_row = in_a_row.saturating_add(1);
-                let wait = self
-                    .schedule
-                    .delay(setback, *in_a_row, &mut rand::rng())
-                    .unwrap_or_default();
-                self.deferred.insert(file, Instant::now() + wait);
-            }
-            // The id is lost with the panic; the row stays `Uploaded` (and in `in_flight`)
-            // until the next start.
-            Err(e) => tracing::error!(error = %e, "a preview job panicked"),
-        }
-    }
-
-    /// Start jobs for `Uploaded` rows while workers are free.
-    async fn fill(&mut self, cancel: &CancellationToken) {
-        if cancel.is_cancelled() {
-            return;
-        }
-        if !self.settings.enabled {
-            return self.finish_without_previews().await;
-        }
-        let free = self.workers.saturating_sub(self.jobs.len());
-        if free == 0 {
-            return;
-        }
-        // The job runs on the catalog's thread: it takes a copy of the files in hand.
-        let in_hand: HashSet<FileId> = self
-            .in_flight
-            .iter()
-            .chain(self.deferred.keys())
-            .copied()
-            .collect();
-        let rows = self
-            .ctx
-            .catalog
-            .run(move |c| {
-                c.files_due_except(FileState::Uploaded, Timestamp::now(), free, |id| {
-                    in_hand.contains(&id)
-                })
-            })
-            .await;
-        let startable = match rows {
-            Ok(rows) => rows,
-            Err(e) => return tracing::error!(error = %e, "cannot list files waiting for previews"),
-        };
-        for record in startable {
-            self.in_flight.insert(record.id);
-            self.jobs.spawn(preview_row(
-                Arc::clone(&self.ctx),
-                record,
-                cancel.child_token(),
-            ));
         }
     }
 

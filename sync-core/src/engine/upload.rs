@@ -1,10 +1,10 @@
-//! The uploader component: takes `Planned` files to verified objects in the bucket (DESIGN.md,
+//! The upload driver: takes `Planned` files to verified objects in the bucket (DESIGN.md,
 //! data flow step 5), a few files at a time, newest first.
 //!
-//! One task (this loop) picks work from the catalog and keeps a [`JoinSet`] of per-file jobs
-//! ([`super::upload_job`]); each job keeps a `JoinSet` of its part requests. Every handle is
-//! joined: `Engine::stop` cancels the token, jobs stop starting parts, abandon the request in
-//! flight, and the loop waits for them. The catalog's multipart journal makes the next start
+//! One task (a [`super::job_runner::JobRunner`] of [`Uploader`]) picks work from the catalog and
+//! keeps a `JoinSet` of per-file jobs ([`super::upload_job`]); each job keeps a `JoinSet` of its
+//! part requests. Every handle is joined: `Engine::stop` cancels the token, jobs stop starting
+//! parts, abandon the request in flight, and the loop waits for them. The catalog's multipart journal makes the next start
 //! resume with only the missing parts.
 //!
 //! What gets picked, each time a slot is free (woken when a job ends, when a file is `Planned`,
@@ -25,20 +25,19 @@
 //! uploads under `originals/` that the journal does not know and that are older than
 //! `upload.orphan_min_age_hours` are aborted ([`crate::upload::orphans`]).
 //!
-//! A verified original stays `Uploaded`: the previewer (`super::previewer`) makes it `Done`.
+//! A verified original stays `Uploaded`: the previewer (`super::preview`) makes it `Done`.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
-use tokio::sync::{broadcast, mpsc};
-use tokio::task::JoinSet;
+use tokio::sync::broadcast::{self, error::RecvError};
 use tokio_util::sync::CancellationToken;
 
 use super::events::EngineEvent;
+use super::job_runner::{AtStop, Busy, Hold, JobKind, Release};
 use super::upload_job::{JobContext, JobOutcome, JobSettings, upload_file};
-use super::wake::{Look, look_after, uploader_look};
+use super::wake::{Look, uploader_look};
 use crate::catalog::CatalogHandle;
 use lightbox_types::FileState;
 
@@ -50,19 +49,6 @@ use lightbox_types::object_keys::ORIGINALS_PREFIX;
 
 /// How often due retries and deferred files are looked at when nothing else happens.
 const TICK: Duration = Duration::from_secs(1);
-/// How long after its wait a held-back file's count of setbacks in a row is kept (a file that
-/// never comes back, because it vanished, is forgotten then).
-const FORGET_SETBACKS: Duration = Duration::from_secs(3600);
-
-/// A file a job held back (changed on disk, credentials refused).
-#[derive(Debug, Clone, Copy)]
-struct Deferral {
-    /// Left alone until then ([`crate::retry::FileRetrySchedule`]).
-    until: Instant,
-    /// Setbacks in a row, for the schedule; forgotten when a job for the file finishes.
-    in_a_row: u32,
-}
-
 /// Where the engine uploads originals, and what it writes about who uploaded them.
 #[derive(Debug, Clone)]
 pub struct UploadTarget {
@@ -142,25 +128,19 @@ pub(crate) enum UploaderCommand {
 
 pub(crate) struct Uploader {
     ctx: Arc<JobContext<S3Transfer>>,
-    commands: mpsc::Receiver<UploaderCommand>,
     concurrency: usize,
-    wake: broadcast::Receiver<EngineEvent>,
-    jobs: JoinSet<(FileId, JobOutcome)>,
-    in_flight: HashSet<FileId>,
-    /// Files held back by a job, kept [`FORGET_SETBACKS`] past their wait.
-    deferred: HashMap<FileId, Deferral>,
     orphan_min_age: SignedDuration,
     overwrite_guard: OverwriteGuardSetting,
 }
 
 impl Uploader {
-    /// An uploader for `target`. `events` is the engine's bus: it is subscribed to here (so no
-    /// `Planned` event is missed) and written to by the jobs.
+    /// An uploader for `target`, writing to the engine's bus `events` (the jobs do). Run it
+    /// with a [`JobRunner`] whose receiver is subscribed before the pipeline starts, so no
+    /// `Planned` event is missed.
     pub(crate) fn new(
         target: &UploadTarget,
         catalog: CatalogHandle,
         events: broadcast::Sender<EngineEvent>,
-        commands: mpsc::Receiver<UploaderCommand>,
     ) -> Self {
         let config = &target.config;
         target
@@ -168,7 +148,6 @@ impl Uploader {
             .controls()
             .set_bandwidth_limit(config.bandwidth_limit_mib_per_sec);
         let mib = 1024 * 1024;
-        let wake = events.subscribe();
         let settings = JobSettings {
             uploader: target.uploader.clone(),
             source_host: target.source_host.clone(),
@@ -182,12 +161,7 @@ impl Uploader {
         let ctx = JobContext::new(catalog, target.transfer.clone(), events, settings);
         Self {
             ctx: Arc::new(ctx),
-            commands,
             concurrency: config.concurrency.max(1),
-            wake,
-            jobs: JoinSet::new(),
-            in_flight: HashSet::new(),
-            deferred: HashMap::new(),
             overwrite_guard: config.overwrite_guard,
             orphan_min_age: SignedDuration::from_hours(
                 i64::try_from(config.orphan_min_age_hours).unwrap_or(i64::MAX / 3600),
@@ -195,113 +169,8 @@ impl Uploader {
         }
     }
 
-    pub(crate) async fn run(mut self, cancel: CancellationToken) {
-        tokio::select! {
-            () = cancel.cancelled() => return,
-            () = self.choose_overwrite_guard() => {}
-        }
-        tokio::select! {
-            () = cancel.cancelled() => return,
-            () = self.abort_orphans() => {}
-        }
-        let mut tick = tokio::time::interval(TICK);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        // The first pick looks at everything, due retries included.
-        let mut look = Look::Everything;
-        loop {
-            // Commands sent before this pick apply to it (a pause right after start).
-            while let Ok(command) = self.commands.try_recv() {
-                look = look.max(self.on_command(command));
-            }
-            if look != Look::Nothing {
-                self.fill(&cancel, look == Look::Everything).await;
-            }
-            look = tokio::select! {
-                biased;
-                () = cancel.cancelled() => break,
-                Some(command) = self.commands.recv() => self.on_command(command),
-                Some(done) = self.jobs.join_next(), if !self.jobs.is_empty() => {
-                    self.on_done(done);
-                    Look::Queue
-                }
-                event = self.wake.recv() => match event {
-                    Err(broadcast::error::RecvError::Closed) => break,
-                    // A burst of events (every file sends several) is one look, not one each.
-                    event => look_after(&event, &mut self.wake, uploader_look),
-                },
-                _ = tick.tick() => Look::Everything,
-            };
-        }
-        // Stop: jobs see the same token, stop starting parts and abandon the request in flight.
-        while let Some(done) = self.jobs.join_next().await {
-            self.on_done(done);
-        }
-    }
-
     fn controls(&self) -> &TransferControls {
         self.ctx.transfer.controls()
-    }
-
-    /// Apply `command`; a resume is a reason to look at the queue.
-    fn on_command(&self, command: UploaderCommand) -> Look {
-        let controls = self.controls();
-        match command {
-            UploaderCommand::Pause => {
-                controls.set_paused(true);
-            }
-            UploaderCommand::Resume => {
-                controls.set_paused(false);
-            }
-            UploaderCommand::SetBandwidthLimit(limit) => controls.set_bandwidth_limit(limit),
-        }
-        let event = EngineEvent::UploadControls {
-            paused: controls.is_paused(),
-            bandwidth_limit_mib_per_sec: controls.bandwidth_limit(),
-        };
-        if self.ctx.events.send(event).is_err() {
-            tracing::debug!("no one listens to the upload controls change");
-        }
-        if controls.is_paused() {
-            Look::Nothing
-        } else {
-            Look::Queue
-        }
-    }
-
-    fn on_done(&mut self, done: Result<(FileId, JobOutcome), tokio::task::JoinError>) {
-        match done {
-            Ok((file, outcome)) => {
-                self.in_flight.remove(&file);
-                let setback = match outcome {
-                    // Left to the pipeline, which re-plans the file.
-                    JobOutcome::Deferred => Setback::FileChanged,
-                    // Each try asks for fresh credentials once more.
-                    JobOutcome::AwaitingCredentials => {
-                        Setback::Failed(ErrorClass::RefreshCredentials)
-                    }
-                    JobOutcome::Finished | JobOutcome::Stopped => {
-                        self.deferred.remove(&file);
-                        return;
-                    }
-                };
-                let in_a_row = self
-                    .deferred
-                    .get(&file)
-                    .map_or(1, |d| d.in_a_row.saturating_add(1));
-                let wait = self
-                    .ctx
-                    .schedule
-                    .delay(setback, in_a_row, &mut rand::rng())
-                    .unwrap_or(TICK);
-                let until = Instant::now() + wait;
-                self.deferred.insert(file, Deferral { until, in_a_row });
-            }
-            Err(e) => {
-                // The file id is lost with the panic; the row stays where it was and is picked
-                // again at the next start (it is still in `in_flight` until then).
-                tracing::error!(error = %e, "an upload job panicked");
-            }
-        }
     }
 
     /// `upload.overwrite_guard`: as set, or probed once (`auto`).
@@ -343,55 +212,16 @@ impl Uploader {
         }
     }
 
-    /// Start jobs while slots are free; `due_retries`: also put due upload failures back.
-    async fn fill(&mut self, cancel: &CancellationToken, due_retries: bool) {
-        if cancel.is_cancelled()
-            || self.jobs.len() >= self.concurrency
-            || self.controls().is_paused()
-        {
-            return;
-        }
-        let now_instant = Instant::now();
-        self.deferred
-            .retain(|_, d| now_instant.saturating_duration_since(d.until) < FORGET_SETBACKS);
-        let free = self.concurrency - self.jobs.len();
-        let startable = match self.candidates(free, due_retries).await {
-            Ok(candidates) => candidates,
-            Err(e) => return tracing::error!(error = %e, "cannot list files to upload"),
-        };
-        for record in startable {
-            self.in_flight.insert(record.id);
-            self.jobs.spawn(upload_file(
-                Arc::clone(&self.ctx),
-                record,
-                cancel.child_token(),
-            ));
-        }
-    }
-
-    /// Up to `free` rows to start, in the order they should start, leaving out the files in
-    /// flight or deferred.
+    /// Up to `free` rows to start, in the order they should start, leaving out the `busy`
+    /// files; `due_retries`: also put due upload failures back first.
     async fn candidates(
         &self,
         free: usize,
         due_retries: bool,
+        busy: Busy,
     ) -> Result<Vec<FileRecord>, CatalogError> {
         let now = Timestamp::now();
-        let now_instant = Instant::now();
-        // The job runs on the catalog's thread: it takes a copy of the files in hand (in flight,
-        // or deferred and still waiting).
-        let in_flight = self.in_flight.clone();
-        let in_hand: HashSet<FileId> = in_flight
-            .iter()
-            .copied()
-            .chain(
-                self.deferred
-                    .iter()
-                    .filter(|(_, d)| d.until > now_instant)
-                    .map(|(id, _)| *id),
-            )
-            .collect();
-        let limit = free + self.in_flight.len() + self.deferred.len();
+        let limit = free + busy.len();
         self.ctx
             .catalog
             .run(move |c| {
@@ -406,17 +236,114 @@ impl Uploader {
                         failed.failed_in,
                         Some(FileState::Planned | FileState::Uploading | FileState::Uploaded)
                     );
-                    if ours && !in_flight.contains(&failed.id) {
+                    if ours && !busy.in_flight.contains(&failed.id) {
                         // Back to `Uploaded` (if it failed there): the previewer finishes it.
                         c.retry(failed.id, now)?;
                     }
                 }
-                let held = |id: FileId| in_hand.contains(&id);
+                let held = |id: FileId| busy.contains(id);
                 let mut rows = c.files_due_except(FileState::Uploading, now, free, held)?;
                 let left = free - rows.len();
                 rows.extend(c.files_due_except(FileState::Planned, now, left, held)?);
                 Ok(rows)
             })
             .await
+    }
+}
+
+impl JobKind for Uploader {
+    type Outcome = JobOutcome;
+    type Command = UploaderCommand;
+    const JOB: &'static str = "upload";
+    /// The first pick looks at everything, due retries included.
+    const FIRST_LOOK: Look = Look::Everything;
+    /// Jobs see the cancelled token, stop starting parts and abandon the request in flight;
+    /// the journal makes the next start resume them.
+    const AT_STOP: AtStop = AtStop::Join;
+    /// A held-back file is taken up at the first look after its wait.
+    const RELEASE: Release = Release::WhenDue;
+
+    fn wakes(event: &Result<EngineEvent, RecvError>) -> Look {
+        uploader_look(event)
+    }
+
+    fn tick_period(&self) -> Duration {
+        TICK
+    }
+
+    async fn prepare(&mut self) {
+        self.choose_overwrite_guard().await;
+        self.abort_orphans().await;
+    }
+
+    /// Due retries and files held back are looked at once a second.
+    fn on_tick(&mut self) -> Look {
+        Look::Everything
+    }
+
+    /// Apply `command`; a resume is a reason to look at the queue.
+    fn on_command(&mut self, command: UploaderCommand) -> Look {
+        let controls = self.controls();
+        match command {
+            UploaderCommand::Pause => {
+                controls.set_paused(true);
+            }
+            UploaderCommand::Resume => {
+                controls.set_paused(false);
+            }
+            UploaderCommand::SetBandwidthLimit(limit) => controls.set_bandwidth_limit(limit),
+        }
+        let event = EngineEvent::UploadControls {
+            paused: controls.is_paused(),
+            bandwidth_limit_mib_per_sec: controls.bandwidth_limit(),
+        };
+        if self.ctx.events.send(event).is_err() {
+            tracing::debug!("no one listens to the upload controls change");
+        }
+        if controls.is_paused() {
+            Look::Nothing
+        } else {
+            Look::Queue
+        }
+    }
+
+    fn slots(&self) -> usize {
+        self.concurrency
+    }
+
+    /// Nothing while paused; a look at everything also puts due upload failures back.
+    async fn pick(&mut self, free: usize, look: Look, busy: Busy) -> Vec<FileRecord> {
+        if self.controls().is_paused() {
+            return Vec::new();
+        }
+        match self.candidates(free, look == Look::Everything, busy).await {
+            Ok(candidates) => candidates,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot list files to upload");
+                Vec::new()
+            }
+        }
+    }
+
+    fn start(
+        &self,
+        record: FileRecord,
+        cancel: CancellationToken,
+    ) -> impl Future<Output = (FileId, JobOutcome)> + Send + 'static {
+        upload_file(Arc::clone(&self.ctx), record, cancel)
+    }
+
+    /// A file held back waits the [`crate::retry::FileRetrySchedule`]'s step for its
+    /// `in_a_row`-th setback.
+    fn hold(&mut self, outcome: &JobOutcome, in_a_row: u32) -> Hold {
+        let setback = match outcome {
+            // Left to the pipeline, which re-plans the file.
+            JobOutcome::Deferred => Setback::FileChanged,
+            // Each try asks for fresh credentials once more.
+            JobOutcome::AwaitingCredentials => Setback::Failed(ErrorClass::RefreshCredentials),
+            JobOutcome::Finished | JobOutcome::Stopped => return Hold::No,
+        };
+        let wait = self.ctx.schedule.delay(setback, in_a_row, &mut rand::rng());
+        Hold::For(wait.unwrap_or(TICK))
     }
 }

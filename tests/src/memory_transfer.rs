@@ -53,8 +53,6 @@ use sync_core::upload::{
 
 /// S3's smallest part but the last (checked when an upload completes).
 pub const MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
-/// S3's highest part number.
-const MAX_PART_NUMBER: u16 = 10_000;
 
 /// One error reply, as S3 would send it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -470,7 +468,7 @@ impl Transfer for MemoryTransfer {
         len: u64,
     ) -> Result<CompletedPart, UploadError> {
         let call = S3Call::UploadPart;
-        if part_number == 0 || part_number > MAX_PART_NUMBER {
+        if !lightbox_types::is_part_number(part_number) {
             return Err(UploadError::PartNumberOutOfRange { part_number });
         }
         // As `S3Transfer` does: the part's CRC64/NVME from one read, the body from another, so

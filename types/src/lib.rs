@@ -33,7 +33,7 @@ pub use failure_code::FailureCode;
 pub use file_stat::{FileStat, OsFileId};
 pub use file_state::{FileState, MOVES, Move, StateCounts, Step, UnknownFileState};
 pub use object_keys::PreviewKind;
-pub use part::CompletedPart;
+pub use part::{CompletedPart, PART_NUMBERS, is_part_number};
 pub use role::Role;
 pub use skip_reason::SkipReason;
 pub use stage::Stage;

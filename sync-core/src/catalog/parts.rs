@@ -30,9 +30,6 @@ const CREATE_PARTS: Migration = Migration {
 /// This table's schema steps (collected by `schema`).
 pub(super) const MIGRATIONS: &[Migration] = &[CREATE_PARTS];
 
-/// S3's highest part number.
-const MAX_PART_NUMBER: u16 = 10_000;
-
 impl Catalog {
     /// Save a part S3 accepted for the multipart upload `upload_id` of `file`, in its own
     /// transaction. Saving the same part number again replaces it (S3 keeps the last upload of
@@ -49,7 +46,7 @@ impl Catalog {
         part: &CompletedPart,
         now: Timestamp,
     ) -> Result<(), CatalogError> {
-        if !(1..=MAX_PART_NUMBER).contains(&part.part_number) {
+        if !lightbox_types::is_part_number(part.part_number) {
             return Err(CatalogError::PartNumberOutOfRange {
                 file,
                 part_number: part.part_number,

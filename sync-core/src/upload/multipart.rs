@@ -16,7 +16,6 @@ use aws_sdk_s3::types::{
 use jiff::Timestamp;
 
 use super::checksum::part_crc64nvme;
-use super::part_size::MAX_PARTS;
 use super::transfer::{is_precondition_failed, signed_len};
 use super::{ExpectedContent, ObjectMeta, PutOutcome, S3Call, S3Transfer, UploadError};
 use lightbox_types::CompletedPart;
@@ -79,7 +78,7 @@ impl S3Transfer {
         len: u64,
     ) -> Result<CompletedPart, UploadError> {
         let call = S3Call::UploadPart;
-        if part_number == 0 || u64::from(part_number) > MAX_PARTS {
+        if !lightbox_types::is_part_number(part_number) {
             return Err(UploadError::PartNumberOutOfRange { part_number });
         }
         let _active = self.controls.enter().await;

@@ -16,7 +16,7 @@ pub const DEFAULT_PART_SIZE: u64 = 16 * MIB;
 /// S3's largest part.
 pub const MAX_PART_SIZE: u64 = 5 * 1024 * MIB;
 /// S3's most parts per upload.
-pub const MAX_PARTS: u64 = 10_000;
+pub const MAX_PARTS: u64 = *lightbox_types::PART_NUMBERS.end() as u64;
 /// S3's largest object reachable with parts of at most [`MAX_PART_SIZE`]: 5 TiB.
 pub const MAX_OBJECT_SIZE: u64 = 5 * 1024 * 1024 * MIB;
 /// S3's largest single `PutObject`.

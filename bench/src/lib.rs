@@ -46,6 +46,23 @@ pub fn write_report(out: &Path, markdown: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The end of a bench that reports one summary: the summary as one JSON line on stdout, and its
+/// Markdown table written to `out` when one is given ([`write_report`]).
+///
+/// # Errors
+/// When the summary cannot be serialized or the report cannot be written.
+pub fn print_and_report<S: serde::Serialize>(
+    summary: &S,
+    out: Option<&Path>,
+    markdown: impl FnOnce(&S) -> String,
+) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string(summary)?);
+    match out {
+        Some(out) => write_report(out, &markdown(summary)),
+        None => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

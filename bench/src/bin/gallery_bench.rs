@@ -56,11 +56,7 @@ struct Cli {
 async fn main() -> Result<()> {
     let cli = Cli::parse();
     let report = run(&cli).await?;
-    println!("{}", serde_json::to_string(&report)?);
-    if let Some(out) = &cli.out {
-        lightbox_bench::write_report(out, &markdown(&report))?;
-    }
-    Ok(())
+    lightbox_bench::print_and_report(&report, cli.out.as_deref(), markdown)
 }
 
 async fn run(cli: &Cli) -> Result<Value> {

@@ -46,11 +46,7 @@ const PATIENCE: Duration = Duration::from_secs(120);
 async fn main() -> Result<()> {
     let cli = Cli::parse();
     let summary = run(&cli).await?;
-    println!("{}", serde_json::to_string(&summary)?);
-    if let Some(out) = &cli.out {
-        lightbox_bench::write_report(out, &latency::markdown(&summary))?;
-    }
-    Ok(())
+    lightbox_bench::print_and_report(&summary, cli.out.as_deref(), latency::markdown)
 }
 
 async fn run(cli: &Cli) -> Result<Summary> {

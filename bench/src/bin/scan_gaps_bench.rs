@@ -76,11 +76,7 @@ const KEY: &str = "originals/bench/BIG_0001.CR3";
 async fn main() -> Result<()> {
     let cli = Cli::parse();
     let summary = run(&cli).await?;
-    println!("{}", serde_json::to_string(&summary)?);
-    if let Some(out) = &cli.out {
-        lightbox_bench::write_report(out, &scan_gaps::markdown(&summary))?;
-    }
-    Ok(())
+    lightbox_bench::print_and_report(&summary, cli.out.as_deref(), scan_gaps::markdown)
 }
 
 async fn run(cli: &Cli) -> Result<Summary> {

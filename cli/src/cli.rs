@@ -83,11 +83,17 @@ pub enum Command {
 
 #[derive(Subcommand)]
 pub enum GalleryCommand {
-    /// List originals, newest first (refreshes the local cache).
+    /// List originals, newest first, a page of 200 at a time (refreshes the local cache).
     Ls {
         /// A day (YYYY-MM-DD), month (YYYY-MM) or year (YYYY).
         #[arg(long)]
         date: Option<String>,
+        /// The page after this one: the `next` of the page before (same --date).
+        #[arg(long, conflicts_with = "all")]
+        cursor: Option<String>,
+        /// Every page, one after another (with --json: one object per line).
+        #[arg(long)]
+        all: bool,
         #[arg(long)]
         json: bool,
     },

@@ -4,13 +4,14 @@ use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use jiff::Timestamp;
 use lightbox_types::Role;
 use sync_core::catalog::{Catalog, CatalogHandle, CatalogLock};
 use sync_core::config::Config;
 use sync_core::engine::CATALOG_FILE;
 use sync_core::gallery::{
-    Bucket, CACHE_FILE, GalleryCache, checked_date_prefix, refresh, url_lifetime,
+    Bucket, CACHE_FILE, GalleryCache, Page, checked_date_prefix, refresh, url_lifetime,
 };
 use sync_core::zip_import::{Limits, import_zip};
 
@@ -29,20 +30,20 @@ async fn bucket(config: &Config) -> Result<Bucket> {
 pub async fn gallery(config: &Config, command: GalleryCommand) -> Result<()> {
     let bucket = bucket(config).await?;
     match command {
-        GalleryCommand::Ls { date, json } => {
+        GalleryCommand::Ls {
+            date,
+            cursor,
+            all,
+            json,
+        } => {
             let prefix = checked_date_prefix(date.as_deref())?;
             let mut cache = GalleryCache::open(&config.state_dir()?.join(CACHE_FILE))?;
             refresh(&bucket, &mut cache, &prefix).await?;
-            let page = cache.page(&prefix, None, 200)?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&page)?);
+            if all {
+                list_all(&cache, &prefix, json)?;
             } else {
-                for o in &page.items {
-                    println!("{:>12}  {}", o.size, o.key);
-                }
-                if page.next.is_some() {
-                    println!("(first 200 shown, newest first; narrow with --date YYYY-MM-DD)");
-                }
+                let page = cache.page(&prefix, cursor.as_deref(), PAGE)?;
+                print_page(&page, date.as_deref(), json)?;
             }
         }
         GalleryCommand::Url { key } => {
@@ -91,6 +92,60 @@ pub async fn gallery(config: &Config, command: GalleryCommand) -> Result<()> {
             );
         }
     }
+    Ok(())
+}
+
+/// Photos per page of `gallery ls`.
+const PAGE: usize = 200;
+
+/// One page: as JSON (`items` and `next`), or a line per photo and the command for the next.
+fn print_page(page: &Page, date: Option<&str>, json: bool) -> Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(page)?);
+        return Ok(());
+    }
+    for o in &page.items {
+        println!("{:>12}  {}", o.size, o.key);
+    }
+    if let Some(next) = &page.next {
+        let date = date.map(|d| format!(" --date {d}")).unwrap_or_default();
+        println!(
+            "({} shown, newest first; the next page: lightbox gallery ls{date} --cursor {next}, \
+             or every page: --all)",
+            page.items.len()
+        );
+    }
+    Ok(())
+}
+
+/// Every page, newest first: a line per photo (JSON lines with `json`), and on a terminal a
+/// count on stderr as the pages go by.
+fn list_all(cache: &GalleryCache, prefix: &str, json: bool) -> Result<()> {
+    let progress = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    progress.set_style(
+        ProgressStyle::with_template("{spinner} {pos} photos listed")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    let mut stdout = std::io::stdout().lock();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = cache.page(prefix, cursor.as_deref(), PAGE)?;
+        for o in &page.items {
+            if json {
+                serde_json::to_writer(&mut stdout, o)?;
+                writeln!(stdout)?;
+            } else {
+                writeln!(stdout, "{:>12}  {}", o.size, o.key)?;
+            }
+        }
+        progress.inc(page.items.len() as u64);
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    progress.finish_and_clear();
+    eprintln!("{} photos", progress.position());
     Ok(())
 }
 

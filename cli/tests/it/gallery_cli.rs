@@ -333,3 +333,84 @@ async fn import_zip_unpacks_photos_into_the_watched_import_folder() {
         "a missing archive",
     );
 }
+
+/// A day of more than one page (200): `--cursor` with each page's `next` walks it with no gap
+/// and no repeat, `--all --json` streams the same keys as JSON lines, and a cursor that was
+/// edited is refused with a message that says to start again.
+#[tokio::test]
+async fn gallery_ls_pages_a_day_of_more_than_200_photos_with_cursor_and_all() {
+    let stack = stack();
+    let bucket = stack.fresh_garage_bucket("gallery-cli-pages").await;
+    let client = stack.garage_s3();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("state");
+    let mut want: Vec<String> = (0..450)
+        .map(|i| format!("originals/2026/11/24/DSC_{i:04}.JPG"))
+        .collect();
+    for key in &want {
+        client
+            .put_object()
+            .bucket(&bucket)
+            .key(key)
+            .body(key.as_bytes().to_vec().into())
+            .send()
+            .await
+            .expect("Garage takes the object");
+    }
+    want.sort();
+    let run = |args: &[&str]| lightbox(&bucket, &state, args);
+
+    let mut paged = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let mut args = vec!["gallery", "ls", "--date", "2026-11-24", "--json"];
+        if let Some(cursor) = &cursor {
+            args.extend(["--cursor", cursor]);
+        }
+        let page = json(&run(&args));
+        pages += 1;
+        paged.extend(keys_of(&page));
+        match page["next"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+        assert!(pages < 10, "the pages end: {page}");
+    }
+    assert_eq!(pages, 3, "450 photos are three pages of 200");
+    let mut sorted = paged.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted.len(), paged.len(), "no photo on two pages");
+    assert_eq!(sorted, want, "every photo on some page");
+
+    let all = run(&["gallery", "ls", "--date", "2026-11-24", "--all", "--json"]);
+    assert!(all.status.success(), "--all works: {}", text(&all));
+    let mut streamed: Vec<String> = String::from_utf8_lossy(&all.stdout)
+        .lines()
+        .map(|line| {
+            let item: Value = serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("each line is one JSON object ({e}): {line}"));
+            item["key"].as_str().expect("a key").to_owned()
+        })
+        .collect();
+    streamed.sort();
+    assert_eq!(streamed, want, "--all streams every photo once");
+    let text_page = run(&["gallery", "ls", "--date", "2026-11-24"]);
+    assert!(
+        String::from_utf8_lossy(&text_page.stdout).contains("--cursor "),
+        "the text listing says how to get the next page: {}",
+        text(&text_page)
+    );
+
+    assert_refused(
+        &run(&["gallery", "ls", "--cursor", "bm90IGEgY3Vyc29y"]),
+        "start again from the first page",
+        "an edited cursor",
+    );
+    assert_refused(
+        &run(&["gallery", "ls", "--cursor", "x", "--all"]),
+        "cannot be used with",
+        "--cursor with --all",
+    );
+}

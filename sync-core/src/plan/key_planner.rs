@@ -6,7 +6,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
 use super::original_key::OriginalKey;
-use super::sanitize::sanitize_name;
+use super::sanitize::{is_changed, sanitize_name};
 use super::settings::{DateSource, PlanError, PlanSettings};
 use lightbox_types::CaptureTime;
 
@@ -54,7 +54,9 @@ impl KeyPlanner {
     }
 
     /// `originals/YYYY/MM/DD/<sanitized file name>`. `file_name` is the file's
-    /// own name, without its folders (see [`super::sanitize`]).
+    /// own name, without its folders (see [`super::sanitize`]). A name that sanitizing had to
+    /// change starts on the rename ladder, `<stem>_<hash8>.<ext>`, so that it never takes a
+    /// name another file has exactly ([`is_changed`]).
     #[must_use]
     pub fn candidate_key(
         &self,
@@ -63,10 +65,15 @@ impl KeyPlanner {
         captured: Option<&CaptureTime>,
         now: Timestamp,
     ) -> OriginalKey {
-        OriginalKey::new(
-            self.key_date(now, captured),
-            sanitize_name(file_name, sha256_hex),
-        )
+        let name = sanitize_name(file_name, sha256_hex);
+        let changed = is_changed(file_name, &name, sha256_hex);
+        let key = OriginalKey::new(self.key_date(now, captured), name);
+        if changed {
+            // The first rung always exists.
+            key.renamed(sha256_hex).unwrap_or(key)
+        } else {
+            key
+        }
     }
 }
 
@@ -224,10 +231,26 @@ mod tests {
                 "2024-11-03T06:30:00Z",
                 "originals/2024/11/03/Café.jpg",
             ),
+            // Changed by sanitizing: never the clean name another file may have exactly.
             (
                 "../x.jpg",
                 "2024-01-01T04:00:00Z",
-                "originals/2023/12/31/x.jpg",
+                "originals/2023/12/31/x_feedface.jpg",
+            ),
+            (
+                "new\nline.jpg",
+                "2024-11-03T06:30:00Z",
+                "originals/2024/11/03/newline_feedface.jpg",
+            ),
+            (
+                " IMG_0002.JPG",
+                "2024-11-03T06:30:00Z",
+                "originals/2024/11/03/IMG_0002_feedface.JPG",
+            ),
+            (
+                "newline.jpg",
+                "2024-11-03T06:30:00Z",
+                "originals/2024/11/03/newline.jpg",
             ),
             (
                 "",
@@ -239,6 +262,26 @@ mod tests {
             let key = p.candidate_key(name, SHA, None, ts(now));
             assert_eq!(key.as_str(), *want, "{name:?} at {now}");
         }
+    }
+
+    #[test]
+    fn a_name_cut_to_fit_keeps_its_extension_and_names_its_content() {
+        let p = planner(DateSource::UploadDate, "UTC");
+        let long = format!("{}.jpg", "a".repeat(300));
+        let key = p.candidate_key(&long, SHA, None, ts("2024-11-03T06:30:00Z"));
+        assert!(key.name().ends_with("_feedface.jpg"), "{key}");
+        assert_eq!(
+            key.name().len(),
+            crate::plan::sanitize::MAX_NAME_BYTES,
+            "{key}"
+        );
+        let other = format!("{}.jpg", "a".repeat(301));
+        let sha2 = "0badcafe".repeat(8);
+        let key2 = p.candidate_key(&other, &sha2, None, ts("2024-11-03T06:30:00Z"));
+        assert_ne!(
+            key, key2,
+            "two names cut to the same stem get keys of their own"
+        );
     }
 
     #[test]

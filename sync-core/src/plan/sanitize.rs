@@ -15,6 +15,12 @@
 //! 5. nothing left (or only dots): `unnamed_<hash8>`, from the content's SHA-256;
 //! 6. longer than [`MAX_NAME_BYTES`]: the stem is cut on a character boundary and
 //!    the extension kept.
+//!
+//! A name these rules had to change (beyond NFC) could come out equal to another file's exact
+//! name: `new\nline.jpg` becomes `newline.jpg`. Which of the two then kept the clean key would
+//! depend on which was planned first, on which station. So such a name never takes the clean
+//! key: [`is_changed`] says so, and the planner starts it on the rename ladder
+//! (`<stem>_<hash8>.<ext>`, from its own content), which every station computes alike.
 
 use std::fmt;
 
@@ -83,6 +89,15 @@ pub fn sanitize_name(raw: &str, sha256_hex: &str) -> SafeName {
     }
     let (stem, extension) = split_extension(name);
     SafeName(join_within_limit(stem, "", extension))
+}
+
+/// Whether sanitizing `raw` into `name` changed more than its Unicode normalization, so that
+/// `name` may be another file's exact name. The `unnamed_<hash8>` fallback already names its
+/// content and is not counted as changed.
+#[must_use]
+pub fn is_changed(raw: &str, name: &SafeName, sha256_hex: &str) -> bool {
+    let fallback = format!("unnamed_{}", hash8(sha256_hex));
+    name.as_str() != fallback && !raw.nfc().eq(name.as_str().chars())
 }
 
 /// The first 8 hex digits of a SHA-256, lowercase: the rename and fallback tag.

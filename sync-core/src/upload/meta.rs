@@ -20,6 +20,37 @@ pub mod keys {
     pub const UPLOADER: &str = "uploader";
 }
 
+/// The types `mime_guess` lacks for extensions Lightbox uploads, or gets wrong for a camera
+/// (docs/index.md, "Content-Type of originals", says where each comes from).
+const CONTENT_TYPE_OVERRIDES: &[(&str, &str)] = &[
+    ("srw", "image/x-samsung-srw"),
+    ("iiq", "image/x-phaseone-iiq"),
+    ("3fr", "image/x-hasselblad-3fr"),
+    // AVCHD clips are MPEG-2 transport streams (mime_guess: a CAD format, a DLNA name).
+    ("mts", "video/mp2t"),
+    ("m2ts", "video/mp2t"),
+];
+
+/// The `Content-Type` an original is stored with, from its key's extension in any case
+/// (`image/jpeg`, `image/x-canon-cr2`, `image/x-nikon-nef`, `image/heic`, ...);
+/// `application/octet-stream` when the extension names no known type. Browsers and the seeds'
+/// validation read it. Magic bytes would not do: most RAW formats are TIFF containers.
+#[must_use]
+pub fn content_type_for(key: &str) -> &'static str {
+    let Some(ext) = std::path::Path::new(key)
+        .extension()
+        .and_then(|ext| ext.to_str())
+    else {
+        return "application/octet-stream";
+    };
+    CONTENT_TYPE_OVERRIDES
+        .iter()
+        .find(|(known, _)| known.eq_ignore_ascii_case(ext))
+        .map(|(_, content_type)| *content_type)
+        .or_else(|| mime_guess::from_ext(ext).first_raw())
+        .unwrap_or("application/octet-stream")
+}
+
 /// What Lightbox records about an original, besides its bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectMeta {
@@ -126,6 +157,81 @@ pub fn decode_value(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn originals_get_their_image_type_from_the_extension_in_any_case() {
+        let cases = [
+            ("originals/2026/12/07/DSC_0001.JPG", "image/jpeg"),
+            ("originals/2026/12/07/a.jpeg", "image/jpeg"),
+            ("originals/2026/12/07/IMG_1.CR2", "image/x-canon-cr2"),
+            ("originals/2026/12/07/IMG_1.cr3", "image/x-canon-cr3"),
+            ("originals/2026/12/07/DSC_1.NEF", "image/x-nikon-nef"),
+            ("originals/2026/12/07/DSC_1.ARW", "image/x-sony-arw"),
+            ("originals/2026/12/07/L1.DNG", "image/x-adobe-dng"),
+            ("originals/2026/12/07/IMG_1.HEIC", "image/heic"),
+            ("originals/2026/12/07/scan.tif", "image/tiff"),
+            ("originals/2026/12/07/x.png", "image/png"),
+            (
+                "originals/2026/12/07/unnamed_feedface",
+                "application/octet-stream",
+            ),
+            ("originals/2026/12/07/odd.zzzq", "application/octet-stream"),
+        ];
+        for (key, want) in cases {
+            assert_eq!(content_type_for(key), want, "{key}");
+        }
+    }
+
+    /// docs/index.md's table, row by row, and a type for every extension ingest accepts.
+    #[test]
+    fn every_accepted_extension_has_the_documented_type() {
+        use crate::ingest::filter::{IMAGE_EXTENSIONS, RAW_EXTENSIONS, VIDEO_EXTENSIONS};
+        let documented = [
+            ("jpg", "image/jpeg"),
+            ("jpeg", "image/jpeg"),
+            ("png", "image/png"),
+            ("tif", "image/tiff"),
+            ("tiff", "image/tiff"),
+            ("heic", "image/heic"),
+            ("heif", "image/heif"),
+            ("webp", "image/webp"),
+            ("avif", "image/avif"),
+            ("cr2", "image/x-canon-cr2"),
+            ("cr3", "image/x-canon-cr3"),
+            ("nef", "image/x-nikon-nef"),
+            ("nrw", "image/x-nikon-nrw"),
+            ("arw", "image/x-sony-arw"),
+            ("srf", "image/x-sony-srf"),
+            ("sr2", "image/x-sony-sr2"),
+            ("dng", "image/x-adobe-dng"),
+            ("raf", "image/x-fuji-raf"),
+            ("orf", "image/x-olympus-orf"),
+            ("rw2", "image/x-panasonic-rw2"),
+            ("pef", "image/x-pentax-pef"),
+            ("x3f", "image/x-sigma-x3f"),
+            ("srw", "image/x-samsung-srw"),
+            ("iiq", "image/x-phaseone-iiq"),
+            ("3fr", "image/x-hasselblad-3fr"),
+            ("mp4", "video/mp4"),
+            ("mov", "video/quicktime"),
+            ("avi", "video/x-msvideo"),
+            ("mts", "video/mp2t"),
+            ("m2ts", "video/mp2t"),
+        ];
+        for (ext, want) in documented {
+            assert_eq!(content_type_for(&format!("a.{ext}")), want, "{ext}");
+        }
+        for ext in IMAGE_EXTENSIONS
+            .iter()
+            .chain(RAW_EXTENSIONS)
+            .chain(VIDEO_EXTENSIONS)
+        {
+            assert!(
+                documented.iter().any(|(known, _)| known == ext),
+                "{ext} is accepted by ingest: add its type to the table (and docs/index.md)"
+            );
+        }
+    }
 
     #[test]
     fn values_are_ascii_safe_and_decode_back_exactly() {

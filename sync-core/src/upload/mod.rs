@@ -102,7 +102,7 @@ pub use credential_cache::{RefreshTransferCredentials, TransferCredentials};
 pub use error::{S3Call, S3Problem, UploadError};
 pub use facts::{ContentMatch, ObjectFacts};
 pub use guard_probe::{PROBE_KEY, ProbeWrite, guard_from_probe};
-pub use meta::ObjectMeta;
+pub use meta::{ObjectMeta, content_type_for};
 pub use multipart::PendingUpload;
 pub use orphans::{OrphanSweep, abort_orphaned_uploads, orphaned_uploads};
 pub use part_size::{

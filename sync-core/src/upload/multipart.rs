@@ -16,6 +16,7 @@ use aws_sdk_s3::types::{
 use jiff::Timestamp;
 
 use super::checksum::part_crc64nvme;
+use super::meta::content_type_for;
 use super::transfer::{is_precondition_failed, signed_len};
 use super::{ExpectedContent, ObjectMeta, PutOutcome, S3Call, S3Transfer, UploadError};
 use lightbox_types::CompletedPart;
@@ -47,6 +48,7 @@ impl S3Transfer {
             .create_multipart_upload()
             .bucket(&self.bucket)
             .key(key)
+            .content_type(content_type_for(key))
             .checksum_algorithm(ChecksumAlgorithm::Crc64Nvme)
             .checksum_type(ChecksumType::FullObject)
             .set_metadata(Some(meta.to_user_metadata()))

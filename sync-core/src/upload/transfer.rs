@@ -17,6 +17,7 @@ use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode};
 use super::controls::{ThrottledBody, TransferControls};
 use super::credential_cache::{CacheHandle, RefreshTransferCredentials, TransferCredentials};
 use super::file_body::FileRangeBody;
+use super::meta::content_type_for;
 use super::{
     ExpectedContent, ObjectFacts, ObjectMeta, PutOutcome, S3Call, S3Problem, Transfer, UploadError,
 };
@@ -193,6 +194,7 @@ impl S3Transfer {
             .bucket(&self.bucket)
             .key(key)
             .if_none_match("*")
+            .content_type(content_type_for(key))
             .content_length(signed_len(content.size))
             .checksum_algorithm(ChecksumAlgorithm::Crc64Nvme)
             .checksum_crc64_nvme(&content.crc64nvme_base64)

@@ -156,6 +156,20 @@ async fn sha256_of_object(client: &aws_sdk_s3::Client, bucket: &str, key: &str) 
 }
 
 /// Upload every part of `path` from `first_part` on, in `part_size` parts.
+/// The `Content-Type` the bucket stores for `key`.
+async fn content_type_of(bucket: &str, key: &str) -> Option<String> {
+    stack()
+        .garage_s3()
+        .head_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .expect("head")
+        .content_type()
+        .map(str::to_owned)
+}
+
 async fn put_parts_from(
     transfer: &S3Transfer,
     upload_id: &str,
@@ -225,6 +239,11 @@ async fn small_put_is_verified_by_head_and_a_second_put_finds_the_object() {
         facts.meta.as_ref(),
         Some(&meta),
         "the metadata, non-ASCII name included, reads back as written"
+    );
+    assert_eq!(
+        content_type_of(transfer.bucket(), key).await.as_deref(),
+        Some("image/jpeg"),
+        "an original is stored with its image type, not application/octet-stream"
     );
 
     let again = transfer
@@ -357,6 +376,11 @@ async fn multipart_resumes_from_list_parts_and_completes_to_the_fingerprinted_by
         facts.meta.as_ref().map(|m| m.sha256),
         Some(fingerprint.sha256),
         "metadata set at create survives completion"
+    );
+    assert_eq!(
+        content_type_of(transfer.bucket(), key).await.as_deref(),
+        Some("image/x-canon-cr3"),
+        "a multipart original is stored with its image type"
     );
     let read_back = sha256_of_object(&stack().garage_s3(), transfer.bucket(), key).await;
     assert_eq!(

@@ -3,12 +3,20 @@
 # (cli/tests/it/reliability/upgrade.rs): built once per commit into the shared target
 # directory (so the dependencies it has in common with this checkout are reused, not built
 # again) and cached at $LIGHTBOX_CACHE/releases/<commit>/lightbox. Prints that path.
-#   scripts/build-previous-release.sh [REF]    (default: $PREVIOUS_RELEASE, else v0.1.0)
-# Needs the ref in this clone (a tag: git fetch --tags).
+#   scripts/build-previous-release.sh [--no-relink] [REF]   (REF: $PREVIOUS_RELEASE, else v0.1.0)
+# Needs the ref in this clone (a tag: git fetch --tags). Both builds' binaries land on
+# $CARGO_TARGET_DIR/debug/lightbox: after building the old one, this checkout's is linked
+# back by a `cargo build` of it, unless --no-relink (the caller builds next anyway, as
+# scripts/test.sh and scripts/reliability.sh do: cargo links a fresh binary again).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 cd "$LIGHTBOX_ROOT"
 
+relink=1
+if [[ "${1:-}" == --no-relink ]]; then
+  relink=0
+  shift
+fi
 ref="${1:-${PREVIOUS_RELEASE:-v0.1.0}}"
 commit=$(git rev-parse --verify --quiet "$ref^{commit}") \
   || die "no commit for $ref in this clone: fetch the tags (git fetch --tags) or pass a commit"
@@ -43,7 +51,7 @@ for line in open(sys.argv[1]):
 mkdir -p "$cache"
 cp "$exe" "$cache/lightbox.partial"
 mv "$cache/lightbox.partial" "$cache/lightbox"
-# Both workspaces' binaries are uplifted to $CARGO_TARGET_DIR/debug/lightbox: link this
-# checkout's back at once (cargo re-links a fresh binary without compiling it).
-cargo build --quiet -p lightbox-cli --bin lightbox
+if ((relink)); then
+  cargo build --quiet -p lightbox-cli --bin lightbox
+fi
 echo "$cache/lightbox"

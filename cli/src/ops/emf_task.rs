@@ -83,7 +83,7 @@ pub async fn emf_task(
         match written {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
-                tracing::warn!(error = %e, "EMF: writing the metric lines to stdout failed")
+                tracing::warn!(error = %e, "EMF: writing the metric lines to stdout failed");
             }
             Err(e) => tracing::warn!(error = %e, "EMF: the round of metric lines ended abnormally"),
         }

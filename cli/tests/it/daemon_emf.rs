@@ -1,6 +1,7 @@
 //! The daemon's CloudWatch EMF lines (`[daemon] emf = true`) after a real run against the
-//! local stack: each line is a document the EMF specification accepts, and the counters
-//! summed over every line equal `/metrics` at the end.
+//! local stack (behind the fault proxy, which fails two uploads once so that retries are
+//! counted): each line is a document the EMF specification accepts, and the counters summed
+//! over every line equal `/metrics` at the end.
 //!
 //! The rules checked are those of the specification
 //! (<https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html>):
@@ -16,6 +17,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use lightbox_tests::fault_proxy::{Fault, FaultProxy, RequestMatcher, S3Operation};
 use lightbox_tests::stack;
 
 use crate::support::{Daemon, http_get, write_photo};
@@ -179,11 +181,22 @@ fn the_emf_lines_follow_the_specification_and_their_counters_sum_to_metrics() {
         .expect("a free port")
         .port();
     let addr = format!("127.0.0.1:{port}");
-    let bucket = tokio::runtime::Runtime::new()
-        .expect("runtime")
-        .block_on(stack().fresh_garage_bucket("ops-emf"));
+    // The runtime outlives the test body: the fault proxy's tasks run on it.
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let bucket = runtime.block_on(stack().fresh_garage_bucket("ops-emf"));
+    // Two first uploads answered with a throttle and a server error: retried, so the EMF
+    // lines carry labelled counters (retries by class) with their rollup.
+    let proxy = runtime
+        .block_on(FaultProxy::start(&stack().info.garage.endpoint))
+        .expect("the fault proxy starts");
+    let put = RequestMatcher::any()
+        .operation(S3Operation::PutObject)
+        .target_contains("/originals/");
+    proxy.inject(put.clone(), Fault::SlowDown503);
+    proxy.inject(put, Fault::ServerError500);
     let mut daemon = Daemon::new()
         .with_env("LIGHTBOX_DAEMON__LISTEN", &addr)
+        .with_env("LIGHTBOX_STORAGE__ENDPOINT", &proxy.endpoint())
         .with_env("LIGHTBOX_DAEMON__EMF", "true")
         .with_env("LIGHTBOX_DAEMON__EMF_INTERVAL_SECS", "1")
         .with_env("LIGHTBOX_PREVIEWS__ENABLED", "false")
@@ -264,6 +277,13 @@ fn the_emf_lines_follow_the_specification_and_their_counters_sum_to_metrics() {
         Some(4.0),
         "the queue by state, as the engine left it:\n{stdout}"
     );
+    for class in ["throttled", "temporary"] {
+        assert_eq!(
+            sums.get(&("lightbox_retries_total".to_owned(), Some(class.to_owned()))),
+            Some(&1.0),
+            "the injected fault is one retry of class {class}, in a document of its own:\n{stdout}"
+        );
+    }
     let scraped = scraped_counters(&metrics);
     assert_eq!(
         scraped.get(&("lightbox_uploaded_bytes_total".to_owned(), None)),

@@ -30,7 +30,7 @@ fn previous_release_binary() -> PathBuf {
     let root = lightbox_tests::stack::repo_root();
     let out = Command::new("git")
         .arg("-C")
-        .arg(&root)
+        .arg(root)
         .args(["rev-parse", "--verify", &format!("{release}^{{commit}}")])
         .output()
         .expect("git runs");

@@ -26,6 +26,11 @@ cleanup() { if ((started_stack)); then scripts/stack.sh down || true; fi; rm -rf
 trap cleanup EXIT
 scripts/stack.sh up >/dev/null
 
+# The upgrade test's previous release, built once per commit and cached (before the suite:
+# its build shares the target directory with the binary under test).
+LIGHTBOX_PREVIOUS_RELEASE_BIN="$(scripts/build-previous-release.sh --no-relink)"
+export LIGHTBOX_PREVIOUS_RELEASE_BIN
+
 log "fault suite, $LIGHTBOX_RELIABILITY form (figures in $OUT)"
 START=$SECONDS
 status=0

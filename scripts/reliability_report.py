@@ -3,7 +3,7 @@
 
     reliability_report.py FIGURES_DIR RELIABILITY.md EXIT_STATUS SECONDS
 
-FIGURES_DIR holds one JSON file per test (crash_points.json, network_faults.json), written by
+FIGURES_DIR holds one JSON file per test (crash_points.json, network_faults.json, upgrade.json), written by
 the tests when LIGHTBOX_RELIABILITY_OUT is set. Everything outside the markers (the bad-inputs
 table) is kept as it is.
 """
@@ -62,8 +62,9 @@ def mapping(m):
 def render(directory, status, seconds):
     crash = load(directory, "crash_points")
     net = load(directory, "network_faults")
+    upgrade = load(directory, "upgrade")
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    form = (crash or net or {}).get("form", os.environ.get("LIGHTBOX_RELIABILITY", "?"))
+    form = (crash or net or upgrade or {}).get("form", os.environ.get("LIGHTBOX_RELIABILITY", "?"))
     lines = [
         BEGIN,
         f"Last run: {now}, {form} form, commit {commit()}, on {machine()}; "
@@ -72,7 +73,7 @@ def render(directory, status, seconds):
         "| suite | faults injected | crashes (SIGKILL) | files | bytes | lost | duplicated | corrupted | open multipart uploads | catalog |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for name, fig in (("crash points", crash), ("network faults", net)):
+    for name, fig in (("crash points", crash), ("network faults", net), ("upgrade", upgrade)):
         if fig is None:
             lines.append(f"| {name} | – | – | – | – | – | – | – | – | no figures: the test failed before its end state (see the log) |")
             continue
@@ -82,6 +83,8 @@ def render(directory, status, seconds):
             f"integrity {fig['catalog_integrity']}")
         if "faults_injected" in fig:
             faults = str(fig["faults_injected"])
+        elif "uploaded_by_previous_release" in fig:
+            faults = "the previous release replaced mid-run"
         else:
             held = fig["request_kills_after_upstream_answered"] + fig["request_kills_during_request"]
             faults = f"{held} replies held to aim kills"
@@ -108,6 +111,13 @@ def render(directory, status, seconds):
             "answered to a HEAD has no body, so it counts as temporary: "
             f"`upload_refused_without_code`). {net['objects']} originals and "
             f"{net['previews']} previews in the bucket.",
+        ]
+    if upgrade:
+        lines += [
+            f"- Upgrade (seed {upgrade['seed']}): the previous release uploaded "
+            f"{upgrade['uploaded_by_previous_release']} files before it was stopped and replaced, "
+            f"this build {upgrade['uploaded_by_this_build']}, none of them twice; the previous "
+            f"release then refused the migrated catalog: {'yes' if upgrade['downgrade_refused'] else 'no'}.",
         ]
     lines.append(END)
     return "\n".join(lines)

@@ -43,6 +43,13 @@ step "UI: build, type check, unit tests"
 (cd ui && npm run --silent build && npm run --silent check && npm test --silent)
 done_step
 
+# Before the build below: its `cargo build` links this checkout's `lightbox` again over the
+# old one (both land on target/debug/lightbox), and the old sources are not linted.
+step "the previous release's lightbox, for the upgrade test (built once per commit, cached)"
+LIGHTBOX_PREVIOUS_RELEASE_BIN="$(scripts/build-previous-release.sh --no-relink)"
+export LIGHTBOX_PREVIOUS_RELEASE_BIN
+done_step
+
 # One build of everything, linted by clippy as it compiles (scripts/common.sh); the tests,
 # the app's end-to-end test and the bindings check use it as it is.
 lint_while_building

@@ -9,12 +9,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::config_reload::{LiveChange, plan_reload};
-use crate::ops::{self, DaemonMetrics, QueueProbe};
+use crate::ops::{self, DaemonMetrics, EmfLines, EmfRounds, QueueProbe};
 use anyhow::{Context, Result};
 use lightbox_types::FailureCode;
 use sync_core::config::Config;
 use sync_core::engine::{
-    CATALOG_FILE, Engine, EngineEvent, EngineSettings, FilePhase, UploadTarget,
+    CATALOG_FILE, Engine, EngineEvent, EngineSettings, FilePhase, UploadTarget, source_host,
 };
 use tokio::signal::unix::{SignalKind, signal};
 use tokio_util::sync::CancellationToken;
@@ -23,6 +23,7 @@ use tokio_util::sync::CancellationToken;
 const STOP_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub async fn run(config: &Config, config_path: Option<&Path>, folders: &[PathBuf]) -> Result<()> {
+    let started = Instant::now();
     check_bucket(config).await?;
     let catalog_path = config.state_dir()?.join(CATALOG_FILE);
     let engine = Engine::start(&EngineSettings {
@@ -30,13 +31,19 @@ pub async fn run(config: &Config, config_path: Option<&Path>, folders: &[PathBuf
         ingest: config.ingest.clone(),
         upload: Some(upload_target(config).await?),
     })?;
-    let metrics = Arc::new(DaemonMetrics::new());
+    let metrics = Arc::new(DaemonMetrics::new(started));
     let ops_cancel = CancellationToken::new();
+    let probe = engine.clone();
+    let queue: QueueProbe = Arc::new(move || probe.queue_depth_blocking());
     let ops = match config.daemon.listen {
         Some(listen) => {
-            let probe = engine.clone();
-            let queue: QueueProbe = Arc::new(move || probe.counts_blocking());
-            let served = ops::serve(listen, Arc::clone(&metrics), queue, ops_cancel.clone()).await;
+            let served = ops::serve(
+                listen,
+                Arc::clone(&metrics),
+                Arc::clone(&queue),
+                ops_cancel.clone(),
+            )
+            .await;
             // The JSON log gets the stable code; the exit message repeats the words.
             let server =
                 served.inspect_err(|e| tracing::error!(code = e.code().as_str(), "{e}"))?;
@@ -45,6 +52,23 @@ pub async fn run(config: &Config, config_path: Option<&Path>, folders: &[PathBuf
         }
         None => None,
     };
+    let emf = config.daemon.emf.then(|| {
+        let rounds = Arc::new(EmfRounds::new(
+            EmfLines::new(source_host()),
+            Arc::clone(&metrics),
+        ));
+        // At least a second apart: a 0 would spin.
+        let interval = Duration::from_secs(config.daemon.emf_interval_secs.max(1));
+        let task = tokio::spawn(ops::emf_task(
+            Arc::clone(&rounds),
+            Arc::clone(&queue),
+            interval,
+            ops_cancel.clone(),
+        ));
+        tracing::info!(?interval, "writing CloudWatch EMF metric lines to stdout");
+        (rounds, task)
+    });
+    drop(queue); // it holds an engine handle
     let mut events = engine.subscribe();
     let logger = tokio::spawn(async move {
         loop {
@@ -87,13 +111,31 @@ pub async fn run(config: &Config, config_path: Option<&Path>, folders: &[PathBuf
              the next start resumes them"
         );
     }
-    // The /health server holds an engine handle: stop it first.
+    // The /health server and the EMF task hold engine handles: stop them first.
     ops_cancel.cancel();
     if let Some(server) = ops {
         server.join().await;
     }
+    // The last EMF round shows the queue as the engine left it.
+    let last_queue = match &emf {
+        Some(_) => {
+            let reader = engine.clone();
+            let depth = tokio::task::spawn_blocking(move || reader.queue_depth_blocking()).await?;
+            depth
+                .inspect_err(|e| tracing::warn!(code = e.code().as_str(), "{e}"))
+                .ok()
+        }
+        None => None,
+    };
     drop(engine); // closes the event bus, which ends the logger
     logger.await?;
+    if let Some((rounds, task)) = emf {
+        task.await?;
+        // Every event is counted now: this round makes the sums equal the totals.
+        if let Err(e) = rounds.write(last_queue.as_ref()) {
+            tracing::warn!(error = %e, "EMF: writing the last metric lines to stdout failed");
+        }
+    }
     tracing::info!("stopped");
     Ok(())
 }

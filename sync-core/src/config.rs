@@ -121,12 +121,27 @@ impl Default for UploadConfig {
 }
 
 /// The headless daemon (`lightbox run`) as an operator sees it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DaemonConfig {
     /// Serve `/health` and Prometheus `/metrics` here (loopback only, e.g.
     /// `"127.0.0.1:9464"`). Unset: not served.
     pub listen: Option<std::net::SocketAddr>,
+    /// Write the metrics as CloudWatch Embedded Metric Format documents on stdout, one per
+    /// line, every `emf_interval_secs` and at shutdown (logs stay on stderr).
+    pub emf: bool,
+    /// Seconds between two rounds of EMF lines (60: CloudWatch's standard resolution).
+    pub emf_interval_secs: u64,
+}
+
+impl Default for DaemonConfig {
+    fn default() -> Self {
+        Self {
+            listen: None,
+            emf: false,
+            emf_interval_secs: 60,
+        }
+    }
 }
 
 /// The desktop app's own preferences (its Settings screen; the daemon ignores them).

@@ -62,6 +62,16 @@ impl FileState {
         }
     }
 
+    /// The states of a file not yet in the bucket: still on its way there (the daemon's
+    /// oldest-waiting-file gauge reads these). `failed` and `skipped` are not waiting.
+    pub const WAITING: [FileState; 5] = [
+        FileState::Discovered,
+        FileState::Ready,
+        FileState::Hashed,
+        FileState::Planned,
+        FileState::Uploading,
+    ];
+
     /// The position in [`FileState::ALL`].
     const fn index(self) -> usize {
         self as usize

@@ -16,13 +16,14 @@ use tokio::task::{JoinHandle, JoinSet};
 use tokio_util::sync::CancellationToken;
 
 use super::DaemonMetrics;
+use super::metrics::Now;
 use lightbox_types::FailureCode;
-use lightbox_types::StateCounts;
-use sync_core::engine::EngineError;
+use sync_core::engine::{EngineError, QueueDepth};
 use sync_core::retry::RetryCounters;
 
-/// Reads the queue depth by state (the catalog) when a request asks for it.
-pub type QueueProbe = Arc<dyn Fn() -> Result<StateCounts, EngineError> + Send + Sync>;
+/// Reads the queue depth by state and the oldest waiting file (the catalog) when a request
+/// asks for it.
+pub type QueueProbe = Arc<dyn Fn() -> Result<QueueDepth, EngineError> + Send + Sync>;
 
 /// Why `/health` could not read the queue: a code for monitoring, a message that says what to do.
 #[derive(Debug, thiserror::Error)]
@@ -178,9 +179,11 @@ async fn respond(
         "/metrics" => reply(
             StatusCode::OK,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
-            state
-                .metrics
-                .render(counts.as_ref().ok(), &RetryCounters::global().snapshot()),
+            state.metrics.render(
+                counts.as_ref().ok(),
+                &RetryCounters::global().snapshot(),
+                Now::read(),
+            ),
         ),
         _ => reply(
             StatusCode::NOT_FOUND,
@@ -190,11 +193,12 @@ async fn respond(
     })
 }
 
-fn health(state: &State, counts: Result<StateCounts, QueueProbeError>) -> Response<Full<Bytes>> {
+fn health(state: &State, counts: Result<QueueDepth, QueueProbeError>) -> Response<Full<Bytes>> {
     let uptime_secs = state.started.elapsed().as_secs();
     let (status, body) = match counts {
-        Ok(counts) => {
-            let queue: serde_json::Map<String, serde_json::Value> = counts
+        Ok(depth) => {
+            let queue: serde_json::Map<String, serde_json::Value> = depth
+                .counts
                 .iter()
                 .map(|(s, n)| (s.as_str().to_owned(), n.into()))
                 .collect();
@@ -246,9 +250,9 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn health_and_metrics_answer_and_a_broken_catalog_is_unhealthy() {
-        let healthy: QueueProbe = Arc::new(|| Ok(StateCounts::default()));
+        let healthy: QueueProbe = Arc::new(|| Ok(QueueDepth::default()));
         let cancel = CancellationToken::new();
-        let metrics = Arc::new(DaemonMetrics::new());
+        let metrics = Arc::new(DaemonMetrics::new(Instant::now()));
         let addr: SocketAddr = "127.0.0.1:0".parse().expect("addr");
         let server = serve(addr, Arc::clone(&metrics), healthy, cancel.clone())
             .await
@@ -307,10 +311,10 @@ mod tests {
     #[tokio::test]
     async fn refuses_a_public_address() {
         let public: SocketAddr = "0.0.0.0:9464".parse().expect("addr");
-        let probe: QueueProbe = Arc::new(|| Ok(StateCounts::default()));
+        let probe: QueueProbe = Arc::new(|| Ok(QueueDepth::default()));
         let err = serve(
             public,
-            Arc::new(DaemonMetrics::new()),
+            Arc::new(DaemonMetrics::new(Instant::now())),
             probe,
             CancellationToken::new(),
         )

@@ -5,7 +5,7 @@ use std::process::Command;
 
 use lightbox_tests::stack;
 
-use crate::support::Daemon;
+use crate::support::{Daemon, http_get};
 
 fn doctor(extra_env: &[(&str, &str)]) -> (bool, serde_json::Value) {
     let state = tempfile::tempdir().expect("tempdir");
@@ -76,20 +76,6 @@ fn doctor_without_a_bucket_setting_fails_the_config_check() {
         checks.to_string().contains("import-terraform"),
         "says how to get a config: {checks:#}"
     );
-}
-
-/// GET `path` from the daemon's ops address; `None` while it is not answering yet.
-fn http_get(addr: &str, path: &str) -> Option<String> {
-    use std::io::{Read as _, Write as _};
-    let mut s = std::net::TcpStream::connect(addr).ok()?;
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: lightbox\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut out = String::new();
-    s.read_to_string(&mut out).ok()?;
-    Some(out)
 }
 
 #[test]

@@ -5,6 +5,7 @@ mod auth_cli;
 mod auth_srp;
 mod cli;
 mod config_import;
+mod daemon_emf;
 mod daemon_ops;
 mod daemon_reload;
 mod gallery_cli;

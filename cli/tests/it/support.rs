@@ -56,14 +56,18 @@ impl Daemon {
         cmd
     }
 
-    /// Start `lightbox run --folder camera`, logging to `log`.
+    /// Start `lightbox run --folder camera`, logging to `log` (stderr) and writing its stdout
+    /// (the EMF lines) to `stdout`.
     pub fn start(&mut self, wrapper: &[&str]) {
         let log = std::fs::File::create(self.dir.path().join("daemon.log")).expect("log file");
+        let stdout =
+            std::fs::File::create(self.dir.path().join("stdout.log")).expect("stdout file");
         let mut cmd = self.command(wrapper);
         let child = cmd
             .arg("run")
             .arg("--folder")
             .arg(self.camera())
+            .stdout(stdout)
             .stderr(log)
             .spawn()
             .expect("lightbox run starts");
@@ -72,6 +76,11 @@ impl Daemon {
 
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("daemon.log")).unwrap_or_default()
+    }
+
+    /// What the daemon wrote on stdout (with `daemon.emf`, its EMF lines).
+    pub fn stdout(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("stdout.log")).unwrap_or_default()
     }
 
     /// `lightbox status --json`, read while the daemon runs.
@@ -128,4 +137,18 @@ impl Drop for Daemon {
             let _reaped = child.wait();
         }
     }
+}
+
+/// GET `path` from the daemon's ops address; `None` while it is not answering yet.
+pub fn http_get(addr: &str, path: &str) -> Option<String> {
+    use std::io::{Read as _, Write as _};
+    let mut s = std::net::TcpStream::connect(addr).ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: lightbox\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    Some(out)
 }

@@ -30,7 +30,9 @@ pub enum CatalogError {
 
     #[error(
         "catalog {path} has schema version {found}, but this Lightbox knows only up to \
-         {supported}: upgrade Lightbox, or point it at a different catalog"
+         {supported}: a newer Lightbox wrote it (was this one installed over it?); install that \
+         version or a newer one again, or point this one at a different catalog. The catalog \
+         was left untouched"
     )]
     TooNew {
         path: PathBuf,

@@ -390,6 +390,25 @@ impl Catalog {
             Ok(counts)
         })
     }
+
+    /// When the oldest file not yet in the bucket ([`FileState::WAITING`]) entered the
+    /// catalog (its `created_at_ms`), or `None` when no file waits (the daemon's
+    /// `lightbox_oldest_waiting_file_age_seconds`).
+    ///
+    /// # Errors
+    /// SQLite failures.
+    pub fn oldest_waiting_since(&self) -> Result<Option<Timestamp>, CatalogError> {
+        self.read("find the oldest waiting file", |conn| {
+            let waiting = FileState::WAITING.map(FileState::as_str);
+            let placeholders = vec!["?"; waiting.len()].join(", ");
+            let sql =
+                format!("SELECT MIN(created_at_ms) FROM files WHERE state IN ({placeholders})");
+            let oldest = conn.query_row(&sql, rusqlite::params_from_iter(waiting), |row| {
+                row.get::<_, Option<Millis>>(0)
+            })?;
+            Ok(oldest.map(|m| m.0))
+        })
+    }
 }
 
 impl Catalog {

@@ -149,6 +149,15 @@ pub struct ShutdownReport {
     pub drained: bool,
 }
 
+/// The queue as the daemon's metrics show it: files by state, and when the oldest file not
+/// yet in the bucket ([`lightbox_types::FileState::WAITING`]) entered the catalog (`None`:
+/// nothing waits).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueDepth {
+    pub counts: StateCounts,
+    pub oldest_waiting_since: Option<jiff::Timestamp>,
+}
+
 impl Engine {
     /// Take the catalog's lock, open it and start the components. Call from
     /// within a tokio runtime.
@@ -263,6 +272,20 @@ impl Engine {
     /// When the catalog cannot be read.
     pub fn counts_blocking(&self) -> Result<StateCounts, EngineError> {
         Ok(self.inner.catalog.read_blocking(Catalog::counts_by_state)?)
+    }
+
+    /// Files by state and when the oldest file not yet in the bucket entered the catalog,
+    /// in one read (the daemon's `/metrics` and EMF lines), from a thread that may block.
+    ///
+    /// # Errors
+    /// When the catalog cannot be read.
+    pub fn queue_depth_blocking(&self) -> Result<QueueDepth, EngineError> {
+        Ok(self.inner.catalog.read_blocking(|catalog| {
+            Ok(QueueDepth {
+                counts: catalog.counts_by_state()?,
+                oldest_waiting_since: catalog.oldest_waiting_since()?,
+            })
+        })?)
     }
 
     /// Watch `path` (and scan it now).

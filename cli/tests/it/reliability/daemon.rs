@@ -13,6 +13,8 @@ pub const PATIENCE: Duration = Duration::from_secs(300);
 
 pub struct DaemonUnderTest {
     dir: PathBuf,
+    /// The `lightbox` binary run (this build's, unless [`DaemonUnderTest::set_program`]).
+    program: PathBuf,
     env: Vec<(String, String)>,
     child: Option<Child>,
     starts: u32,
@@ -49,10 +51,16 @@ impl DaemonUnderTest {
         ];
         Self {
             dir: dir.to_path_buf(),
+            program: PathBuf::from(env!("CARGO_BIN_EXE_lightbox")),
             env: env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
             child: None,
             starts: 0,
         }
+    }
+
+    /// Run `program` (another build of `lightbox`) from the next start on.
+    pub fn set_program(&mut self, program: &Path) {
+        self.program = program.to_path_buf();
     }
 
     /// Also set `key=value` for every run.
@@ -82,7 +90,7 @@ impl DaemonUnderTest {
     }
 
     fn command(&self) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_lightbox"));
+        let mut cmd = Command::new(&self.program);
         cmd.envs(stack().env_vars())
             .envs(self.env.iter().map(|(k, v)| (k, v)));
         cmd
@@ -160,6 +168,22 @@ impl DaemonUnderTest {
             "the daemon did not log {needle:?}:\n{}",
             self.log_tail(60)
         );
+    }
+
+    /// Wait up to `patience` for the daemon to exit by itself (a start it refuses): its exit
+    /// status, or `None` if it is still running (then it is killed).
+    pub fn wait_exit(&mut self, patience: Duration) -> Option<std::process::ExitStatus> {
+        let mut child = self.child.take()?;
+        let started = Instant::now();
+        while started.elapsed() < patience {
+            if let Ok(Some(status)) = child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _killed = child.kill();
+        let _reaped = child.wait();
+        None
     }
 
     /// SIGKILL: no chance to journal or clean up.

@@ -12,6 +12,7 @@ mod bad_inputs;
 mod crash;
 mod daemon;
 mod network;
+mod upgrade;
 
 use std::fs::File;
 use std::io::{BufWriter, Write as _};

@@ -23,6 +23,8 @@ pub mod keys {
 /// The types `mime_guess` lacks for extensions Lightbox uploads, or gets wrong for a camera
 /// (docs/index.md, "Content-Type of originals", says where each comes from).
 const CONTENT_TYPE_OVERRIDES: &[(&str, &str)] = &[
+    // mime_guess: a subtitle format.
+    ("srf", "image/x-sony-srf"),
     ("srw", "image/x-samsung-srw"),
     ("iiq", "image/x-phaseone-iiq"),
     ("3fr", "image/x-hasselblad-3fr"),

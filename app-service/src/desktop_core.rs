@@ -369,10 +369,11 @@ impl DesktopCore {
             .map_err(IpcError::from)
     }
 
-    /// Stop uploading, sign out everywhere, forget the refresh token.
+    /// Stop uploading, forget the refresh token here, then sign out everywhere (best effort:
+    /// with Cognito unreachable the view says the server could not be told).
     ///
     /// # Errors
-    /// `network` when Cognito cannot be reached (the token is still forgotten here).
+    /// When the kept token cannot be deleted (keyring or file), with how to fix it.
     pub async fn sign_out(&self) -> Result<SignOutView, IpcError> {
         self.stop_engine().await;
         self.gallery.lock().await.disconnect();

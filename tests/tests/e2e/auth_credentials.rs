@@ -182,3 +182,70 @@ async fn no_token_or_password_in_trace_logs_of_sign_in_and_refresh() {
         "the careless line printed the wrapper, not the tokens"
     );
 }
+
+/// A port on 127.0.0.1 with nothing listening: Cognito "unreachable".
+fn unreachable_endpoint() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let addr = listener.local_addr().expect("bound");
+    drop(listener);
+    format!("http://{addr}")
+}
+
+/// The file store, not the keyring: the keyring and the file are forgotten by the same
+/// `RefreshStore::delete`, and what this test proves is the order in `Auth::sign_out`
+/// (forget before any call to Cognito); a gnome-keyring in a private D-Bus session would
+/// add a daemon to the test run without testing anything more of that order.
+#[tokio::test]
+async fn sign_out_with_cognito_unreachable_still_forgets_the_refresh_token() {
+    let state = tempfile::tempdir().expect("tempdir");
+    let (auth, _) = signed_in(state.path()).await;
+    let who = auth.whoami().await.expect("signed in");
+    let sync_core::auth::refresh_store::StoreLocation::File(token_file) =
+        who.refresh_token_stored_in
+    else {
+        panic!("the file store was chosen")
+    };
+    assert!(token_file.exists(), "the refresh token is kept in a file");
+
+    let path = stack().dir.join("lightbox.toml");
+    let mut offline = Config::load(Some(&path)).expect("stack config").config;
+    offline.auth.cognito.sign_in_flow = SignInFlow::Password;
+    offline.auth.cognito.refresh_token_store = sync_core::auth::refresh_store::StoreChoice::File;
+    offline.auth.cognito.idp_endpoint = Some(unreachable_endpoint());
+    let unreachable = Auth::from_config(&offline.auth.cognito, state.path())
+        .await
+        .expect("config");
+    let report = unreachable
+        .sign_out()
+        .await
+        .expect("signing out never fails for want of Cognito");
+    assert!(
+        report.global_sign_out.is_err() && report.revoke.is_err(),
+        "Cognito was unreachable, and the report says so: {report:?}"
+    );
+    assert!(
+        !token_file.exists(),
+        "the token file is gone: {token_file:?}"
+    );
+
+    // Start again, Cognito reachable: nobody is signed in.
+    let restarted = {
+        let mut config = offline.clone();
+        config.auth.cognito.idp_endpoint = Config::load(Some(&path))
+            .expect("stack config")
+            .config
+            .auth
+            .cognito
+            .idp_endpoint;
+        Auth::from_config(&config.auth.cognito, state.path())
+            .await
+            .expect("config")
+    };
+    assert!(
+        matches!(
+            restarted.whoami().await,
+            Err(sync_core::auth::session::SessionError::NotSignedIn)
+        ),
+        "after a restart nobody is signed in"
+    );
+}

@@ -1,6 +1,6 @@
 //! Files and ZIPs dropped on the window: each file is queued like a camera import (settle,
 //! fingerprint, plan, upload), a `.zip` is unpacked by [`sync_core::zip_import`] into
-//! `<state dir>/imports/<archive name>/` and its photos are queued.
+//! a fresh folder under `<state dir>/imports/` and its photos are queued.
 
 use std::path::{Path, PathBuf};
 
@@ -8,7 +8,7 @@ use crate::DesktopCore;
 use crate::ipc::{ImportReport, IpcError, PathProblem};
 use lightbox_types::FailureCode;
 use sync_core::engine::Engine;
-use sync_core::zip_import::{Limits, import_zip};
+use sync_core::zip_import::{Limits, Unpacked, unpack_into};
 
 /// Whether `path` names a ZIP archive (by extension, any case).
 fn is_zip(path: &Path) -> bool {
@@ -66,17 +66,16 @@ impl DesktopCore {
                 queue_file(&engine, &path, &mut report).await;
                 continue;
             }
-            let stem = path
-                .file_stem()
-                .map_or_else(|| "archive".into(), |s| s.to_string_lossy().into_owned());
-            let target = imports.join(stem);
+            let imports_dir = imports.clone();
             let archive = path.clone();
-            let unpack_to = target.clone();
             let unpacked = tokio::task::spawn_blocking(move || {
-                import_zip(&archive, &unpack_to, Limits::default())
+                unpack_into(&archive, &imports_dir, Limits::default())
             })
             .await;
-            let unpacked = match unpacked {
+            let Unpacked {
+                folder: target,
+                report: unpacked,
+            } = match unpacked {
                 Ok(Ok(unpacked)) => unpacked,
                 Ok(Err(e)) => {
                     report

@@ -13,6 +13,7 @@ pub mod gallery;
 pub mod ingest;
 pub mod plan;
 pub mod preview;
+pub mod private_fs;
 pub mod retry;
 pub mod s3_client;
 pub mod sdk_failure;

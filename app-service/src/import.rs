@@ -39,7 +39,15 @@ async fn queue_file(engine: &Engine, path: &Path, report: &mut ImportReport) {
 }
 
 impl DesktopCore {
-    /// Queue the dropped `paths`.
+    /// Remember the paths of a drop on the window, as the OS gave them to Rust: the one way a
+    /// path gets into [`DesktopCore::import_paths`]. `src-tauri` calls this from the window's
+    /// `DragDrop` event; tests call it the same way.
+    pub fn files_dropped(&self, paths: Vec<PathBuf>) {
+        self.dropped.remember(paths);
+    }
+
+    /// Queue the dropped `paths`: each must have come through [`DesktopCore::files_dropped`]
+    /// (once); any other path is refused with `import_not_dropped` and not read.
     ///
     /// # Errors
     /// `engine_busy`, `not_signed_in`; per-path problems are in the report.
@@ -53,6 +61,15 @@ impl DesktopCore {
         };
         for raw in paths {
             let path = PathBuf::from(raw);
+            if !self.dropped.take(&path) {
+                report.rejected.push(problem(
+                    &path,
+                    FailureCode::ImportNotDropped,
+                    "This path did not come from a drop on the window, so it was not read. \
+                     Drag the file onto Lightbox to upload it.",
+                ));
+                continue;
+            }
             if path.is_dir() {
                 report.rejected.push(problem(
                     &path,

@@ -19,6 +19,7 @@ pub mod activity;
 pub mod batcher;
 pub mod csp;
 mod desktop_core;
+mod dropped;
 mod engine_slot;
 mod errors;
 mod gallery_ops;

@@ -31,3 +31,5 @@ pub mod sign_in;
 
 pub use desktop_core::DesktopCore;
 pub use errors::not_signed_in;
+/// The wire-crate log filter the desktop shell installs (the shell depends on this crate alone).
+pub use sync_core::log_safety;

@@ -14,6 +14,8 @@ use app_service::notices::Notice;
 use tauri::utils::config::Csp;
 use tauri::{AppHandle, DragDropEvent, Manager as _, WindowEvent};
 use tauri_plugin_notification::NotificationExt as _;
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
 
 use crate::state::AppCore;
 
@@ -45,11 +47,17 @@ pub(crate) fn files_dropped(core: &AppCore, event: &DragDropEvent) {
 /// When the window system cannot be started (no display), which Tauri reports
 /// as an error with no way to continue.
 pub fn run() {
+    // The SDK's signing and wire crates stay at info whatever LIGHTBOX_LOG says: their debug
+    // and trace events carry tokens and auth bodies.
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("LIGHTBOX_LOG")
                 .unwrap_or_else(|_| "info".into()),
         )
+        .finish()
+        .with(tracing_subscriber::filter::filter_fn(|meta| {
+            app_service::log_safety::allowed(meta.target(), meta.level())
+        }))
         .init();
     let core = AppCore::load();
     let mut context = tauri::generate_context!();

@@ -11,6 +11,7 @@ pub mod config;
 pub mod engine;
 pub mod gallery;
 pub mod ingest;
+pub mod log_safety;
 pub mod plan;
 pub mod preview;
 pub mod private_fs;

@@ -249,3 +249,106 @@ async fn sign_out_with_cognito_unreachable_still_forgets_the_refresh_token() {
         "after a restart nobody is signed in"
     );
 }
+
+/// Sign in and upload one original through the identity pool's credentials, with everything
+/// logged at trace under `filter` (the binaries' `allowed` filter, or none); returns the
+/// captured log and the secrets it must not hold.
+async fn traced_sign_in_and_upload(quiet_wire: bool) -> (String, Vec<(&'static str, String)>) {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    let captured = Captured::default();
+    let sink = captured.clone();
+    let fmt = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("trace"))
+        .with_writer(move || sink.clone())
+        .with_ansi(false)
+        .finish();
+    let filtered = fmt.with(tracing_subscriber::filter::filter_fn(move |meta| {
+        !quiet_wire || sync_core::log_safety::allowed(meta.target(), meta.level())
+    }));
+    let guard = tracing::subscriber::set_default(filtered);
+    let state = tempfile::tempdir().expect("tempdir");
+    let (auth, tokens) = signed_in(state.path()).await;
+    let provider = auth
+        .identity_credentials()
+        .await
+        .expect("identity pool configured");
+    let creds = provider.provide_credentials().await.expect("credentials");
+    let moto = &stack().info.moto;
+    let shared = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(stack().info.region.clone()))
+        .endpoint_url(&moto.endpoint)
+        .credentials_provider(SharedCredentialsProvider::new(provider))
+        .build();
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&shared)
+            .force_path_style(true)
+            .build(),
+    );
+    s3.put_object()
+        .bucket(&moto.bucket)
+        .key(format!("originals/{}/traced.jpg", unique_name("trace")))
+        .if_none_match("*")
+        .body(vec![7u8; 1024].into())
+        .send()
+        .await
+        .expect("staff may create a new original");
+    drop(guard);
+    let logs = String::from_utf8(captured.0.lock().expect("lock").clone()).expect("utf-8 logs");
+    let secrets = vec![
+        (
+            "refresh token",
+            tokens
+                .refresh
+                .as_ref()
+                .expect("refresh")
+                .expose()
+                .to_owned(),
+        ),
+        ("ID token", tokens.id.expose().to_owned()),
+        ("access token", tokens.access.expose().to_owned()),
+        (
+            "session token",
+            creds.session_token().expect("STS credentials").to_owned(),
+        ),
+        ("secret key", creds.secret_access_key().to_owned()),
+        ("password", PASSWORD.to_owned()),
+        ("temporary password", TEMPORARY.to_owned()),
+    ];
+    (logs, secrets)
+}
+
+/// What of `secrets` appears in `logs` (a 24-character tail of each is enough to find it).
+fn leaked(logs: &str, secrets: &[(&'static str, String)]) -> Vec<&'static str> {
+    secrets
+        .iter()
+        .filter(|(_, s)| logs.contains(&s[s.len().saturating_sub(24)..]))
+        .map(|(what, _)| *what)
+        .collect()
+}
+
+#[tokio::test]
+async fn lightbox_log_trace_never_logs_tokens_or_passwords_of_sign_in_and_upload() {
+    let (logs, secrets) = traced_sign_in_and_upload(true).await;
+    println!(
+        "trace log with the wire crates held at info: {} lines; grep for {:?}: {:?}",
+        logs.lines().count(),
+        secrets.iter().map(|(w, _)| *w).collect::<Vec<_>>(),
+        leaked(&logs, &secrets)
+    );
+    assert!(logs.lines().count() > 0, "trace logging was on and captured");
+    assert_eq!(leaked(&logs, &secrets), Vec::<&str>::new(), "nothing leaks");
+}
+
+/// The same run without the filter: the SDK's trace events do carry a secret, so the test
+/// above can fail and the filter is what keeps them out.
+#[tokio::test]
+async fn without_the_wire_filter_the_sdk_trace_logs_carry_a_secret() {
+    let (logs, secrets) = traced_sign_in_and_upload(false).await;
+    let found = leaked(&logs, &secrets);
+    println!(
+        "unfiltered trace log: {} lines; leaked: {found:?}",
+        logs.lines().count()
+    );
+    assert!(!found.is_empty(), "the unfiltered SDK logs leak something");
+}

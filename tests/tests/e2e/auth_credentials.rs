@@ -336,7 +336,10 @@ async fn lightbox_log_trace_never_logs_tokens_or_passwords_of_sign_in_and_upload
         secrets.iter().map(|(w, _)| *w).collect::<Vec<_>>(),
         leaked(&logs, &secrets)
     );
-    assert!(logs.lines().count() > 0, "trace logging was on and captured");
+    assert!(
+        logs.lines().count() > 0,
+        "trace logging was on and captured"
+    );
     assert_eq!(leaked(&logs, &secrets), Vec::<&str>::new(), "nothing leaks");
 }
 
@@ -351,4 +354,173 @@ async fn without_the_wire_filter_the_sdk_trace_logs_carry_a_secret() {
         logs.lines().count()
     );
     assert!(!found.is_empty(), "the unfiltered SDK logs leak something");
+}
+
+/// aws-cli with `creds` (taken out of the app) against moto: "ok", or the error code it printed.
+fn aws_cli(creds: &aws_credential_types::Credentials, args: &[&str]) -> String {
+    let out = std::process::Command::new(stack().venv_bin("aws"))
+        .env("AWS_ACCESS_KEY_ID", creds.access_key_id())
+        .env("AWS_SECRET_ACCESS_KEY", creds.secret_access_key())
+        .env(
+            "AWS_SESSION_TOKEN",
+            creds.session_token().unwrap_or_default(),
+        )
+        .env("AWS_DEFAULT_REGION", &stack().info.region)
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .arg("--endpoint-url")
+        .arg(&stack().info.moto.endpoint)
+        .args(args)
+        .output()
+        .expect("aws-cli runs");
+    if out.status.success() {
+        return "ok".to_owned();
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    ["AccessDenied", "PreconditionFailed"]
+        .into_iter()
+        .find(|code| stderr.contains(code))
+        .map_or_else(|| format!("exit {}: {stderr}", out.status), str::to_owned)
+}
+
+/// The credentials the app's own code obtains for a staff user (`Auth::identity_credentials`,
+/// as the engine and the gallery use them), taken out and used with aws-cli, and by the
+/// gallery's delete as if the app's admin check were bypassed: the local stack (moto with IAM
+/// enforcement, the role policies rendered from infra/) refuses, the error says so plainly,
+/// and no tombstone is left for a delete that did not happen.
+#[tokio::test]
+async fn a_staff_users_own_credentials_taken_out_of_the_app_cannot_delete_or_overwrite() {
+    use aws_credential_types::provider::ProvideCredentials as _;
+    let state = tempfile::tempdir().expect("tempdir");
+    let (auth, _) = signed_in(state.path()).await;
+    let provider = auth
+        .identity_credentials()
+        .await
+        .expect("identity pool configured");
+    let creds = provider.provide_credentials().await.expect("credentials");
+    let bucket = &stack().info.moto.bucket;
+    let existing = format!("originals/{}/existing.jpg", unique_name("staff-out"));
+    let sha = lightbox_types::Sha256Digest::from([9; 32]);
+    let meta = sync_core::upload::ObjectMeta {
+        sha256: sha,
+        original_name: "existing.jpg".to_owned(),
+        capture_time: None,
+        source_host: "test".to_owned(),
+        uploader: "admin".to_owned(),
+    };
+    stack()
+        .moto_s3()
+        .put_object()
+        .bucket(bucket)
+        .key(&existing)
+        .set_metadata(Some(meta.to_user_metadata()))
+        .body(b"the studio's photo".to_vec().into())
+        .send()
+        .await
+        .expect("the stack's owner puts an original");
+
+    let cases = [
+        (
+            "delete-object of an original",
+            vec![
+                "s3api",
+                "delete-object",
+                "--bucket",
+                bucket,
+                "--key",
+                &existing,
+            ],
+            "AccessDenied",
+        ),
+        (
+            "put-object --if-none-match '*' onto the existing original",
+            vec![
+                "s3api",
+                "put-object",
+                "--bucket",
+                bucket,
+                "--key",
+                &existing,
+                "--if-none-match",
+                "*",
+                "--body",
+                "/etc/hostname",
+            ],
+            "PreconditionFailed",
+        ),
+        (
+            "put-object under another prefix",
+            vec![
+                "s3api",
+                "put-object",
+                "--bucket",
+                bucket,
+                "--key",
+                "trash/x.jpg",
+                "--if-none-match",
+                "*",
+                "--body",
+                "/etc/hostname",
+            ],
+            "AccessDenied",
+        ),
+    ];
+    for (what, args, expected) in cases {
+        let got = aws_cli(&creds, &args);
+        println!("| aws-cli with the app's staff credentials: {what} | {expected} | {got} |");
+        assert_eq!(got, expected, "{what}");
+    }
+
+    // The gallery's own delete with the same credentials, as if the app's admin check were
+    // bypassed: the server refuses, and says so.
+    let moto = &stack().info.moto;
+    let shared = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(stack().info.region.clone()))
+        .endpoint_url(&moto.endpoint)
+        .credentials_provider(SharedCredentialsProvider::new(provider))
+        .build();
+    let gallery = sync_core::gallery::Bucket {
+        client: aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&shared)
+                .force_path_style(true)
+                .build(),
+        ),
+        bucket: bucket.clone(),
+    };
+    let catalog = sync_core::catalog::CatalogHandle::start(
+        sync_core::catalog::Catalog::open_in_memory().expect("catalog"),
+    )
+    .expect("catalog thread");
+    let now = jiff::Timestamp::now();
+    let selection = vec![existing.clone()];
+    let plan = gallery
+        .preview_delete(&selection, lightbox_types::Role::Admin, now)
+        .await
+        .expect("preview");
+    let err = gallery
+        .delete(
+            &catalog,
+            &selection,
+            &plan.token,
+            lightbox_types::Role::Admin,
+            "staff pretending",
+            now,
+        )
+        .await
+        .expect_err("the server refuses a staff delete");
+    println!("the app shows: {err}");
+    assert!(err.to_string().contains("AccessDenied"), "plainly: {err}");
+    assert!(
+        !catalog
+            .run(move |c| c.is_tombstoned(sha))
+            .await
+            .expect("read"),
+        "no tombstone for a delete the server refused"
+    );
+    assert_eq!(
+        lightbox_tests::objects::get_object_bytes(&stack().moto_s3(), bucket, &existing).await,
+        b"the studio's photo",
+        "the original is untouched"
+    );
 }

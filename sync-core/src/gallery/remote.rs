@@ -146,7 +146,12 @@ impl Bucket {
             found.extend(
                 page.common_prefixes()
                     .iter()
-                    .filter_map(|p| p.prefix().map(str::to_owned)),
+                    .filter_map(|p| p.prefix().map(str::to_owned))
+                    // `originals/.lightbox/` holds the probes of doctor and the upload guard.
+                    .filter(|p| {
+                        !p.get(prefix.len()..)
+                            .is_some_and(|rest| rest.starts_with('.'))
+                    }),
             );
         }
         found.sort_by(|a, b| b.cmp(a));

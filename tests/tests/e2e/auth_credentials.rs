@@ -524,3 +524,33 @@ async fn a_staff_users_own_credentials_taken_out_of_the_app_cannot_delete_or_ove
         "the original is untouched"
     );
 }
+
+/// The upload guard's probe with a staff user's own credentials on the IAM-enforcing stack:
+/// its write is under `originals/` with `If-None-Match`, so the role may make it and the
+/// probe finds the condition honoured (before, a write outside `originals/` was refused and
+/// the engine fell back to a HEAD before every PUT).
+#[tokio::test]
+async fn the_overwrite_guard_probe_works_with_staff_credentials() {
+    let state = tempfile::tempdir().expect("tempdir");
+    let (auth, _) = signed_in(state.path()).await;
+    let provider = auth
+        .identity_credentials()
+        .await
+        .expect("identity pool configured");
+    let moto = &stack().info.moto;
+    let shared = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(stack().info.region.clone()))
+        .endpoint_url(&moto.endpoint)
+        .credentials_provider(SharedCredentialsProvider::new(provider))
+        .build();
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&shared)
+            .force_path_style(true)
+            .build(),
+    );
+    let guard = sync_core::upload::S3Transfer::new(&s3, &moto.bucket)
+        .probe_overwrite_guard()
+        .await;
+    assert_eq!(guard, sync_core::upload::OverwriteGuard::IfNoneMatch);
+}

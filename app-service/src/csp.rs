@@ -49,13 +49,35 @@ pub fn content_security_policy(storage: &StorageConfig) -> String {
     format!(
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
          img-src 'self' data: blob: {images}; connect-src ipc: http://ipc.localhost; \
-         object-src 'none'; base-uri 'self'; form-action 'none'; frame-ancestors 'none'"
+         object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Both policies, the one set at start and the static fallback in `tauri.conf.json` (used
+    /// when the config cannot be read), forbid plugins, `<base>` and form posts.
+    #[test]
+    fn both_policies_forbid_objects_base_and_forms() {
+        let conf: serde_json::Value =
+            serde_json::from_str(include_str!("../../src-tauri/tauri.conf.json"))
+                .expect("tauri.conf.json is JSON");
+        let fallback = conf["app"]["security"]["csp"]
+            .as_str()
+            .expect("a static fallback CSP")
+            .to_owned();
+        let started = content_security_policy(&StorageConfig::default());
+        for policy in [fallback, started] {
+            for directive in ["object-src 'none'", "base-uri 'none'", "form-action 'none'"] {
+                assert!(
+                    policy.contains(directive),
+                    "{directive} missing from {policy}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn a_local_endpoint_is_the_only_image_origin_with_path_style() {

@@ -50,6 +50,7 @@ pub struct DesktopCore {
     pub(crate) gallery: tokio::sync::Mutex<GalleryState>,
     watchers: Mutex<Vec<JoinHandle<()>>>,
     cancel: CancellationToken,
+    pub(crate) dropped: crate::dropped::DroppedPaths,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -75,6 +76,7 @@ impl DesktopCore {
             gallery: tokio::sync::Mutex::default(),
             watchers: Mutex::default(),
             cancel: CancellationToken::new(),
+            dropped: crate::dropped::DroppedPaths::default(),
         })
     }
 
@@ -369,10 +371,11 @@ impl DesktopCore {
             .map_err(IpcError::from)
     }
 
-    /// Stop uploading, sign out everywhere, forget the refresh token.
+    /// Stop uploading, forget the refresh token here, then sign out everywhere (best effort:
+    /// with Cognito unreachable the view says the server could not be told).
     ///
     /// # Errors
-    /// `network` when Cognito cannot be reached (the token is still forgotten here).
+    /// When the kept token cannot be deleted (keyring or file), with how to fix it.
     pub async fn sign_out(&self) -> Result<SignOutView, IpcError> {
         self.stop_engine().await;
         self.gallery.lock().await.disconnect();
@@ -468,15 +471,16 @@ impl DesktopCore {
             .collect())
     }
 
-    /// Watch `path` (and scan it now).
+    /// Watch `path` (and scan it now). `path` comes from the native folder picker, opened
+    /// from Rust (`src-tauri`), never from the webview.
     ///
     /// # Errors
     /// `not_found` when it is no folder; `engine_busy`; `not_signed_in`.
-    pub async fn add_folder(&self, path: &str) -> Result<FolderView, IpcError> {
+    pub async fn add_folder(&self, path: &Path) -> Result<FolderView, IpcError> {
         let engine = self.engine().await?;
-        engine.add_folder(Path::new(path)).await?;
+        engine.add_folder(path).await?;
         self.refresh_folder_names(&engine).await;
-        let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| PathBuf::from(path));
+        let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         self.folders()
             .await?
             .into_iter()

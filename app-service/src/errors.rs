@@ -156,7 +156,8 @@ impl From<GalleryError> for IpcError {
             | GalleryError::NotAnOriginal { .. }
             | GalleryError::ConfirmationMismatch
             | GalleryError::NoUndo
-            | GalleryError::Write { .. } => ErrorCode::BadInput,
+            | GalleryError::Write { .. }
+            | GalleryError::UnsafeDestination { .. } => ErrorCode::BadInput,
             GalleryError::DeleteForbidden { .. } => ErrorCode::Forbidden,
             GalleryError::NotFound { .. } => ErrorCode::NotFound,
             GalleryError::Cache { .. } => ErrorCode::Internal,

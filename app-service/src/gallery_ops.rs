@@ -167,13 +167,17 @@ impl DesktopCore {
     }
 
     /// Save the original `key` at `destination` (written whole, then renamed into place).
+    /// `destination` comes from the native save dialog, opened from Rust (`src-tauri`), never
+    /// from the webview; a key outside `originals/` and a linked destination or folder are
+    /// refused before anything is fetched or written.
     ///
     /// # Errors
-    /// `not_found`; `bad_input` for an unwritable destination; `network`/`storage`.
-    pub async fn download_original(&self, key: &str, destination: &str) -> Result<(), IpcError> {
+    /// `not_found`; `bad_input` for a key that is no original, a linked or unwritable
+    /// destination; `network`/`storage`.
+    pub async fn download_original(&self, key: &str, destination: &Path) -> Result<(), IpcError> {
         let mut gallery = self.gallery.lock().await;
         let (bucket, _) = gallery.parts()?;
-        bucket.download(key, Path::new(destination)).await?;
+        bucket.download(key, destination).await?;
         Ok(())
     }
 

@@ -1,6 +1,6 @@
 //! Files and ZIPs dropped on the window: each file is queued like a camera import (settle,
 //! fingerprint, plan, upload), a `.zip` is unpacked by [`sync_core::zip_import`] into
-//! `<state dir>/imports/<archive name>/` and its photos are queued.
+//! a fresh folder under `<state dir>/imports/` and its photos are queued.
 
 use std::path::{Path, PathBuf};
 
@@ -8,7 +8,7 @@ use crate::DesktopCore;
 use crate::ipc::{ImportReport, IpcError, PathProblem};
 use lightbox_types::FailureCode;
 use sync_core::engine::Engine;
-use sync_core::zip_import::{Limits, import_zip};
+use sync_core::zip_import::{Limits, Unpacked, unpack_into};
 
 /// Whether `path` names a ZIP archive (by extension, any case).
 fn is_zip(path: &Path) -> bool {
@@ -39,7 +39,15 @@ async fn queue_file(engine: &Engine, path: &Path, report: &mut ImportReport) {
 }
 
 impl DesktopCore {
-    /// Queue the dropped `paths`.
+    /// Remember the paths of a drop on the window, as the OS gave them to Rust: the one way a
+    /// path gets into [`DesktopCore::import_paths`]. `src-tauri` calls this from the window's
+    /// `DragDrop` event; tests call it the same way.
+    pub fn files_dropped(&self, paths: Vec<PathBuf>) {
+        self.dropped.remember(paths);
+    }
+
+    /// Queue the dropped `paths`: each must have come through [`DesktopCore::files_dropped`]
+    /// (once); any other path is refused with `import_not_dropped` and not read.
     ///
     /// # Errors
     /// `engine_busy`, `not_signed_in`; per-path problems are in the report.
@@ -53,6 +61,15 @@ impl DesktopCore {
         };
         for raw in paths {
             let path = PathBuf::from(raw);
+            if !self.dropped.take(&path) {
+                report.rejected.push(problem(
+                    &path,
+                    FailureCode::ImportNotDropped,
+                    "This path did not come from a drop on the window, so it was not read. \
+                     Drag the file onto Lightbox to upload it.",
+                ));
+                continue;
+            }
             if path.is_dir() {
                 report.rejected.push(problem(
                     &path,
@@ -66,17 +83,16 @@ impl DesktopCore {
                 queue_file(&engine, &path, &mut report).await;
                 continue;
             }
-            let stem = path
-                .file_stem()
-                .map_or_else(|| "archive".into(), |s| s.to_string_lossy().into_owned());
-            let target = imports.join(stem);
+            let imports_dir = imports.clone();
             let archive = path.clone();
-            let unpack_to = target.clone();
             let unpacked = tokio::task::spawn_blocking(move || {
-                import_zip(&archive, &unpack_to, Limits::default())
+                unpack_into(&archive, &imports_dir, Limits::default())
             })
             .await;
-            let unpacked = match unpacked {
+            let Unpacked {
+                folder: target,
+                report: unpacked,
+            } = match unpacked {
                 Ok(Ok(unpacked)) => unpacked,
                 Ok(Err(e)) => {
                     report

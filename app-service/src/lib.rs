@@ -19,6 +19,7 @@ pub mod activity;
 pub mod batcher;
 pub mod csp;
 mod desktop_core;
+mod dropped;
 mod engine_slot;
 mod errors;
 mod gallery_ops;
@@ -30,3 +31,5 @@ pub mod sign_in;
 
 pub use desktop_core::DesktopCore;
 pub use errors::not_signed_in;
+/// The wire-crate log filter the desktop shell installs (the shell depends on this crate alone).
+pub use sync_core::log_safety;

@@ -126,7 +126,7 @@ pub enum ConfigCommand {
     Path,
     /// Turn `terraform output -json` (infra/examples/studio) into a config file.
     ImportTerraform {
-        /// The file written by `terraform output -json > FILE`.
+        /// The file written by `terraform output -json lightbox > lightbox.json` (infra/README.md).
         file: PathBuf,
         /// Write the config here instead of printing it.
         #[arg(long, value_name = "PATH")]

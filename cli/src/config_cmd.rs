@@ -12,7 +12,7 @@ use sync_core::terraform_import::StudioOutputs;
 pub fn import_terraform(file: &Path, write: Option<&Path>, force: bool) -> Result<()> {
     let text = std::fs::read_to_string(file).with_context(|| {
         format!(
-            "cannot read {}: pass the file written by `terraform output -json > FILE`",
+            "cannot read {}: pass the file written by `terraform output -json lightbox > lightbox.json` (infra/README.md)",
             file.display()
         )
     })?;

@@ -13,7 +13,7 @@ use sync_core::engine::CATALOG_FILE;
 use sync_core::gallery::{
     Bucket, CACHE_FILE, GalleryCache, Page, checked_date_prefix, refresh, url_lifetime,
 };
-use sync_core::zip_import::{Limits, import_zip};
+use sync_core::zip_import::{Limits, Unpacked, unpack_into};
 
 use crate::cli::GalleryCommand;
 
@@ -157,13 +157,11 @@ fn confirmed() -> Result<bool> {
     Ok(answer.trim() == "yes")
 }
 
-/// Unpack into `<state>/imports/<archive stem>/` and make `<state>/imports` a watched folder.
+/// Unpack into a fresh folder under `<state>/imports/` and make `<state>/imports` a watched
+/// folder.
 pub fn import(config: &Config, archive: &Path) -> Result<()> {
     let imports: PathBuf = config.state_dir()?.join("imports");
-    let stem = archive
-        .file_stem()
-        .map_or_else(|| "archive".into(), |s| s.to_string_lossy().into_owned());
-    let report = import_zip(archive, &imports.join(stem), Limits::default())?;
+    let Unpacked { folder, report } = unpack_into(archive, &imports, Limits::default())?;
     for (name, reason) in &report.skipped {
         println!("skipped {name}: {reason}");
     }
@@ -171,7 +169,7 @@ pub fn import(config: &Config, archive: &Path) -> Result<()> {
         "{} photos ({} bytes) unpacked into {}",
         report.imported.len(),
         report.bytes,
-        imports.display()
+        folder.display()
     );
     let path = config.state_dir()?.join(CATALOG_FILE);
     let canonical = std::fs::canonicalize(&imports)?;

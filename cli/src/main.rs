@@ -24,6 +24,8 @@ use anyhow::Result;
 use clap::Parser;
 use cli::{Cli, Command, ConfigCommand, ServiceCommand};
 use sync_core::config::Config;
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
 
 #[tokio::main]
 async fn main() -> Result<ExitCode> {
@@ -98,9 +100,14 @@ fn init_logging(default: &str) {
         .with_writer(std::io::stderr)
         // Colours only on a terminal: a log file or journald gets plain text.
         .with_ansi(std::io::stderr().is_terminal());
+    // The SDK's signing and wire crates stay at info whatever LIGHTBOX_LOG says: their debug
+    // and trace events carry tokens and auth bodies.
+    let quiet_wire = tracing_subscriber::filter::filter_fn(|meta| {
+        sync_core::log_safety::allowed(meta.target(), meta.level())
+    });
     if std::env::var("LIGHTBOX_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
-        builder.json().init();
+        builder.json().finish().with(quiet_wire).init();
     } else {
-        builder.init();
+        builder.finish().with(quiet_wire).init();
     }
 }

@@ -5,14 +5,17 @@
 //! (docs/desktop.md).
 
 mod commands;
+mod dialogs;
 mod state;
 mod tray;
 
 use app_service::csp::content_security_policy;
 use app_service::notices::Notice;
 use tauri::utils::config::Csp;
-use tauri::{AppHandle, Manager as _, WindowEvent};
+use tauri::{AppHandle, DragDropEvent, Manager as _, WindowEvent};
 use tauri_plugin_notification::NotificationExt as _;
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
 
 use crate::state::AppCore;
 
@@ -29,17 +32,32 @@ pub(crate) fn notify(app: &AppHandle, notice: &Notice) {
     }
 }
 
+/// The window's drop event, handled in Rust: the dropped paths, as the OS gave them, are
+/// remembered by the app service, and `import_paths` takes only those. A plain function so a
+/// test reaches it the way the OS event does (docs/desktop.md).
+pub(crate) fn files_dropped(core: &AppCore, event: &DragDropEvent) {
+    if let (DragDropEvent::Drop { paths, .. }, Ok(core)) = (event, core.get()) {
+        core.files_dropped(paths.clone());
+    }
+}
+
 /// Start the desktop app.
 ///
 /// # Panics
 /// When the window system cannot be started (no display), which Tauri reports
 /// as an error with no way to continue.
 pub fn run() {
+    // The SDK's signing and wire crates stay at info whatever LIGHTBOX_LOG says: their debug
+    // and trace events carry tokens and auth bodies.
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("LIGHTBOX_LOG")
                 .unwrap_or_else(|_| "info".into()),
         )
+        .finish()
+        .with(tracing_subscriber::filter::filter_fn(|meta| {
+            app_service::log_safety::allowed(meta.target(), meta.level())
+        }))
         .init();
     let core = AppCore::load();
     let mut context = tauri::generate_context!();
@@ -66,13 +84,15 @@ pub fn run() {
             Ok(())
         })
         // Closing the window keeps syncing in the tray; Quit is in the tray menu.
-        .on_window_event(|window, event| {
-            if let WindowEvent::CloseRequested { api, .. } = event {
+        .on_window_event(|window, event| match event {
+            WindowEvent::CloseRequested { api, .. } => {
                 api.prevent_close();
                 if let Err(e) = window.hide() {
                     tracing::warn!(error = %e, "cannot hide the window");
                 }
             }
+            WindowEvent::DragDrop(drop) => files_dropped(&window.state::<AppCore>(), drop),
+            _ => {}
         })
         .invoke_handler(tauri::generate_handler![
             commands::app::app_info,

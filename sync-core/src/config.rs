@@ -351,14 +351,15 @@ impl Config {
             )
     }
 
-    /// The directory for the catalog and local state, created if missing.
+    /// The directory for the catalog and local state, created 0700 if missing (it holds the
+    /// catalog and, without a keyring, the refresh token).
     pub fn state_dir(&self) -> Result<PathBuf, ConfigError> {
         let dir = self
             .state_dir
             .clone()
             .or_else(default_state_dir)
             .ok_or(ConfigError::NoHome)?;
-        std::fs::create_dir_all(&dir).map_err(|source| ConfigError::StateDir {
+        crate::private_fs::create_dir_all(&dir).map_err(|source| ConfigError::StateDir {
             path: dir.clone(),
             source,
         })?;

@@ -32,17 +32,18 @@ pub struct StudioOutputs {
 #[derive(Debug, thiserror::Error)]
 pub enum TerraformImportError {
     #[error(
-        "this is not JSON ({0}): pass the file written by `terraform output -json > FILE` in {EXAMPLE}"
+        "this is not JSON ({0}): pass the file written by `terraform output -json lightbox > lightbox.json` in {EXAMPLE} (infra/README.md; the `lightbox` output alone holds no secret)"
     )]
     NotJson(#[source] serde_json::Error),
     #[error(
-        "this JSON is not `terraform output -json` (expected an object of outputs at the top): \
-         run `terraform output -json > FILE` in {EXAMPLE}"
+        "this JSON is not `terraform output -json lightbox` (expected the `lightbox` output's object): \
+         run `terraform output -json lightbox > lightbox.json` in {EXAMPLE} (infra/README.md; never \
+         save every output, which prints secrets)"
     )]
     NotOutputs,
     #[error(
         "output `{OUTPUT_NAME}` is missing (found: {found}): run `terraform apply` with {EXAMPLE}, \
-         or add its `{OUTPUT_NAME}` output to your root module, then `terraform output -json` again"
+         or add its `{OUTPUT_NAME}` output to your root module, then `terraform output -json lightbox > lightbox.json` again"
     )]
     MissingOutput { found: String },
     #[error(
@@ -265,9 +266,20 @@ mod tests {
             (
                 "not JSON",
                 "region = 1".to_owned(),
-                &["not JSON", "terraform output -json"],
+                &[
+                    "not JSON",
+                    "terraform output -json lightbox > lightbox.json",
+                ],
             ),
-            ("a list", "[]".to_owned(), &["not `terraform output -json`"]),
+            (
+                "a list",
+                "[]".to_owned(),
+                &[
+                    "not `terraform output -json lightbox`",
+                    "> lightbox.json",
+                    "infra/README.md",
+                ],
+            ),
             (
                 "no lightbox output",
                 r#"{"other": {"value": 1}}"#.to_owned(),

@@ -146,6 +146,8 @@ pub enum FailureCode {
     GalleryBadDate,
     GalleryNoUndo,
     GalleryWriteFailed,
+    /// A download's destination (or its folder) is a symbolic link: refused, nothing written.
+    GalleryUnsafeDestination,
     /// The object has no `sha256` metadata, so no tombstone can stop it coming back.
     GalleryNoContentHash,
     /// The bucket did not confirm one key of a delete.
@@ -167,6 +169,8 @@ pub enum FailureCode {
     ImportFiltered,
     /// A folder was dropped (folders are watched, not imported).
     ImportIsFolder,
+    /// A path given to `import_paths` that no drop on the window handed over: not read.
+    ImportNotDropped,
 
     // The daemon's `/health` and `/metrics` endpoints.
     OpsProbePanicked,

@@ -3,7 +3,7 @@
 // says so in a banner, shows the daemon's uploads live, and refuses what would change anything.
 import { type ChildProcess, spawn } from "node:child_process";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { until } from "./desktop";
+import { answerFileDialog, until } from "./desktop";
 import { type App, startApp } from "./harness";
 import {
   addFolderByPath,
@@ -118,8 +118,8 @@ describe("roles and ownership", () => {
     await shoot(app, "roles-04-daemon-refuses");
 
     await openScreen(app, "folders");
-    await b.$("input[name=folder-path]").setValue(world.work);
-    await b.$("button=Add").click();
+    await b.$("button=Add folder…").click();
+    await answerFileDialog("Choose a camera folder", "folder", world.work);
     const folderRefused = await b.$("section.folders [role=alert][data-code=engine_busy]");
     await folderRefused.waitForDisplayed({ timeout: 10_000 });
     expect(await folderRefused.getText()).toContain("Another Lightbox is uploading");

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, type TestContext } from "vitest";
 import { type AxeFinding, axeFindings } from "./axe";
-import { clickTrayMenu, trayItems } from "./desktop";
+import { answerFileDialog, clickTrayMenu, trayItems } from "./desktop";
 import { type App, aws, stackDir, stackEnv, stackInfo } from "./harness";
 import { S3Proxy } from "./s3-proxy";
 
@@ -276,11 +276,12 @@ export async function clearField(app: App, selector: string): Promise<void> {
   await app.browser.keys("Backspace");
 }
 
-/** Add `folder` through the Folders screen's path field. */
+/** Add `folder` through the Folders screen: the native folder picker, answered at the keyboard
+ * (the app opens it from Rust; the page has no path field). */
 export async function addFolderByPath(app: App, folder: string): Promise<void> {
   await openScreen(app, "folders");
-  await app.browser.$("input[name=folder-path]").setValue(folder);
-  await app.browser.$("button=Add").click();
+  await app.browser.$("button=Add folder…").click();
+  await answerFileDialog("Choose a camera folder", "folder", folder);
   await app.browser.$(`li.folder[data-path="${folder}"]`).waitForDisplayed({ timeout: 30_000 });
 }
 

@@ -13,7 +13,7 @@ use app_service::ipc::{
 };
 use lightbox_fixtures::jpeg;
 use lightbox_tests::{stack, unique_name};
-use lightbox_types::Role;
+use lightbox_types::{FailureCode, Role};
 use sync_core::catalog::CatalogLock;
 use sync_core::engine::CATALOG_FILE;
 use tokio::sync::mpsc;
@@ -136,11 +136,35 @@ async fn admin_signs_in_uploads_sees_the_thumbnail_and_deletes_staff_may_not() {
     core.watch_activity(move |batch| tx.send(batch).is_ok());
     let camera = admin_dir.path().join("camera");
     std::fs::create_dir_all(&camera).expect("mkdir");
-    let folder = core
-        .add_folder(&camera.display().to_string())
-        .await
-        .expect("folder added");
+    let folder = core.add_folder(&camera).await.expect("folder added");
     assert_ne!(folder.status, FolderStatus::Offline, "{folder:?}");
+
+    // Only paths that a drop on the window handed to Rust are read, each once.
+    let loose = admin_dir.path().join("loose.jpg");
+    std::fs::write(&loose, jpeg(64, 48, None)).expect("write");
+    let named = [loose.display().to_string()];
+    let report = core.import_paths(&named).await.expect("a report");
+    assert_eq!(report.queued, 0, "a path the webview named is not read");
+    assert_eq!(
+        report.rejected.first().map(|p| p.code),
+        Some(FailureCode::ImportNotDropped),
+        "{report:?}"
+    );
+    println!("not dropped: {}", report.rejected[0].message);
+    core.files_dropped(vec![camera.clone()]);
+    let dropped = [camera.display().to_string()];
+    let report = core.import_paths(&dropped).await.expect("a report");
+    assert_eq!(
+        report.rejected.first().map(|p| p.code),
+        Some(FailureCode::ImportIsFolder),
+        "a dropped path gets past the check (a folder: not imported): {report:?}"
+    );
+    let report = core.import_paths(&dropped).await.expect("a report");
+    assert_eq!(
+        report.rejected.first().map(|p| p.code),
+        Some(FailureCode::ImportNotDropped),
+        "a drop is taken once: {report:?}"
+    );
 
     let temporary = camera.join(".shot.jpg.part");
     std::fs::write(&temporary, jpeg(640, 480, None)).expect("write photo");
@@ -241,7 +265,7 @@ async fn admin_signs_in_uploads_sees_the_thumbnail_and_deletes_staff_may_not() {
         busy.owner_detail
     );
     let refused = staff
-        .add_folder(&camera.display().to_string())
+        .add_folder(&camera)
         .await
         .expect_err("the daemon owns the catalog");
     assert_eq!(refused.code, ErrorCode::EngineBusy, "{}", refused.message);

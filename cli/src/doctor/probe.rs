@@ -148,27 +148,32 @@ fn inotify_check(catalog: &Path) -> Check {
 
 async fn bucket_probe(client: &aws_sdk_s3::Client, bucket: &str, host: &str) -> Vec<Check> {
     const NAME: &str = "bucket_access";
-    let key = format!(
-        ".lightbox-doctor/{host}-{}",
-        jiff::Timestamp::now().as_millisecond()
-    );
+    // Under originals/ and with If-None-Match, as every write of an original: the staff and
+    // daemon roles may create nothing else. One key per machine, so later runs find it (412:
+    // the server kept it, as it must) instead of leaving one object a run where they may not
+    // delete.
+    let key = format!("originals/.lightbox/doctor/{host}");
     let body = format!("lightbox doctor probe from {host}\n");
     let fix_put = format!(
-        "the credentials need s3:PutObject on arn:aws:s3:::{bucket}/* (infra/ grants it); \
-         check storage.bucket, storage.endpoint and storage.region"
+        "the credentials need s3:PutObject with If-None-Match on arn:aws:s3:::{bucket}/originals/* \
+         (infra/ grants it); check storage.bucket, storage.endpoint and storage.region"
     );
-    if let Err(e) = client
+    let put = client
         .put_object()
         .bucket(bucket)
         .key(&key)
+        .if_none_match("*")
         .body(ByteStream::from(body.clone().into_bytes()))
         .send()
-        .await
+        .await;
+    // 412: an earlier run's probe is there and the server refused to overwrite it.
+    if let Err(e) = &put
+        && !sync_core::upload::is_precondition_failed(e)
     {
-        let error = short_error(&e);
+        let error = short_error(e);
         // Credentials are resolved on the first request: a failure to find any shows
         // up here, and deserves its own advice.
-        if is_missing_credentials(&e) {
+        if is_missing_credentials(e) {
             return vec![Check::fail(
                 "credentials",
                 format!("no usable AWS credentials: {error}"),
@@ -203,7 +208,7 @@ async fn bucket_probe(client: &aws_sdk_s3::Client, bucket: &str, host: &str) -> 
             return vec![Check::fail(
                 NAME,
                 format!("wrote {key} but cannot read it back: {}", short_error(&e)),
-                format!("the credentials need s3:GetObject on arn:aws:s3:::{bucket}/*"),
+                format!("the credentials need s3:GetObject on arn:aws:s3:::{bucket}/originals/*"),
             )];
         }
     };
@@ -219,13 +224,14 @@ async fn bucket_probe(client: &aws_sdk_s3::Client, bucket: &str, host: &str) -> 
             NAME,
             format!("put, read back and deleted {key} in {bucket}"),
         )],
-        Err(e) => vec![Check::warn(
+        // Staff and daemon roles may not delete: the probe stays, and the next run finds it.
+        Err(e) => vec![Check::ok(
             NAME,
             format!(
-                "put and read back {key}, but cannot delete it ({}): expected for staff and daemon roles",
+                "put (If-None-Match) and read back {key} in {bucket}; it stays, as this role may not \
+                 delete ({})",
                 short_error(&e)
             ),
-            format!("an admin can remove {key}; nothing else needs doing"),
         )],
     }
 }

@@ -3,14 +3,14 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use http_body_util::Full;
 use hyper::body::Bytes;
-use hyper::header::CONTENT_TYPE;
+use hyper::header::{CONTENT_TYPE, HOST};
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::task::{JoinHandle, JoinSet};
 use tokio_util::sync::CancellationToken;
@@ -133,6 +133,11 @@ pub async fn serve(
     Ok(OpsServer { addr, task })
 }
 
+/// How long a client may take to send its request head.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long one connection may stay open, whatever it does (a slow reader holds nothing longer).
+const CONNECTION_TIMEOUT: Duration = Duration::from_secs(30);
+
 async fn accept_loop(listener: TcpListener, state: State, cancel: CancellationToken) {
     let mut connections = JoinSet::new();
     loop {
@@ -144,9 +149,15 @@ async fn accept_loop(listener: TcpListener, state: State, cancel: CancellationTo
                     connections.spawn(async move {
                         let service = service_fn(move |req| respond(state.clone(), req));
                         let conn = hyper::server::conn::http1::Builder::new()
+                            .timer(TokioTimer::new())
+                            .header_read_timeout(HEADER_READ_TIMEOUT)
                             .serve_connection(TokioIo::new(stream), service);
-                        if let Err(e) = conn.await {
-                            tracing::debug!(error = %e, "a /metrics connection ended with an error");
+                        match tokio::time::timeout(CONNECTION_TIMEOUT, conn).await {
+                            Ok(Ok(())) => {}
+                            Ok(Err(e)) => {
+                                tracing::debug!(error = %e, "a /metrics connection ended with an error");
+                            }
+                            Err(_) => tracing::debug!("a /metrics connection timed out"),
                         }
                     });
                 }
@@ -169,14 +180,33 @@ async fn respond(
             "GET only\n".into(),
         ));
     }
+    // DNS rebinding: a web page whose name resolves to 127.0.0.1 still sends its own name.
+    let host = req.headers().get(HOST).and_then(|h| h.to_str().ok());
+    if !is_loopback_host(host) {
+        return Ok(reply(
+            StatusCode::MISDIRECTED_REQUEST,
+            "text/plain",
+            "this server answers to localhost, 127.0.0.1 and [::1] only\n".into(),
+        ));
+    }
+    // Route first: only the two known paths read the catalog.
+    let path = req.uri().path();
+    if path != "/health" && path != "/metrics" {
+        return Ok(reply(
+            StatusCode::NOT_FOUND,
+            "text/plain",
+            "try /health or /metrics\n".into(),
+        ));
+    }
     let probe = Arc::clone(&state.queue);
     let counts = match tokio::task::spawn_blocking(move || probe()).await {
         Ok(result) => result.map_err(QueueProbeError::from),
         Err(e) => Err(QueueProbeError::Panicked(e.to_string())),
     };
-    Ok(match req.uri().path() {
-        "/health" => health(&state, counts),
-        "/metrics" => reply(
+    Ok(if path == "/health" {
+        health(&state, counts)
+    } else {
+        reply(
             StatusCode::OK,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
             state.metrics.render(
@@ -184,13 +214,26 @@ async fn respond(
                 &RetryCounters::global().snapshot(),
                 Now::read(),
             ),
-        ),
-        _ => reply(
-            StatusCode::NOT_FOUND,
-            "text/plain",
-            "try /health or /metrics\n".into(),
-        ),
+        )
     })
+}
+
+/// Whether a request's `Host` names this machine's loopback (pure): `localhost`, an address
+/// in 127.0.0.0/8 or `[::1]`, with or without a port. No `Host` (HTTP/1.0) is allowed: a
+/// browser always sends one.
+fn is_loopback_host(host: Option<&str>) -> bool {
+    let Some(host) = host else {
+        return true;
+    };
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        rest.split(']').next().unwrap_or_default()
+    } else {
+        host.rsplit_once(':').map_or(host, |(name, _port)| name)
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn health(state: &State, counts: Result<QueueDepth, QueueProbeError>) -> Response<Full<Bytes>> {
@@ -237,15 +280,82 @@ mod tests {
     use super::*;
 
     fn get(addr: SocketAddr, path: &str) -> String {
+        get_as(addr, path, &addr.to_string())
+    }
+
+    fn get_as(addr: SocketAddr, path: &str, host: &str) -> String {
         let mut s = std::net::TcpStream::connect(addr).expect("connect");
         write!(
             s,
-            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
         )
         .expect("send");
         let mut out = String::new();
         s.read_to_string(&mut out).expect("read");
         out
+    }
+
+    #[test]
+    fn only_loopback_names_are_served() {
+        let cases = [
+            (Some("127.0.0.1:9464"), true),
+            (Some("localhost:9464"), true),
+            (Some("LOCALHOST"), true),
+            (Some("[::1]:9464"), true),
+            (Some("127.0.0.2"), true),
+            (None, true),
+            (Some("evil.example:9464"), false),
+            (Some("localhost.evil.example"), false),
+            (Some("192.168.1.5:9464"), false),
+            (Some("[2001:db8::1]:9464"), false),
+        ];
+        for (host, ok) in cases {
+            assert_eq!(is_loopback_host(host), ok, "{host:?}");
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_rebound_name_an_unknown_path_and_a_silent_client_never_reach_the_catalog() {
+        let reads = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = Arc::clone(&reads);
+        let probe: QueueProbe = Arc::new(move || {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(QueueDepth::default())
+        });
+        let cancel = CancellationToken::new();
+        let server = serve(
+            "127.0.0.1:0".parse().expect("addr"),
+            Arc::new(DaemonMetrics::new(Instant::now())),
+            probe,
+            cancel.clone(),
+        )
+        .await
+        .expect("serve");
+        let a = server.addr;
+        let (rebound, unknown, silent) = tokio::task::spawn_blocking(move || {
+            let rebound = get_as(a, "/metrics", "attacker.example:9464");
+            let unknown = get(a, "/favicon.ico");
+            // A client that connects and sends nothing is dropped (header read timeout).
+            let mut idle = std::net::TcpStream::connect(a).expect("connect");
+            let mut out = Vec::new();
+            let silent = idle.read_to_end(&mut out).map(|_| out.len());
+            (rebound, unknown, silent)
+        })
+        .await
+        .expect("client");
+        assert!(rebound.starts_with("HTTP/1.1 421"), "{rebound}");
+        assert!(unknown.starts_with("HTTP/1.1 404"), "{unknown}");
+        assert!(
+            silent.is_ok(),
+            "the idle connection was closed by the server"
+        );
+        assert_eq!(
+            reads.load(std::sync::atomic::Ordering::SeqCst),
+            0,
+            "none of these read the catalog"
+        );
+        cancel.cancel();
+        server.join().await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

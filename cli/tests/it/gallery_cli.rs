@@ -300,7 +300,7 @@ async fn import_zip_unpacks_photos_into_the_watched_import_folder() {
     assert_eq!(
         std::fs::read(target.join("day1/a.jpg")).expect("a.jpg unpacked"),
         jpeg(64, 48, None),
-        "the photo lands in <state>/imports/<archive stem>/ byte for byte"
+        "the photo lands in a fresh <state>/imports/<archive stem>/ byte for byte"
     );
     assert!(target.join("b.png").is_file(), "the PNG too");
     assert!(!target.join("notes.txt").exists(), "the text file is not");

@@ -1,8 +1,8 @@
-//! Folders screen: the watched camera import folders. The UI picks a folder with the dialog
-//! plugin's `open({ directory: true })` and passes its path here.
+//! Folders screen: the watched camera import folders. `add_folder` opens the native folder
+//! picker from Rust and adds what the person picks: the webview names no path.
 
 use app_service::ipc::{FolderView, IpcError};
-use tauri::State;
+use tauri::{AppHandle, State};
 
 use crate::state::AppCore;
 
@@ -11,9 +11,17 @@ pub async fn folders(core: State<'_, AppCore>) -> Result<Vec<FolderView>, IpcErr
     core.get()?.folders().await
 }
 
+/// `None` when the person cancelled the picker.
 #[tauri::command]
-pub async fn add_folder(core: State<'_, AppCore>, path: String) -> Result<FolderView, IpcError> {
-    core.get()?.add_folder(&path).await
+pub async fn add_folder(
+    app: AppHandle,
+    core: State<'_, AppCore>,
+) -> Result<Option<FolderView>, IpcError> {
+    let core = core.get()?;
+    let Some(path) = crate::dialogs::pick_folder(&app).await else {
+        return Ok(None);
+    };
+    core.add_folder(&path).await.map(Some)
 }
 
 #[tauri::command]

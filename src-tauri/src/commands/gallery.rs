@@ -4,7 +4,7 @@
 use app_service::ipc::{
     DeletePlanView, DeleteReportView, GalleryDay, GalleryPage, ImportReport, IpcError,
 };
-use tauri::State;
+use tauri::{AppHandle, State};
 
 use crate::state::AppCore;
 
@@ -25,14 +25,21 @@ pub async fn gallery_page(
         .await
 }
 
-/// `destination` comes from the dialog plugin's `save()` in the UI.
+/// Opens the native save dialog from Rust (the webview names no destination) and saves the
+/// original there; where it was saved, `None` when the person cancelled.
 #[tauri::command]
 pub async fn download_original(
+    app: AppHandle,
     core: State<'_, AppCore>,
     key: String,
-    destination: String,
-) -> Result<(), IpcError> {
-    core.get()?.download_original(&key, &destination).await
+) -> Result<Option<String>, IpcError> {
+    let core = core.get()?;
+    let name = key.rsplit('/').next().unwrap_or("photo");
+    let Some(destination) = crate::dialogs::pick_save_file(&app, name).await else {
+        return Ok(None);
+    };
+    core.download_original(&key, &destination).await?;
+    Ok(Some(destination.display().to_string()))
 }
 
 #[tauri::command]
@@ -51,6 +58,8 @@ pub async fn confirm_delete(
     core.get()?.confirm_delete(&token).await
 }
 
+/// Only paths that arrived through the window's drop event (remembered in Rust by
+/// [`crate::files_dropped`]) are imported; any other is refused.
 #[tauri::command]
 pub async fn import_paths(
     core: State<'_, AppCore>,

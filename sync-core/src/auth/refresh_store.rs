@@ -60,6 +60,12 @@ pub enum RefreshStoreError {
     },
     #[error("the keyring worker stopped ({0}); try again")]
     Worker(String),
+    /// The token file is readable by others, or someone else owns it: not used.
+    #[error(
+        "the refresh token file {path} {problem}, so it was not used; delete it and sign in again \
+         (`lightbox login`), or fix it with `chown $USER {path}` and `chmod 600 {path}`"
+    )]
+    Unsafe { path: PathBuf, problem: String },
 }
 
 /// The refresh token of the user signed in to one app client.
@@ -117,16 +123,20 @@ impl RefreshStore {
                 return Ok(Some((t, StoreLocation::Keyring)));
             }
         }
-        match std::fs::read_to_string(&self.file) {
+        match read_private(&self.file) {
             Ok(text) => Ok(Some((
                 Secret::new(text.trim().to_owned()),
                 StoreLocation::File(self.file.clone()),
             ))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(RefreshStoreError::File {
+            Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(ReadError::Io(source)) => Err(RefreshStoreError::File {
                 path: self.file.clone(),
                 action: "read",
                 source,
+            }),
+            Err(ReadError::Unsafe(problem)) => Err(RefreshStoreError::Unsafe {
+                path: self.file.clone(),
+                problem,
             }),
         }
     }
@@ -182,6 +192,9 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| RefreshStoreError::Worker(e.to_string()))
 }
 
+/// Write `text` to `path` through a fresh temporary file in the same folder: a random name
+/// created with `O_CREAT|O_EXCL` (never follows a link, never reuses a file) and mode 0600 from
+/// the start (the `tempfile` crate), renamed over `path`. The folder is created 0700.
 fn write_private(path: &Path, text: &str) -> Result<(), RefreshStoreError> {
     use std::io::Write as _;
     let err = |action, source| RefreshStoreError::File {
@@ -189,32 +202,81 @@ fn write_private(path: &Path, text: &str) -> Result<(), RefreshStoreError> {
         action,
         source,
     };
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| err("created", e))?;
-        restrict(dir, 0o700).map_err(|e| err("protected", e))?;
-    }
-    let tmp = path.with_extension("tmp");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&tmp).map_err(|e| err("written", e))?;
-    restrict(&tmp, 0o600).map_err(|e| err("protected", e))?;
-    file.write_all(text.as_bytes())
-        .and_then(|()| file.sync_all())
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    crate::private_fs::create_dir_all(dir).map_err(|e| err("created", e))?;
+    let mut file = tempfile::Builder::new()
+        .prefix(".refresh-token.")
+        .tempfile_in(dir)
         .map_err(|e| err("written", e))?;
-    std::fs::rename(&tmp, path).map_err(|e| err("written", e))
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.as_file().sync_all())
+        .map_err(|e| err("written", e))?;
+    file.persist(path).map_err(|e| err("written", e.error))?;
+    Ok(())
 }
 
+enum ReadError {
+    Io(std::io::Error),
+    Unsafe(String),
+}
+
+/// Read the token file, refusing a link, a file others may read or write, and a file another
+/// user owns (opened with `O_NOFOLLOW`, checked on the open file).
+fn read_private(path: &Path) -> Result<String, ReadError> {
+    use std::io::Read as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        rustix::fs::OFlags::NOFOLLOW.bits().cast_signed(),
+    );
+    let mut file = options.open(path).map_err(|e| {
+        if is_link_refused(&e) {
+            ReadError::Unsafe("is a symbolic link".to_owned())
+        } else {
+            ReadError::Io(e)
+        }
+    })?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        let meta = file.metadata().map_err(ReadError::Io)?;
+        if let Some(problem) =
+            unsafe_file(meta.mode(), meta.uid(), rustix::process::getuid().as_raw())
+        {
+            return Err(ReadError::Unsafe(problem));
+        }
+    }
+    let mut text = String::new();
+    file.read_to_string(&mut text).map_err(ReadError::Io)?;
+    Ok(text)
+}
+
+/// `O_NOFOLLOW` met a symbolic link (`ELOOP`).
 #[cfg(unix)]
-fn restrict(path: &Path, mode: u32) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt as _;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+fn is_link_refused(e: &std::io::Error) -> bool {
+    e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error())
 }
 
 #[cfg(not(unix))]
-fn restrict(_path: &Path, _mode: u32) -> std::io::Result<()> {
-    Ok(())
+fn is_link_refused(_e: &std::io::Error) -> bool {
+    false
+}
+
+/// What is wrong with a token file of `mode` owned by `owner`, read by `me` (pure).
+#[cfg(unix)]
+fn unsafe_file(mode: u32, owner: u32, me: u32) -> Option<String> {
+    if owner != me {
+        return Some(format!("belongs to another user (uid {owner})"));
+    }
+    if mode & 0o077 != 0 {
+        return Some(format!(
+            "may be read or written by others (mode {:o})",
+            mode & 0o777
+        ));
+    }
+    None
 }
 
 fn remove_file(path: &Path) -> Result<(), RefreshStoreError> {
@@ -232,6 +294,60 @@ fn remove_file(path: &Path) -> Result<(), RefreshStoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_token_file_others_may_read_or_another_user_owns_is_refused() {
+        assert_eq!(unsafe_file(0o100_600, 1000, 1000), None);
+        assert!(unsafe_file(0o100_644, 1000, 1000).is_some_and(|p| p.contains("644")));
+        assert!(unsafe_file(0o100_660, 1000, 1000).is_some());
+        assert!(unsafe_file(0o100_600, 0, 1000).is_some_and(|p| p.contains("another user")));
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn load_refuses_a_readable_or_linked_token_file_and_says_how_to_fix_it() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = RefreshStore::new(StoreChoice::File, dir.path(), "client1");
+        let at = store.save(&Secret::new("rt-1".into())).await.expect("save");
+        let StoreLocation::File(path) = at else {
+            panic!("file chosen")
+        };
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let err = store
+            .load()
+            .await
+            .expect_err("group/world-readable is refused");
+        assert!(err.to_string().contains("chmod 600"), "{err}");
+        std::fs::remove_file(&path).expect("rm");
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::write(&elsewhere, "rt-planted").expect("write");
+        std::fs::set_permissions(&elsewhere, std::fs::Permissions::from_mode(0o600))
+            .expect("chmod");
+        std::os::unix::fs::symlink(&elsewhere, &path).expect("symlink");
+        let err = store.load().await.expect_err("a link is refused");
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        // Saving replaces the link with a file; the link's target is untouched.
+        store.save(&Secret::new("rt-2".into())).await.expect("save");
+        assert_eq!(
+            std::fs::read_to_string(&elsewhere).expect("read"),
+            "rt-planted"
+        );
+        assert!(
+            !std::fs::symlink_metadata(&path)
+                .expect("stat")
+                .file_type()
+                .is_symlink()
+        );
+        let auth_dir = path.parent().expect("dir");
+        let mode = std::fs::metadata(auth_dir)
+            .expect("stat")
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o700, "the auth folder is private");
+    }
 
     #[tokio::test]
     async fn file_store_round_trips_with_mode_0600() {

@@ -134,20 +134,28 @@ impl Auth {
         self.describe(&tokens, at).await
     }
 
-    /// Sign out everywhere, revoke the refresh token (best effort) and forget it here.
+    /// Forget the refresh token here first, always; then sign out everywhere and revoke it
+    /// (best effort: with Cognito unreachable the report carries the failures, and the
+    /// token, already forgotten, expires on its own).
     pub async fn sign_out(&self) -> Result<SignOutReport, SessionError> {
         let (refresh, _) = self.store.load().await?.ok_or(SessionError::NotSignedIn)?;
-        let report = match self.pool.refresh(&refresh).await {
+        self.store.delete().await?;
+        Ok(match self.pool.refresh(&refresh).await {
             Ok(tokens) => self.pool.sign_out(&tokens.access, Some(&refresh)).await,
-            // Already invalid on the server: forgetting it here is all that is left.
+            // Already invalid on the server: forgetting it here was all that was left.
             Err(SignInError::SignedOut) => SignOutReport {
                 global_sign_out: Ok(()),
                 revoke: Ok(()),
             },
-            Err(e) => return Err(e.into()),
-        };
-        self.store.delete().await?;
-        Ok(report)
+            // Unreachable or refused: still try to revoke, and say what failed.
+            Err(e) => {
+                let revoke = self.pool.revoke(&refresh).await;
+                SignOutReport {
+                    global_sign_out: Err(e.to_string()),
+                    revoke,
+                }
+            }
+        })
     }
 
     /// The AWS credentials provider for S3, backed by the identity pool and the kept

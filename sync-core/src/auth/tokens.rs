@@ -139,14 +139,49 @@ pub fn peek_claims(token: &Secret) -> Result<Claims, TokenError> {
         .map_err(|e| TokenError::Malformed(e.to_string()))
 }
 
-/// Verifies tokens against the pool's JWKS, fetched once and again when a token
-/// names a key it has not seen (key rotation).
+/// How long fetched keys are trusted before they are fetched again (a key the pool removed
+/// stops verifying within this time).
+pub const JWKS_LIFETIME: jiff::SignedDuration = jiff::SignedDuration::from_secs(60 * 60);
+/// The longest a JWKS fetch may take.
+const JWKS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Verifies tokens against the pool's JWKS, fetched when first needed, again when a token
+/// names a key it has not seen (key rotation), and again once [`JWKS_LIFETIME`] has passed.
 #[derive(Debug)]
 pub struct TokenVerifier {
     audience: Audience,
     jwks_url: String,
     http: reqwest::Client,
-    keys: RwLock<Option<JwkSet>>,
+    /// The keys and when they were fetched (the `now` of the verify that fetched them).
+    keys: RwLock<Option<(JwkSet, jiff::Timestamp)>>,
+}
+
+/// Whether keys may be fetched from `url` (pure): `https:`, or `http:` to a loopback host
+/// only (the local stack's moto); anything else could be answered by whoever is on the path.
+///
+/// # Errors
+/// What is wrong with it, for [`TokenError::Jwks`].
+pub fn check_jwks_url(url: &str) -> Result<(), String> {
+    if url.starts_with("https://") {
+        return Ok(());
+    }
+    let Some(rest) = url.strip_prefix("http://") else {
+        return Err("the address must start with https://".to_owned());
+    };
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        v6.split(']').next().unwrap_or_default()
+    } else {
+        authority.rsplit_once(':').map_or(authority, |(h, _)| h)
+    };
+    if host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+    {
+        return Ok(());
+    }
+    Err("http:// is allowed only for a local test server on 127.0.0.1; use https://".to_owned())
 }
 
 impl TokenVerifier {
@@ -155,7 +190,10 @@ impl TokenVerifier {
         Self {
             audience,
             jwks_url,
-            http: reqwest::Client::new(),
+            http: reqwest::Client::builder()
+                .timeout(JWKS_TIMEOUT)
+                .build()
+                .unwrap_or_default(),
             keys: RwLock::new(None),
         }
     }
@@ -183,7 +221,7 @@ impl TokenVerifier {
         let kid = header
             .kid
             .ok_or_else(|| TokenError::Malformed("no key id (kid) in the header".to_owned()))?;
-        let key = self.key(&kid).await?;
+        let key = self.key(&kid, now).await?;
         let mut validation = Validation::new(Algorithm::RS256);
         // Time and audience are checked by `check_claims`, with the clock passed in.
         validation.validate_exp = false;
@@ -201,20 +239,25 @@ impl TokenVerifier {
         Ok(claims)
     }
 
-    async fn key(&self, kid: &str) -> Result<DecodingKey, TokenError> {
-        if let Some(set) = self.keys.read().await.as_ref()
+    async fn key(&self, kid: &str, now: jiff::Timestamp) -> Result<DecodingKey, TokenError> {
+        let fresh = |fetched: jiff::Timestamp| now.duration_since(fetched) < JWKS_LIFETIME;
+        if let Some((set, fetched)) = self.keys.read().await.as_ref()
+            && fresh(*fetched)
             && let Some(jwk) = set.find(kid)
         {
             return decoding_key(jwk);
         }
         let mut keys = self.keys.write().await;
         // Another caller may have fetched while this one waited for the lock.
-        if let Some(jwk) = keys.as_ref().and_then(|set| set.find(kid)) {
+        if let Some((set, fetched)) = keys.as_ref()
+            && fresh(*fetched)
+            && let Some(jwk) = set.find(kid)
+        {
             return decoding_key(jwk);
         }
         let set = self.fetch().await?;
         let found = set.find(kid).map(decoding_key);
-        *keys = Some(set);
+        *keys = Some((set, now));
         found.unwrap_or_else(|| {
             Err(TokenError::BadSignature(format!(
                 "key id {kid:?} is not among the pool's keys"
@@ -227,6 +270,7 @@ impl TokenVerifier {
             url: self.jwks_url.clone(),
             reason,
         };
+        check_jwks_url(&self.jwks_url).map_err(err)?;
         let response = self
             .http
             .get(&self.jwks_url)
@@ -248,6 +292,28 @@ fn decoding_key(jwk: &jsonwebtoken::jwk::Jwk) -> Result<DecodingKey, TokenError>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_come_over_https_or_from_loopback_only() {
+        let cases = [
+            (
+                "https://cognito-idp.eu-west-1.amazonaws.com/p/.well-known/jwks.json",
+                true,
+            ),
+            ("http://127.0.0.1:5000/p/.well-known/jwks.json", true),
+            ("http://localhost:5000/jwks.json", true),
+            ("http://[::1]:5000/jwks.json", true),
+            (
+                "http://cognito-idp.eu-west-1.amazonaws.com/p/jwks.json",
+                false,
+            ),
+            ("http://127.0.0.1.evil.example/jwks.json", false),
+            ("ftp://127.0.0.1/jwks.json", false),
+        ];
+        for (url, ok) in cases {
+            assert_eq!(check_jwks_url(url).is_ok(), ok, "{url}");
+        }
+    }
 
     fn audience() -> Audience {
         Audience {

@@ -349,21 +349,25 @@ impl UserPool {
             .map(|_| ())
             .map_err(|e| DisplayErrorContext(e).to_string());
         let revoke = match refresh {
-            Some(token) => self
-                .client
-                .revoke_token()
-                .client_id(&self.client_id)
-                .token(token.expose())
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| DisplayErrorContext(e).to_string()),
+            Some(token) => self.revoke(token).await,
             None => Err("no refresh token to revoke".to_owned()),
         };
         SignOutReport {
             global_sign_out,
             revoke,
         }
+    }
+
+    /// Revoke `refresh` (`RevokeToken`); the error as text, for the sign-out report.
+    pub async fn revoke(&self, refresh: &Secret) -> Result<(), String> {
+        self.client
+            .revoke_token()
+            .client_id(&self.client_id)
+            .token(refresh.expose())
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| DisplayErrorContext(e).to_string())
     }
 
     /// Ask for a reset code (sent by email); returns where it went, masked.

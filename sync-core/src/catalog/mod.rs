@@ -84,6 +84,15 @@ impl Catalog {
     /// [`CatalogError::Open`] when the file cannot be opened, [`CatalogError::Corrupt`] when it
     /// is not a readable database, [`CatalogError::TooNew`] when a newer Lightbox wrote it.
     pub fn open(path: &Path) -> Result<Self, CatalogError> {
+        // A new catalog is created 0600 before SQLite opens it (its -wal and -shm files take
+        // the same mode): it names every photo and folder of the studio.
+        crate::private_fs::create_file(path).map_err(|source| CatalogError::Open {
+            path: path.to_path_buf(),
+            source: rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
+                Some(source.to_string()),
+            ),
+        })?;
         let conn = Connection::open(path).map_err(|source| CatalogError::Open {
             path: path.to_path_buf(),
             source,

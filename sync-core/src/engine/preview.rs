@@ -421,16 +421,23 @@ async fn put_all(
                 async move {
                     // Paused means no new request, previews included.
                     let _active = controls.enter().await;
-                    client
+                    // Conditional, like an original: a preview is never replaced. 412 means
+                    // one is there already, made from the same (never overwritten) original,
+                    // which is all this write was for.
+                    match client
                         .put_object()
                         .bucket(bucket)
                         .key(&key)
+                        .if_none_match("*")
                         .content_type("image/jpeg")
                         .body(body)
                         .send()
                         .await
-                        .map(drop)
-                        .map_err(|e| UploadError::from_sdk(S3Call::PutObject, bucket, &key, e))
+                    {
+                        Ok(_) => Ok(()),
+                        Err(e) if crate::upload::is_precondition_failed(&e) => Ok(()),
+                        Err(e) => Err(UploadError::from_sdk(S3Call::PutObject, bucket, &key, e)),
+                    }
                 }
             })
             .await?;

@@ -125,9 +125,12 @@ impl Bucket {
         })
     }
 
-    /// Step two: delete `originals` and their previews, recording tombstones by the content's
-    /// SHA-256 (from the object's `sha256` metadata) in `catalog` first, so that even a delete
-    /// interrupted halfway never lets the content come back.
+    /// Step two: delete `originals` and their previews, then record tombstones for the
+    /// originals S3 confirmed deleted, so a delete the bucket refuses (a role without delete,
+    /// IAM's explicit deny) leaves no tombstone behind. A tombstone is keyed on the content's
+    /// SHA-256 as this catalog recorded it when it uploaded the key; only for a key this
+    /// station never uploaded is the object's `sha256` metadata used (any writer could have
+    /// set it, so it never overrides the catalog's own value).
     ///
     /// # Errors
     /// [`GalleryError::DeleteForbidden`], [`GalleryError::ConfirmationMismatch`],
@@ -148,16 +151,18 @@ impl Bucket {
         let objects = objects_of(originals)?;
         let mut contents: Vec<(String, Sha256Digest)> = Vec::new();
         for key in originals {
-            contents.push((key.clone(), self.content_sha256(key).await?));
+            let owner = key.clone();
+            let known = catalog.run(move |c| c.key_owner(&owner)).await?;
+            let sha = match known {
+                Some(sha) => {
+                    // Still fails with NotFound for a key already gone.
+                    self.head(key).await?;
+                    sha
+                }
+                None => self.content_sha256(key).await?,
+            };
+            contents.push((key.clone(), sha));
         }
-        let (tombstones, deleted_by) = (contents.clone(), deleted_by.to_owned());
-        catalog
-            .run(move |c| {
-                tombstones
-                    .iter()
-                    .try_for_each(|(key, sha)| c.add_tombstone(*sha, key, &deleted_by, now))
-            })
-            .await?;
         let identifiers = objects
             .iter()
             .map(|key| ObjectIdentifier::builder().key(key).build())
@@ -196,6 +201,19 @@ impl Bucket {
             .iter()
             .filter_map(|d| d.key().map(str::to_owned))
             .collect();
+        let tombstones: Vec<(String, Sha256Digest)> = contents
+            .into_iter()
+            .filter(|(key, _)| deleted.contains(key))
+            .collect();
+        let tombstoned = tombstones.len();
+        let deleted_by = deleted_by.to_owned();
+        catalog
+            .run(move |c| {
+                tombstones
+                    .iter()
+                    .try_for_each(|(key, sha)| c.add_tombstone(*sha, key, &deleted_by, now))
+            })
+            .await?;
         let undo = reply
             .deleted()
             .iter()
@@ -208,7 +226,7 @@ impl Bucket {
             .collect();
         Ok(DeleteOutcome {
             deleted,
-            tombstoned: contents.len(),
+            tombstoned,
             undo,
         })
     }

@@ -53,6 +53,8 @@ pub enum GalleryError {
     BadDate { date: String },
     #[error("nothing to undo: the bucket has no versioning, so deletes are final")]
     NoUndo,
+    #[error("{path} {why}: nothing was written; choose another place to save the photo")]
+    UnsafeDestination { path: PathBuf, why: &'static str },
     #[error("cannot write {path} ({source}); choose a writable location")]
     Write {
         path: PathBuf,
@@ -78,6 +80,7 @@ impl GalleryError {
             Self::BadDate { .. } => FailureCode::GalleryBadDate,
             Self::NoUndo => FailureCode::GalleryNoUndo,
             Self::Write { .. } => FailureCode::GalleryWriteFailed,
+            Self::UnsafeDestination { .. } => FailureCode::GalleryUnsafeDestination,
             Self::Catalog(e) => e.code(),
         }
     }

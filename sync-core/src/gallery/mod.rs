@@ -10,6 +10,7 @@
 
 pub mod cache;
 pub mod delete;
+mod destination;
 mod error;
 pub mod remote;
 

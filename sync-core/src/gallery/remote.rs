@@ -146,7 +146,12 @@ impl Bucket {
             found.extend(
                 page.common_prefixes()
                     .iter()
-                    .filter_map(|p| p.prefix().map(str::to_owned)),
+                    .filter_map(|p| p.prefix().map(str::to_owned))
+                    // `originals/.lightbox/` holds the probes of doctor and the upload guard.
+                    .filter(|p| {
+                        !p.get(prefix.len()..)
+                            .is_some_and(|rest| rest.starts_with('.'))
+                    }),
             );
         }
         found.sort_by(|a, b| b.cmp(a));
@@ -224,12 +229,23 @@ impl Bucket {
         })
     }
 
-    /// Download `key` to `to`, streamed through a temporary file next to it and renamed into
-    /// place, so `to` never holds half a photo. Returns the bytes written.
+    /// Download the original `key` to `to`, streamed through a fresh temporary file next to it
+    /// (created with `create_new` and `O_NOFOLLOW`) and renamed into place, so `to` never holds
+    /// half a photo and no link is followed. Returns the bytes written.
+    ///
+    /// Refused before anything is fetched or written: a key outside `originals/`, a `to` that is
+    /// a symbolic link, a `to` whose folder is a symbolic link.
     ///
     /// # Errors
+    /// [`GalleryError::NotAnOriginal`], [`GalleryError::UnsafeDestination`],
     /// [`GalleryError::NotFound`], [`GalleryError::S3`], [`GalleryError::Write`].
     pub async fn download(&self, key: &str, to: &Path) -> Result<u64, GalleryError> {
+        if !key.starts_with(ORIGINALS) {
+            return Err(GalleryError::NotAnOriginal {
+                key: key.to_owned(),
+            });
+        }
+        super::destination::check(to)?;
         let object = self
             .client
             .get_object()
@@ -247,21 +263,28 @@ impl Bucket {
             path: to.to_path_buf(),
             source,
         };
-        let partial = to.with_extension("lightbox-part");
-        let mut file = tokio::fs::File::create(&partial).await.map_err(write_err)?;
+        let (partial, file) = super::destination::create_partial(to).map_err(write_err)?;
+        let mut file = tokio::fs::File::from_std(file);
         let mut body = object.body;
         let mut written = 0u64;
-        while let Some(chunk) = body
-            .try_next()
-            .await
-            .map_err(|e| GalleryError::interrupted("GetObject", &self.bucket, key, e))?
-        {
-            file.write_all(&chunk).await.map_err(write_err)?;
-            written += u64::try_from(chunk.len()).unwrap_or(0);
+        let copied: Result<(), GalleryError> = async {
+            while let Some(chunk) = body
+                .try_next()
+                .await
+                .map_err(|e| GalleryError::interrupted("GetObject", &self.bucket, key, e))?
+            {
+                file.write_all(&chunk).await.map_err(write_err)?;
+                written += u64::try_from(chunk.len()).unwrap_or(0);
+            }
+            file.sync_all().await.map_err(write_err)?;
+            Ok(())
         }
-        file.sync_all().await.map_err(write_err)?;
+        .await;
         drop(file);
-        tokio::fs::rename(&partial, to).await.map_err(write_err)?;
+        // On failure, dropping `partial` removes it.
+        copied?;
+        // A rename replaces a link at `to` rather than following it.
+        partial.persist(to).map_err(|e| write_err(e.error))?;
         Ok(written)
     }
 }

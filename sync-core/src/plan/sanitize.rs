@@ -114,16 +114,22 @@ pub(crate) fn hash_prefix(sha256_hex: &str, len: usize) -> String {
         .to_ascii_lowercase()
 }
 
+/// Control characters (Cc) and every format character (Cf: bidi marks and overrides, the
+/// Arabic letter mark U+061C, the Mongolian vowel separator U+180E, the soft hyphen U+00AD,
+/// zero-width spaces, the BOM, tags, ...), plus the line and paragraph separators U+2028/2029
+/// (Zl, Zp). Kept: ZWJ and ZWNJ (U+200D, U+200C), which emoji sequences and Persian and Indic
+/// names need and which cannot reorder or hide text.
 fn is_hidden_control(c: char) -> bool {
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory as _};
+    if matches!(c, '\u{200C}' | '\u{200D}') {
+        return false;
+    }
     c.is_control()
         || matches!(
-            c,
-            '\u{200B}' // zero-width space
-                | '\u{200E}'..='\u{200F}' // left-to-right / right-to-left marks
-                | '\u{202A}'..='\u{202E}' // bidi embeddings and overrides
-                | '\u{2060}'..='\u{2064}' // word joiner, invisible operators
-                | '\u{2066}'..='\u{2069}' // bidi isolates
-                | '\u{FEFF}' // byte order mark
+            c.general_category(),
+            GeneralCategory::Format
+                | GeneralCategory::LineSeparator
+                | GeneralCategory::ParagraphSeparator
         )
 }
 
@@ -189,6 +195,11 @@ mod tests {
                 "photogpj.exe",
             ),
             ("zero-width and BOM", "\u{FEFF}IMG\u{200B}1.jpg", "IMG1.jpg"),
+            (
+                "format characters (Cf) and line separators",
+                "a\u{061C}b\u{180E}c\u{00AD}d\u{2028}e\u{2029}f\u{E0041}g\u{FFF9}.jpg",
+                "abcdefg.jpg",
+            ),
             (
                 "emoji ZWJ kept",
                 "team 👨\u{200D}👩.jpg",

@@ -20,8 +20,10 @@ use aws_sdk_s3::primitives::ByteStream;
 use super::transfer::is_precondition_failed;
 use super::{OverwriteGuard, S3Call, S3Transfer, UploadError};
 
-/// The probe's object (outside `originals/` and `previews/`, so no listing shows it).
-pub const PROBE_KEY: &str = ".lightbox/probe/if-none-match";
+/// The probe's object: under `originals/` (the one prefix the staff and daemon roles may create
+/// objects in, and only with `If-None-Match`, which the probe always sends), in a dot folder
+/// that no dated gallery listing shows (`originals/YYYY/MM/DD/` only).
+pub const PROBE_KEY: &str = "originals/.lightbox/probe/if-none-match";
 
 const PROBE_BODY: &[u8] = b"Lightbox checks here whether this server honours If-None-Match.\n";
 

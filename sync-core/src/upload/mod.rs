@@ -110,4 +110,5 @@ pub use part_size::{
     part_size_for, transfer_shape,
 };
 pub use store::{PutOutcome, Transfer};
+pub use transfer::is_precondition_failed;
 pub use transfer::{OverwriteGuard, S3Transfer};

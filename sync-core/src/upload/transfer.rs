@@ -433,7 +433,7 @@ pub(super) fn signed_len(len: u64) -> i64 {
 }
 
 /// Whether a conditional write found the key taken (HTTP 412).
-pub(super) fn is_precondition_failed<E>(
+pub fn is_precondition_failed<E>(
     error: &aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
 ) -> bool {
     matches!(error, aws_sdk_s3::error::SdkError::ServiceError(service)

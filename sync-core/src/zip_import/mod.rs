@@ -1,9 +1,12 @@
 //! ZIP import: unpack an archive of photos into a folder the engine watches, so the photos take
 //! the normal way (settle, fingerprint, plan, upload, preview) like any camera import.
 //!
-//! Where they go: `lightbox import-zip` extracts into `<state dir>/imports/<archive name>/` and
-//! makes sure `<state dir>/imports` is a watched folder; the app calls [`import_zip`] with the
-//! same folder. Each file is written under a hidden `.name.part` name and renamed into place,
+//! Where they go: [`unpack_into`] extracts into a fresh folder under `<state dir>/imports/`,
+//! named from the archive's name made safe ([`folder_name`]: letters, digits, `-`, `_`, `.`
+//! inside, never a name of dots only) and made unique (`shoot`, `shoot-2`, ...); a folder that
+//! already exists is never written into. `lightbox import-zip` makes sure
+//! `<state dir>/imports` is a watched folder; the app does the same through the engine. When an
+//! import fails or holds no photo, its folder is removed again. Each file is written under a hidden `.name.part` name and renamed into place,
 //! so the watcher never sees half a file.
 //!
 //! Safety, checked before anything is written (the central directory) and again while
@@ -38,7 +41,8 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             max_entries: 20_000,
-            max_total_bytes: 64 * 1024 * 1024 * 1024,
+            // What one import may unpack: a full card of RAW files, not a disk's worth.
+            max_total_bytes: 8 * 1024 * 1024 * 1024,
             max_ratio: 100,
         }
     }
@@ -56,6 +60,14 @@ pub enum ZipImportError {
     UnsafePath { name: String },
     #[error("the archive looks like a zip bomb: {what}; nothing more was imported")]
     Bomb { what: String },
+    #[error(
+        "the archive name `{name}` gives no safe folder name; rename the archive (letters or digits) and try again"
+    )]
+    UnsafeName { name: String },
+    #[error(
+        "the imports folder {path} is a symbolic link; nothing was imported. Remove the link (the state directory must hold a real folder)"
+    )]
+    LinkedImports { path: PathBuf },
     #[error("cannot write {path} ({source}); check free space and permissions")]
     Write { path: PathBuf, source: io::Error },
 }
@@ -66,7 +78,9 @@ impl ZipImportError {
         match self {
             Self::Open { .. } => FailureCode::ZipOpenFailed,
             Self::NotZip { .. } => FailureCode::ZipInvalid,
-            Self::UnsafePath { .. } => FailureCode::ZipUnsafePath,
+            Self::UnsafePath { .. } | Self::UnsafeName { .. } | Self::LinkedImports { .. } => {
+                FailureCode::ZipUnsafePath
+            }
             Self::Bomb { .. } => FailureCode::ZipBomb,
             Self::Write { .. } => FailureCode::ZipWriteFailed,
         }
@@ -81,6 +95,101 @@ pub struct ImportReport {
     /// Entries skipped, with the reason.
     pub skipped: Vec<(String, String)>,
     pub bytes: u64,
+}
+
+/// The folder name for `archive`'s photos (pure): its stem with anything but ASCII letters,
+/// digits, `-`, `_` and inner `.` replaced by `_`, leading and trailing dots trimmed, at most
+/// 64 characters; `None` when nothing nameable is left (`...zip`, `..zip`).
+#[must_use]
+pub fn folder_name(archive: &Path) -> Option<String> {
+    let stem = archive.file_stem()?.to_string_lossy();
+    let safe: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(64)
+        .collect();
+    let safe = safe.trim_matches('.');
+    safe.chars()
+        .any(|c| c.is_ascii_alphanumeric())
+        .then(|| safe.to_owned())
+}
+
+/// Where an import went and what it did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unpacked {
+    /// The fresh folder under the imports folder.
+    pub folder: PathBuf,
+    pub report: ImportReport,
+}
+
+/// Unpack `archive` into a fresh folder under `imports` (created 0700 if missing; refused when
+/// it is a symbolic link). The folder is removed again when the import fails or holds no photo.
+///
+/// # Errors
+/// [`ZipImportError`]: an archive name with nothing nameable, a linked imports folder, and
+/// everything [`import_zip`] refuses.
+pub fn unpack_into(
+    archive: &Path,
+    imports: &Path,
+    limits: Limits,
+) -> Result<Unpacked, ZipImportError> {
+    let name = folder_name(archive).ok_or_else(|| ZipImportError::UnsafeName {
+        name: archive
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+    })?;
+    let write_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| ZipImportError::Write { path, source }
+    };
+    crate::private_fs::create_dir_all(imports).map_err(write_err(imports))?;
+    if std::fs::symlink_metadata(imports)
+        .map_err(write_err(imports))?
+        .file_type()
+        .is_symlink()
+    {
+        return Err(ZipImportError::LinkedImports {
+            path: imports.to_path_buf(),
+        });
+    }
+    let folder = fresh_folder(imports, &name).map_err(write_err(imports))?;
+    match import_zip(archive, &folder, limits) {
+        Ok(report) if report.imported.is_empty() => {
+            std::fs::remove_dir_all(&folder).map_err(write_err(&folder))?;
+            Ok(Unpacked { folder, report })
+        }
+        Ok(report) => Ok(Unpacked { folder, report }),
+        Err(e) => {
+            // Best effort: the error says what went wrong; a leftover folder holds no photo
+            // that was reported imported.
+            let _cleanup = std::fs::remove_dir_all(&folder);
+            Err(e)
+        }
+    }
+}
+
+/// `imports/<name>`, else `imports/<name>-2`, ...: the first that did not exist, created here
+/// (`create_dir`, so an existing folder or link is never reused).
+fn fresh_folder(imports: &Path, name: &str) -> io::Result<PathBuf> {
+    for n in 1u32.. {
+        let candidate = if n == 1 {
+            imports.join(name)
+        } else {
+            imports.join(format!("{name}-{n}"))
+        };
+        match std::fs::create_dir(&candidate) {
+            Ok(()) => return Ok(candidate),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::other("no free folder name"))
 }
 
 /// Unpack the photos in `archive` into `target` (created if needed).
@@ -224,6 +333,23 @@ pub fn check_ratio(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folder_names_never_leave_the_imports_folder() {
+        let cases = [
+            ("/tmp/shoot.zip", Some("shoot")),
+            ("/tmp/...zip", None),
+            ("/tmp/.zip", Some("zip")),
+            ("/tmp/..zip", None),
+            ("/tmp/a/b c.zip", Some("b_c")),
+            ("/tmp/..hidden.zip", Some("hidden")),
+            ("/tmp/x/../y.zip", Some("y")),
+            ("/tmp/Ünïcode.zip", Some("_n_code")),
+        ];
+        for (path, want) in cases {
+            assert_eq!(folder_name(Path::new(path)).as_deref(), want, "{path}");
+        }
+    }
 
     #[test]
     fn only_entries_that_expand_too_much_are_bombs() {

@@ -148,3 +148,49 @@ async fn verification_accepts_the_pool_token_and_refuses_each_kind_of_bad_one() 
         );
     }
 }
+
+/// Keys are fetched again once `JWKS_LIFETIME` has passed (time passed in), not before.
+#[tokio::test]
+async fn fetched_keys_expire_after_their_lifetime() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let jwks = json!({"keys": [{"kty": "RSA", "alg": "RS256", "use": "sig", "kid": "key-a", "n": KEY_A_N, "e": "AQAB"}]}).to_string();
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let addr = listener.local_addr().expect("bound");
+    let fetches = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&fetches);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            counted.fetch_add(1, Ordering::SeqCst);
+            let mut buf = [0u8; 4096];
+            let _read = stream.read(&mut buf);
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{jwks}",
+                jwks.len()
+            );
+            let _written = stream.write_all(reply.as_bytes());
+        }
+    });
+    let verifier = TokenVerifier::new(
+        Audience {
+            issuer: ISSUER.to_owned(),
+            client_id: CLIENT.to_owned(),
+        },
+        format!("http://{addr}/jwks.json"),
+    );
+    let now = jiff::Timestamp::from_second(1_800_000_000).expect("valid");
+    let token = mint(
+        KEY_A_DER_B64,
+        "key-a",
+        &id_claims(now.as_second() + 4 * 3600),
+    );
+    let later = |secs: i64| now + jiff::SignedDuration::from_secs(secs);
+    for (at, expected) in [(now, 1), (later(30 * 60), 1), (later(61 * 60), 2)] {
+        verifier
+            .verify(&token, TokenUse::Id, at)
+            .await
+            .expect("verifies");
+        assert_eq!(fetches.load(Ordering::SeqCst), expected, "fetches by {at}");
+    }
+}

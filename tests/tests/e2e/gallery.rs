@@ -187,3 +187,105 @@ async fn browse_presign_delete_and_the_deleted_content_stays_out() {
         .await
         .expect("stops");
 }
+
+/// Every name in `dir` (not recursive), sorted: to show nothing was written.
+fn names(dir: &std::path::Path) -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(dir)
+        .expect("readable")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    out.sort();
+    out
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn downloads_refuse_linked_destinations_and_keys_outside_originals() {
+    let stack = stack();
+    let bucket_name = stack.fresh_garage_bucket("download-guard").await;
+    let client = stack.garage_s3();
+    let photo = jpeg(64, 48, None);
+    for key in [
+        "originals/2026/11/23/a.jpg",
+        "previews/thumb/2026/11/23/a.jpg",
+    ] {
+        client
+            .put_object()
+            .bucket(&bucket_name)
+            .key(key)
+            .body(photo.clone().into())
+            .send()
+            .await
+            .expect("put");
+    }
+    let bucket = Bucket {
+        client: client.clone(),
+        bucket: bucket_name.clone(),
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, b"keep me").expect("write");
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).expect("mkdir");
+    let save_dir = dir.path().join("save");
+    std::fs::create_dir(&save_dir).expect("mkdir");
+    std::os::unix::fs::symlink(&victim, save_dir.join("photo.jpg")).expect("symlink");
+    std::os::unix::fs::symlink(&elsewhere, dir.path().join("linked-folder")).expect("symlink");
+    let before = (names(dir.path()), names(&save_dir), names(&elsewhere));
+
+    let cases = [
+        (
+            "a symlinked destination",
+            "originals/2026/11/23/a.jpg",
+            save_dir.join("photo.jpg"),
+            FailureCode::GalleryUnsafeDestination,
+        ),
+        (
+            "a destination in a symlinked folder",
+            "originals/2026/11/23/a.jpg",
+            dir.path().join("linked-folder/photo.jpg"),
+            FailureCode::GalleryUnsafeDestination,
+        ),
+        (
+            "a key outside originals/",
+            "previews/thumb/2026/11/23/a.jpg",
+            save_dir.join("thumb.jpg"),
+            FailureCode::GalleryNotAnOriginal,
+        ),
+    ];
+    for (what, key, to, code) in cases {
+        let err = bucket.download(key, &to).await.expect_err(what);
+        println!("{what}: refused: {err}");
+        assert_eq!(err.code(), code, "{what}: {err}");
+        assert!(
+            err.to_string().contains("choose another place")
+                || err.to_string().contains("not an original"),
+            "{what}: the message says what to do: {err}"
+        );
+    }
+    assert_eq!(
+        std::fs::read(&victim).expect("still there"),
+        b"keep me",
+        "the link's target is untouched"
+    );
+    assert_eq!(
+        (names(dir.path()), names(&save_dir), names(&elsewhere)),
+        before,
+        "nothing written anywhere"
+    );
+
+    // The same download to a plain path works, and leaves no temporary file.
+    let to = save_dir.join("real.jpg");
+    let bytes = bucket
+        .download("originals/2026/11/23/a.jpg", &to)
+        .await
+        .expect("a plain destination");
+    assert_eq!(std::fs::read(&to).expect("saved"), photo);
+    assert_eq!(bytes, u64::try_from(photo.len()).expect("fits"));
+    assert_eq!(
+        names(&save_dir),
+        vec!["photo.jpg", "real.jpg"],
+        "no leftover"
+    );
+}

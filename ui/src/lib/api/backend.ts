@@ -40,7 +40,8 @@ export interface Backend {
 
   // Folders
   folders(): Promise<FolderView[]>;
-  addFolder(path: string): Promise<FolderView>;
+  /** Opens the native folder picker (from Rust) and adds the pick; `null` when cancelled. */
+  addFolder(): Promise<FolderView | null>;
   removeFolder(path: string): Promise<null>;
 
   // Activity
@@ -55,7 +56,8 @@ export interface Backend {
   // Gallery
   galleryDays(): Promise<GalleryDay[]>;
   galleryPage(day: string, cursor: string | null, limit: number): Promise<GalleryPage>;
-  downloadOriginal(key: string, destination: string): Promise<null>;
+  /** Opens the native save dialog (from Rust) and saves there; the path, `null` when cancelled. */
+  downloadOriginal(key: string): Promise<string | null>;
   prepareDelete(keys: string[]): Promise<DeletePlanView>;
   confirmDelete(token: string): Promise<DeleteReportView>;
 

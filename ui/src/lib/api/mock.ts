@@ -220,9 +220,15 @@ export class MockBackend implements Backend {
     return this.folderList.map((f) => ({ ...f }));
   }
 
-  async addFolder(path: string) {
-    this.call("addFolder", path);
-    if (!path.startsWith("/")) throw ipcError("bad_input", `"${path}" is not a full folder path: choose the folder again.`);
+  /** What the native folder picker answers next (`null`: cancelled). */
+  folderToPick: string | null = "/photos/card2";
+  /** What the native save dialog answers next (`null`: cancelled). */
+  saveTo: string | null = "/home/studio/Downloads/photo.jpg";
+
+  async addFolder() {
+    this.call("addFolder");
+    const path = this.folderToPick;
+    if (path === null) return null;
     const view: FolderView = {
       path,
       status: "watching",
@@ -285,9 +291,9 @@ export class MockBackend implements Backend {
     return { items: items.slice(start, end), nextCursor: end < items.length ? String(end) : null };
   }
 
-  async downloadOriginal(key: string, destination: string) {
-    this.call("downloadOriginal", key, destination);
-    return null;
+  async downloadOriginal(key: string) {
+    this.call("downloadOriginal", key);
+    return this.saveTo;
   }
 
   async prepareDelete(keys: string[]) {
@@ -328,18 +334,8 @@ export class MockBackend implements Backend {
 }
 
 export class MockPlatform implements Platform {
-  folderToPick: string | null = "/photos/card2";
-  saveTo: string | null = "/home/studio/Downloads/photo.jpg";
   private drop: ((paths: string[]) => void) | null = null;
   private hover: ((over: boolean) => void) | null = null;
-
-  async pickFolder() {
-    return this.folderToPick;
-  }
-
-  async pickSaveFile(_suggestedName: string) {
-    return this.saveTo;
-  }
 
   async onFileDrop(onDrop: (paths: string[]) => void, onHover: (over: boolean) => void) {
     this.drop = onDrop;

@@ -33,7 +33,7 @@ export const tauriBackend: Backend = {
   signOut: () => invoke<SignOutView>("sign_out"),
 
   folders: () => invoke<FolderView[]>("folders"),
-  addFolder: (path) => invoke<FolderView>("add_folder", { path }),
+  addFolder: () => invoke<FolderView | null>("add_folder"),
   removeFolder: (path) => invoke<null>("remove_folder", { path }),
 
   recentActivity: (limit) => invoke<FileActivity[]>("recent_activity", { limit }),
@@ -49,7 +49,7 @@ export const tauriBackend: Backend = {
 
   galleryDays: () => invoke<GalleryDay[]>("gallery_days"),
   galleryPage: (day, cursor, limit) => invoke<GalleryPage>("gallery_page", { day, cursor, limit }),
-  downloadOriginal: (key, destination) => invoke<null>("download_original", { key, destination }),
+  downloadOriginal: (key) => invoke<string | null>("download_original", { key }),
   prepareDelete: (keys) => invoke<DeletePlanView>("prepare_delete", { keys }),
   confirmDelete: (token) => invoke<DeleteReportView>("confirm_delete", { token }),
 

@@ -1,6 +1,6 @@
 import { fireEvent, render, screen, within } from "@testing-library/svelte";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { fileActivity, galleryItem, MockBackend, MockPlatform } from "../api/mock";
+import { fileActivity, galleryItem, MockBackend } from "../api/mock";
 import { ActivityStore } from "../stores/activity.svelte";
 import { FoldersStore } from "../stores/folders.svelte";
 import { GalleryStore } from "../stores/gallery.svelte";
@@ -63,7 +63,7 @@ describe("Gallery", () => {
 
   it("asks before deleting, with count and size, then deletes with the plan's token", async () => {
     const backend = backendWithPhotos("admin");
-    render(Gallery, { props: { store: new GalleryStore(backend), platform: new MockPlatform(), isAdmin: true } });
+    render(Gallery, { props: { store: new GalleryStore(backend), isAdmin: true } });
     const first = await screen.findByTitle("IMG_00000.JPG");
     await fireEvent.click(first);
     await fireEvent.click(screen.getByTitle("IMG_00002.JPG"), { shiftKey: true });
@@ -82,7 +82,7 @@ describe("Gallery", () => {
 
   it("offers staff no Delete, in the grid or the viewer", async () => {
     const backend = backendWithPhotos("staff");
-    render(Gallery, { props: { store: new GalleryStore(backend), platform: new MockPlatform(), isAdmin: false } });
+    render(Gallery, { props: { store: new GalleryStore(backend), isAdmin: false } });
     const first = await screen.findByTitle("IMG_00000.JPG");
     await fireEvent.click(first);
     expect(screen.getByText("1 selected")).toBeTruthy();
@@ -97,7 +97,7 @@ describe("Gallery", () => {
 
   it("steps through the day in the viewer with the arrow keys and closes with Esc", async () => {
     const backend = backendWithPhotos("admin");
-    render(Gallery, { props: { store: new GalleryStore(backend), platform: new MockPlatform(), isAdmin: true } });
+    render(Gallery, { props: { store: new GalleryStore(backend), isAdmin: true } });
     await fireEvent.dblClick(await screen.findByTitle("IMG_00000.JPG"));
     expect(screen.getByRole("dialog").getAttribute("aria-label")).toBe("Photo 1 of 12");
     await fireEvent.keyDown(window, { key: "ArrowRight" });
@@ -107,14 +107,14 @@ describe("Gallery", () => {
     expect(viewer.getAttribute("aria-label")).toBe("Photo 2 of 12");
     expect(within(viewer).getByRole("img").getAttribute("src")).toContain("screen/IMG_00001.JPG");
     await fireEvent.click(within(viewer).getByRole("button", { name: "Download original" }));
-    expect(backend.calledWith("downloadOriginal")).toEqual([["originals/2026/11/23/IMG_00001.JPG", "/home/studio/Downloads/photo.jpg"]]);
+    expect(backend.calledWith("downloadOriginal")).toEqual([["originals/2026/11/23/IMG_00001.JPG"]]);
     await fireEvent.keyDown(window, { key: "Escape" });
     expect(screen.queryByRole("dialog")).toBeNull();
   });
 
   it("switches days from the day list", async () => {
     const backend = backendWithPhotos("staff");
-    render(Gallery, { props: { store: new GalleryStore(backend), platform: new MockPlatform(), isAdmin: false } });
+    render(Gallery, { props: { store: new GalleryStore(backend), isAdmin: false } });
     await screen.findByTitle("IMG_00000.JPG");
     await fireEvent.click(document.querySelector("[data-day=\"2026-11-22\"]")!);
     expect(await screen.findByTitle("IMG_00099.JPG")).toBeTruthy();
@@ -158,21 +158,22 @@ describe("SignIn", () => {
 });
 
 describe("Folders", () => {
-  it("adds a typed path and shows an offline folder with its reason", async () => {
+  it("adds the folder the native picker answers (no typed path) and shows an offline folder with its reason", async () => {
     const backend = new MockBackend();
     backend.folderList = [
       { path: "/media/card", status: "offline", detail: "The card is not mounted. Nothing is deleted; it is picked up again when it returns.", counts: { waiting: 3, uploading: 0, done: 120, skipped: 0, failed: 1 } },
     ];
-    render(Folders, { props: { store: new FoldersStore(backend), platform: new MockPlatform() } });
+    render(Folders, { props: { store: new FoldersStore(backend) } });
     const card = (await screen.findByText("/media/card")).closest("li")!;
     expect(within(card).getByText("Offline")).toBeTruthy();
     expect(within(card).getByText(/not mounted/)).toBeTruthy();
     expect(card.querySelector('[data-count="done"]')?.textContent).toBe("120");
-    await fireEvent.input(screen.getByLabelText(/type a folder's path/), { target: { value: "/photos/studio-a" } });
-    await fireEvent.click(screen.getByRole("button", { name: "Add" }));
-    expect(await screen.findByText("/photos/studio-a")).toBeTruthy();
+    expect(screen.queryByRole("textbox")).toBeNull();
     await fireEvent.click(screen.getByRole("button", { name: "Add folder…" }));
     expect(await screen.findByText("/photos/card2")).toBeTruthy();
-    expect(backend.calledWith("addFolder")).toEqual([["/photos/studio-a"], ["/photos/card2"]]);
+    backend.folderToPick = null;
+    await fireEvent.click(screen.getByRole("button", { name: "Add folder…" }));
+    expect(backend.calledWith("addFolder")).toEqual([[], []]);
+    expect(screen.getAllByRole("listitem")).toHaveLength(2);
   });
 });

@@ -25,16 +25,12 @@ export class FoldersStore {
     }
   }
 
-  /** Adds `path`; false (with `error` set) when the engine refused it. */
-  async add(path: string): Promise<boolean> {
-    const trimmed = path.trim();
-    if (!trimmed) {
-      this.error = { code: "bad_input", title: "Please check what you entered", message: "Type a folder's full path, or choose one." };
-      return false;
-    }
+  /** Asks for a folder (the native picker, opened from Rust) and adds it; false (with `error`
+   * set) when the engine refused it. */
+  async add(): Promise<boolean> {
     return this.run(async () => {
-      const view = await this.backend.addFolder(trimmed);
-      this.list = [...this.list.filter((f) => f.path !== view.path), view];
+      const view = await this.backend.addFolder();
+      if (view !== null) this.list = [...this.list.filter((f) => f.path !== view.path), view];
     });
   }
 

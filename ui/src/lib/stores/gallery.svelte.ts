@@ -118,11 +118,12 @@ export class GalleryStore {
     }
   }
 
-  async download(item: GalleryItem, destination: string): Promise<void> {
+  /** Asks where (the native save dialog, opened from Rust) and saves the original there. */
+  async download(item: GalleryItem): Promise<void> {
     this.error = null;
     try {
-      await this.backend.downloadOriginal(item.key, destination);
-      this.notice = `Saved ${item.name} to ${destination}.`;
+      const destination = await this.backend.downloadOriginal(item.key);
+      if (destination !== null) this.notice = `Saved ${item.name} to ${destination}.`;
     } catch (e) {
       this.error = plainError(e);
     }

@@ -28,6 +28,8 @@ pub struct Config {
     pub daemon: DaemonConfig,
     pub previews: PreviewConfig,
     pub desktop: DesktopConfig,
+    /// `[index]`: the shared photo index (DynamoDB); absent, none.
+    pub index: crate::index::IndexConfig,
     /// Where the catalog and other local state live. Default: the platform data dir
     /// (`~/.local/share/lightbox` on Linux).
     pub state_dir: Option<PathBuf>,

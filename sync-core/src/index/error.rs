@@ -134,3 +134,115 @@ impl Classify for IndexError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemError;
+    use aws_smithy_types::body::SdkBody;
+    use aws_smithy_types::error::ErrorMetadata;
+
+    use super::*;
+
+    fn failed(status: u16, code: &str) -> SdkError<BatchGetItemError, HttpResponse> {
+        SdkError::service_error(
+            BatchGetItemError::generic(ErrorMetadata::builder().code(code).build()),
+            HttpResponse::new(status.try_into().expect("a status"), SdkBody::empty()),
+        )
+    }
+
+    #[test]
+    fn dynamodb_replies_become_the_errors_and_classes_docs_index_md_lists() {
+        let table = IndexTable::new(
+            aws_sdk_dynamodb::Client::from_conf(
+                aws_sdk_dynamodb::Config::builder()
+                    .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+                    .build(),
+            ),
+            "photos-index".to_owned(),
+            "eu-west-1".to_owned(),
+        );
+        let cases: &[(u16, &str, FailureCode, ErrorClass)] = &[
+            (
+                400,
+                "ThrottlingException",
+                FailureCode::IndexUnavailable,
+                ErrorClass::Throttled,
+            ),
+            (
+                400,
+                "ProvisionedThroughputExceededException",
+                FailureCode::IndexUnavailable,
+                ErrorClass::Throttled,
+            ),
+            (
+                400,
+                "RequestLimitExceeded",
+                FailureCode::IndexUnavailable,
+                ErrorClass::Throttled,
+            ),
+            (
+                500,
+                "InternalServerError",
+                FailureCode::IndexUnavailable,
+                ErrorClass::Temporary,
+            ),
+            (
+                503,
+                "ServiceUnavailable",
+                FailureCode::IndexUnavailable,
+                ErrorClass::Throttled,
+            ),
+            (
+                400,
+                "TransactionInProgressException",
+                FailureCode::IndexUnavailable,
+                ErrorClass::Temporary,
+            ),
+            (
+                400,
+                "ExpiredTokenException",
+                FailureCode::IndexUnavailable,
+                ErrorClass::RefreshCredentials,
+            ),
+            (
+                400,
+                "AccessDeniedException",
+                FailureCode::IndexAccessDenied,
+                ErrorClass::Permanent,
+            ),
+            (
+                400,
+                "ResourceNotFoundException",
+                FailureCode::IndexNoTable,
+                ErrorClass::Permanent,
+            ),
+            (
+                400,
+                "ValidationException",
+                FailureCode::IndexInvalidRequest,
+                ErrorClass::Permanent,
+            ),
+            (
+                400,
+                "IdempotentParameterMismatchException",
+                FailureCode::IndexInvalidRequest,
+                ErrorClass::Permanent,
+            ),
+        ];
+        for &(status, code, want_code, want_class) in cases {
+            let error = IndexError::from_sdk("BatchGetItem", &table, &failed(status, code));
+            assert_eq!(
+                (error.code(), error.class()),
+                (want_code, want_class),
+                "{code}: {error}"
+            );
+        }
+        let missing =
+            IndexError::from_sdk("Query", &table, &failed(400, "ResourceNotFoundException"));
+        assert_eq!(
+            missing.to_string(),
+            "the index table `photos-index` does not exist in eu-west-1: check `[index] table` in \
+             the settings (Terraform's `index_table` output) and the region"
+        );
+    }
+}

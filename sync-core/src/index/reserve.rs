@@ -212,3 +212,118 @@ fn with_hold(spec: UpdateSpec, hold: &Hold) -> UpdateSpec {
         .set("reserved_at", n(hold.reserved_at_ms))
         .set("reservation", s(&hold.token))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::items::tests::{registration, sha};
+    use crate::index::items::{Deletion, KeyItem};
+
+    const KEY: &str = "originals/2024/03/09/DSC_0001.JPG";
+
+    fn hold(station: &str) -> Hold {
+        Hold {
+            station: station.to_owned(),
+            token: format!("token-of-{station}"),
+            reserved_at_ms: 1_000,
+        }
+    }
+
+    fn content(state: ItemState, hold: Option<Hold>, deleted: bool) -> ContentItem {
+        ContentItem {
+            sha256: sha(1),
+            key: KEY.to_owned(),
+            state,
+            registration: None,
+            station: hold.as_ref().map(|h| h.station.clone()),
+            hold,
+            live: None,
+            gallery: None,
+            deletion: deleted.then(|| Deletion {
+                deleted_at: "2024-03-10T08:00:00.000Z".to_owned(),
+                deleted_by_id: "sub".to_owned(),
+                deleted_by_name: "Grace".to_owned(),
+            }),
+        }
+    }
+
+    fn key_item(owner: u8, state: ItemState, hold: Option<Hold>) -> KeyItem {
+        KeyItem {
+            key: KEY.to_owned(),
+            sha256: sha(owner),
+            state,
+            station: hold.as_ref().map(|h| h.station.clone()),
+            hold,
+        }
+    }
+
+    #[test]
+    fn a_refusal_names_the_fact_in_the_designs_precedence() {
+        let file = Reserve {
+            registration: registration(1, KEY),
+            content_seen: None,
+            key_seen: None,
+        };
+        let other = key_item(2, ItemState::Reserved, Some(hold("b")));
+        // The deletion marks win over whatever `state` says.
+        let deleted = content(ItemState::Live, None, true);
+        assert_eq!(
+            refusal(&file, Some(&deleted), Some(&other)),
+            Some(ReserveOutcome::ContentDeleted {
+                key: KEY.to_owned()
+            })
+        );
+        let live = content(ItemState::Live, None, false);
+        assert_eq!(
+            refusal(&file, Some(&live), None),
+            Some(ReserveOutcome::ContentLive {
+                key: KEY.to_owned()
+            })
+        );
+        let reserved = content(ItemState::Reserved, Some(hold("a")), false);
+        assert_eq!(
+            refusal(&file, Some(&reserved), Some(&other)),
+            Some(ReserveOutcome::ContentReserved {
+                key: KEY.to_owned(),
+                hold: hold("a")
+            })
+        );
+        assert_eq!(
+            refusal(&file, None, Some(&other)),
+            Some(ReserveOutcome::KeyTaken {
+                owner: sha(2),
+                hold: Some(hold("b"))
+            })
+        );
+        let live_key = key_item(2, ItemState::Live, None);
+        assert_eq!(
+            refusal(&file, None, Some(&live_key)),
+            Some(ReserveOutcome::KeyTaken {
+                owner: sha(2),
+                hold: None
+            })
+        );
+        assert_eq!(refusal(&file, None, None), None, "nothing there: try again");
+    }
+
+    #[test]
+    fn a_takeover_whose_seen_reservation_is_unchanged_is_not_refused_by_that_item() {
+        let file = Reserve {
+            registration: registration(1, KEY),
+            content_seen: Some(hold("a")),
+            key_seen: Some(hold("a")),
+        };
+        let reserved = content(ItemState::Reserved, Some(hold("a")), false);
+        let key = key_item(1, ItemState::Reserved, Some(hold("a")));
+        assert_eq!(refusal(&file, Some(&reserved), Some(&key)), None);
+        let moved_on = key_item(1, ItemState::Reserved, Some(hold("c")));
+        assert_eq!(
+            refusal(&file, Some(&reserved), Some(&moved_on)),
+            Some(ReserveOutcome::KeyTaken {
+                owner: sha(1),
+                hold: Some(hold("c"))
+            }),
+            "another taker got the key first"
+        );
+    }
+}

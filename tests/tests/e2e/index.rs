@@ -9,9 +9,9 @@ use lightbox_tests::fault_proxy::{Fault, FaultKind, FaultProxy, RequestMatcher};
 use lightbox_tests::stack::stack;
 use lightbox_types::{FailureCode, Sha256Digest};
 use sync_core::index::{
-    DayCursor, DeleteMark, DeleteOutcome, Deletion, IndexError, IndexTable, ItemState, LiveFacts,
-    LiveOutcome, MakeLive, Read, Registration, Reserve, ReserveOutcome, STALE_AFTER_MS, TakeOver,
-    day_page, delete_mark, lookup, make_live, reserve, take_over,
+    DayCursor, DeleteMark, DeleteOutcome, Deletion, Found, IndexError, IndexTable, ItemState,
+    LiveFacts, LiveOutcome, MakeLive, Read, Registration, Reserve, ReserveOutcome, STALE_AFTER_MS,
+    TakeOver, day_page, delete_mark, lookup, make_live, reserve, take_over,
 };
 use sync_core::retry::{Backoff, Retrier, RetryPolicy};
 
@@ -281,6 +281,28 @@ async fn index_two_stations_reserving_one_key_for_different_contents_one_wins_an
     );
 }
 
+/// `station` takes over the reservations of `reg`'s items as `found` read them.
+async fn take(
+    table: &IndexTable,
+    retrier: &Retrier,
+    station: &str,
+    reg: &Registration,
+    found: &Found,
+    now: i64,
+) -> TakeOver {
+    take_over(
+        table,
+        retrier,
+        station,
+        reg.clone(),
+        found.contents.get(&reg.sha256),
+        found.keys.get(&reg.key),
+        now,
+    )
+    .await
+    .expect("answered")
+}
+
 #[tokio::test]
 async fn index_a_stale_reservation_is_taken_over_and_a_fresh_one_is_not() {
     let (table, retrier, day) = (index(), retrier(), day());
@@ -317,34 +339,14 @@ async fn index_a_stale_reservation_is_taken_over_and_a_fresh_one_is_not() {
     )
     .await
     .expect("looked up");
-    let refused = take_over(
-        &table,
-        &retrier,
-        STATION_B,
-        fresh_one.clone(),
-        found.contents.get(&fresh_one.sha256),
-        found.keys.get(&fresh_one.key),
-        now,
-    )
-    .await
-    .expect("answered");
+    let refused = take(&table, &retrier, STATION_B, &fresh_one, &found, now).await;
     assert_eq!(
         refused,
         TakeOver::NotStale(a_hold),
         "a fresh reservation is left alone"
     );
 
-    let taken = take_over(
-        &table,
-        &retrier,
-        STATION_B,
-        stale.clone(),
-        found.contents.get(&stale.sha256),
-        found.keys.get(&stale.key),
-        now,
-    )
-    .await
-    .expect("answered");
+    let taken = take(&table, &retrier, STATION_B, &stale, &found, now).await;
     let TakeOver::Attempted(ReserveOutcome::Reserved(b_hold)) = taken else {
         panic!("the stale reservation should be taken over: {taken:?}");
     };
@@ -369,17 +371,7 @@ async fn index_a_stale_reservation_is_taken_over_and_a_fresh_one_is_not() {
     );
 
     // A second taker that read the same stale reservation is refused: it changed since.
-    let late = take_over(
-        &table,
-        &retrier,
-        "late/0000000c",
-        stale.clone(),
-        found.contents.get(&stale.sha256),
-        found.keys.get(&stale.key),
-        now,
-    )
-    .await
-    .expect("answered");
+    let late = take(&table, &retrier, "late/0000000c", &stale, &found, now).await;
     assert_eq!(
         late,
         TakeOver::Attempted(ReserveOutcome::ContentReserved {

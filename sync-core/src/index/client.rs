@@ -7,8 +7,7 @@ use std::path::Path;
 
 use aws_sdk_dynamodb::config::retry::RetryConfig;
 
-use super::IndexConfig;
-use crate::config::{AuthConfig, StorageConfig};
+use crate::config::{AuthConfig, IndexConfig, StorageConfig};
 
 /// The shared index: a DynamoDB client and the table it reads and writes.
 #[derive(Debug, Clone)]

@@ -6,7 +6,8 @@
 //! Not yet wired into the engine: the plan step, the uploader, deletes and the gallery will
 //! call these.
 //!
-//! - [`config`]: `[index]` (the table; absent, no shared index);
+//! - `[index]` in the settings: [`crate::config::IndexConfig`] (the table; absent, no shared
+//!   index), next to `[storage]` (the client depends on the settings, not the other way);
 //! - [`client`]: [`IndexTable`], built like the S3 client;
 //! - [`items`], [`gallery_keys`]: the content item, the key item, the GSI keys (pure);
 //! - [`cursor`]: the opaque day-page cursor (pure);
@@ -15,7 +16,6 @@
 
 pub mod attrs;
 pub mod client;
-pub mod config;
 pub mod cursor;
 pub mod day_page;
 pub mod delete_mark;
@@ -29,9 +29,9 @@ pub mod reserve;
 pub mod take_over;
 mod transact;
 
+pub use crate::config::IndexConfig;
 pub use attrs::{Item, ItemError};
 pub use client::{IndexTable, build_index_table};
-pub use config::IndexConfig;
 pub use cursor::{CursorError, DayCursor};
 pub use day_page::{Card, DayPage, day_page};
 pub use delete_mark::{DeleteMark, DeleteOutcome, delete_mark};

@@ -28,6 +28,8 @@ pub struct Config {
     pub daemon: DaemonConfig,
     pub previews: PreviewConfig,
     pub desktop: DesktopConfig,
+    /// `[index]`: the shared photo index (DynamoDB); absent, none.
+    pub index: IndexConfig,
     /// Where the catalog and other local state live. Default: the platform data dir
     /// (`~/.local/share/lightbox` on Linux).
     pub state_dir: Option<PathBuf>,
@@ -228,6 +230,21 @@ impl Default for StorageConfig {
     }
 }
 
+/// The shared photo index (docs/index.md). Here, not in `index/`, like `[storage]`: the
+/// index client depends on the settings, so the settings may not depend on it.
+/// `[index]` in the settings file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IndexConfig {
+    /// The index table's name (Terraform's `index_table` output). `None`: no shared index.
+    pub table: Option<String>,
+    /// A custom DynamoDB endpoint (the local stack's moto). `None` means AWS. The storage
+    /// endpoint cannot serve: on the local stack it is Garage, which has no DynamoDB.
+    pub endpoint: Option<String>,
+    /// The table's region, when it is not the bucket's (`[storage] region`).
+    pub region: Option<String>,
+}
+
 /// How Lightbox gets AWS credentials.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -412,6 +429,11 @@ mod tests {
             DesktopConfig::default(),
             "the example shows the desktop defaults"
         );
+        assert_eq!(
+            config.index,
+            IndexConfig::default(),
+            "the example names no index table"
+        );
     }
 
     #[test]
@@ -454,6 +476,21 @@ mod tests {
         assert_eq!(
             loaded.config.storage.region, "us-east-1",
             "unset keys keep defaults"
+        );
+    }
+
+    #[test]
+    fn an_absent_index_section_means_no_shared_index_and_unknown_fields_are_refused() {
+        let empty: IndexConfig = toml::from_str("").expect("an empty section reads");
+        assert_eq!(empty.table, None, "no table named: no shared index");
+        let named: IndexConfig =
+            toml::from_str("table = \"lightbox-index\"\nendpoint = \"http://127.0.0.1:5000\"")
+                .expect("a table and an endpoint read");
+        assert_eq!(named.table.as_deref(), Some("lightbox-index"));
+        assert_eq!(named.endpoint.as_deref(), Some("http://127.0.0.1:5000"));
+        assert!(
+            toml::from_str::<IndexConfig>("tabel = \"x\"").is_err(),
+            "a misspelt key is refused, not ignored"
         );
     }
 }

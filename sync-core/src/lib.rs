@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod config;
 pub mod engine;
 pub mod gallery;
+pub mod index;
 pub mod ingest;
 pub mod log_safety;
 pub mod plan;

@@ -23,8 +23,25 @@ pub async fn build_s3_client(
     auth: &AuthConfig,
     state_dir: &Path,
 ) -> Client {
+    let shared = shared_sdk_config(&storage.region, auth, state_dir).await;
+    let mut s3 =
+        aws_sdk_s3::config::Builder::from(&shared).force_path_style(storage.force_path_style);
+    if let Some(endpoint) = &storage.endpoint {
+        s3 = s3.endpoint_url(endpoint);
+    }
+    Client::from_conf(s3.build())
+}
+
+/// The SDK settings every Lightbox AWS client shares: `region` and the configured
+/// credentials (the S3 client here, the shared index's DynamoDB client in
+/// `crate::index::client`).
+pub(crate) async fn shared_sdk_config(
+    region: &str,
+    auth: &AuthConfig,
+    state_dir: &Path,
+) -> aws_config::SdkConfig {
     let mut loader =
-        aws_config::defaults(BehaviorVersion::latest()).region(Region::new(storage.region.clone()));
+        aws_config::defaults(BehaviorVersion::latest()).region(Region::new(region.to_owned()));
     match auth.credentials {
         CredentialSource::DefaultChain => {
             if let Some(profile) = &auth.profile {
@@ -35,13 +52,7 @@ pub async fn build_s3_client(
             loader = loader.credentials_provider(cognito_credentials(auth, state_dir).await);
         }
     }
-    let shared = loader.load().await;
-    let mut s3 =
-        aws_sdk_s3::config::Builder::from(&shared).force_path_style(storage.force_path_style);
-    if let Some(endpoint) = &storage.endpoint {
-        s3 = s3.endpoint_url(endpoint);
-    }
-    Client::from_conf(s3.build())
+    loader.load().await
 }
 
 /// The identity-pool provider, or one that explains on every request why there is none.

@@ -24,6 +24,8 @@ pub struct MotoInfo {
     pub access_key_id: String,
     pub secret_access_key: String,
     pub bucket: String,
+    /// The shared index's DynamoDB table (`SPEC["index_table"]` in scripts/provision.py).
+    pub index_table: String,
     pub cognito: CognitoInfo,
 }
 
@@ -164,6 +166,23 @@ impl Stack {
             .force_path_style(true)
             .build();
         aws_sdk_s3::Client::from_conf(conf)
+    }
+
+    /// The shared index on moto's DynamoDB, through `endpoint` (moto's, or a fault proxy in
+    /// front of it), with the SDK's own retries off as `sync_core::index::build_index_table`
+    /// builds it: every retry is the retry policy's.
+    #[must_use]
+    pub fn moto_index_via(&self, endpoint: &str) -> sync_core::index::IndexTable {
+        let m = &self.info.moto;
+        let shared = self.sdk_config(endpoint, &m.access_key_id, &m.secret_access_key);
+        let conf = aws_sdk_dynamodb::config::Builder::from(&shared)
+            .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled())
+            .build();
+        sync_core::index::IndexTable::new(
+            aws_sdk_dynamodb::Client::from_conf(conf),
+            m.index_table.clone(),
+            self.info.region.clone(),
+        )
     }
 
     /// A Cognito user pool client for moto (admin and user APIs).

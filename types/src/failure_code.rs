@@ -3,7 +3,7 @@
 //! TypeScript type is generated from this one, feature `ts`).
 //!
 //! A code is namespaced by where it arises (`catalog_`, `config_`, `engine_`, `ingest_`,
-//! `plan_`, `upload_`, `preview_`, `gallery_`, `zip_`, `import_`, `ops_`), and one thing has
+//! `plan_`, `upload_`, `preview_`, `gallery_`, `index_`, `zip_`, `import_`, `ops_`), and one thing has
 //! one code wherever it is seen: a file gone before it could be read is `ingest_vanished`
 //! whether the settler or the fingerprinter found out.
 //!
@@ -153,6 +153,24 @@ pub enum FailureCode {
     /// The bucket did not confirm one key of a delete.
     GalleryNotDeleted,
 
+    // The shared photo index (sync-core `index`, DynamoDB).
+    /// The configured index table does not exist in its region.
+    IndexNoTable,
+    /// The role may not make this index request.
+    IndexAccessDenied,
+    /// The index could not be reached or kept failing (throttling, 5xx, network).
+    IndexUnavailable,
+    /// Other stations' writes kept cancelling this station's transaction.
+    IndexContended,
+    /// The index refused a request as invalid (a bug).
+    IndexInvalidRequest,
+    /// An item in the table is not one Lightbox writes.
+    IndexBadItem,
+    /// A page cursor that is damaged or belongs to another query.
+    IndexBadCursor,
+    /// A day that is not `YYYY-MM-DD`.
+    IndexBadDay,
+
     // ZIP import (sync-core `zip_import`, the app's drop target).
     ZipOpenFailed,
     ZipInvalid,
@@ -247,7 +265,7 @@ mod tests {
     fn every_code_is_namespaced_by_where_it_arises() {
         let namespaces = [
             "catalog_", "config_", "engine_", "ingest_", "plan_", "upload_", "preview_",
-            "gallery_", "zip_", "import_", "ops_",
+            "gallery_", "index_", "zip_", "import_", "ops_",
         ];
         for &code in FailureCode::VARIANTS {
             if code == FailureCode::Unrecognized {

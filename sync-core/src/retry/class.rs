@@ -91,6 +91,8 @@ const THROTTLING_CODES: &[&str] = &[
     "TooManyRequestsException",
     "RequestLimitExceeded",
     "BandwidthLimitExceeded",
+    // DynamoDB's (the shared index).
+    "ProvisionedThroughputExceededException",
 ];
 
 /// Codes worth retrying, whatever the status (some come with a 400).
@@ -107,6 +109,10 @@ const TEMPORARY_CODES: &[&str] = &[
     "BadDigest",
     "InvalidDigest",
     "XAmzContentSHA256Mismatch",
+    // DynamoDB's (the shared index): a server hiccup, and a transaction with the same
+    // ClientRequestToken still running.
+    "InternalServerError",
+    "TransactionInProgressException",
 ];
 
 /// The class of an S3 error response with HTTP `status` and error `code` (absent for HEAD

@@ -7,6 +7,7 @@ mod auth_credentials;
 mod auth_tokens;
 mod fault_proxy;
 mod gallery;
+mod index;
 mod ingest;
 mod preview;
 mod preview_catchup;

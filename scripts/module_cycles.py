@@ -130,7 +130,8 @@ def blank_block(text: str, start: int) -> str:
     return text[:start] + "".join("\n" if c == "\n" else " " for c in text[start:end]) + text[end:]
 
 
-TEST_ITEM = re.compile(r"#\[cfg\(test\)\]\s*")
+# `#[cfg(test)]` and `#[cfg(all(test, ...))]`: items compiled for tests only.
+TEST_ITEM = re.compile(r"#\[cfg\((?:test|all\(\s*test\s*,[^\]]*\))\)\]\s*")
 MOD_DECL = re.compile(r"^\s*(?:pub(?:\([^)]*\))?\s+)?mod\s+(\w+)\s*;", re.M)
 USE_DECL = re.compile(r"\b(pub(?:\([^)]*\))?\s+)?use\s+([^;]+);")
 INLINE_PATH = re.compile(r"(?<![\w:$])(crate|super|self)((?:\s*::\s*\w+)+)")
@@ -138,7 +139,7 @@ VISIBILITY_IN = re.compile(r"pub\s*\(\s*in\s+[^)]*\)")
 
 
 def remove_test_items(text: str) -> tuple[str, set[str]]:
-    """Blank `#[cfg(test)]` items; return the names of `#[cfg(test)] mod x;` declarations."""
+    """Blank test-only items (`#[cfg(test)]`, `#[cfg(all(test, ...))]`); return the names of `#[cfg(test)] mod x;` declarations."""
     test_mods = set()
     while m := TEST_ITEM.search(text):
         decl = MOD_DECL.match(text, m.end())

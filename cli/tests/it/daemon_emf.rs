@@ -189,9 +189,10 @@ fn the_emf_lines_follow_the_specification_and_their_counters_sum_to_metrics() {
     let proxy = runtime
         .block_on(FaultProxy::start(&stack().info.garage.endpoint))
         .expect("the fault proxy starts");
+    // The photos' PUTs, not the guard's probe (under originals/.lightbox/).
     let put = RequestMatcher::any()
         .operation(S3Operation::PutObject)
-        .target_contains("/originals/");
+        .target_contains("/IMG_");
     proxy.inject(put.clone(), Fault::SlowDown503);
     proxy.inject(put, Fault::ServerError500);
     let mut daemon = Daemon::new()

@@ -66,9 +66,10 @@ impl Phase {
     fn request(self, rng: &mut rand::rngs::StdRng) -> Option<RequestMatcher> {
         let any = RequestMatcher::any();
         Some(match self {
+            // A photo's key starts with its year; the guard's probe is under originals/.lightbox/.
             Self::SinglePut => any
                 .operation(S3Operation::PutObject)
-                .target_contains("/originals/"),
+                .target_contains("/originals/2"),
             Self::MultipartCreate => any.operation(S3Operation::CreateMultipartUpload),
             // Any of the first parts of whichever multipart upload is in flight.
             Self::MultipartPart => any

@@ -162,10 +162,23 @@ async fn gallery_ls_url_get_and_rm_work_on_the_bucket_and_refuse_bad_input() {
     put_photo(&client, &bucket, a, &photo).await;
     put_photo(&client, &bucket, b, &jpeg(300, 200, None)).await;
     put_photo(&client, &bucket, c, &jpeg(200, 300, None)).await;
+    // The upload guard's probe, left where a staff role may not delete it.
+    client
+        .put_object()
+        .bucket(&bucket)
+        .key(sync_core::upload::PROBE_KEY)
+        .body(b"probe".to_vec().into())
+        .send()
+        .await
+        .expect("Garage takes the probe");
     let run = |args: &[&str]| lightbox(&bucket, &state, args);
 
     let all = json(&run(&["gallery", "ls", "--json"]));
-    assert_eq!(keys_of(&all), [c, a, b], "every original, no previews");
+    assert_eq!(
+        keys_of(&all),
+        [c, a, b],
+        "every original, no previews, not the probe"
+    );
     assert!(all["next"].is_null(), "three photos fit on one page");
     let day = json(&run(&["gallery", "ls", "--date", "2026-11-23", "--json"]));
     assert_eq!(keys_of(&day), [a, b], "--date selects that day's prefix");

@@ -147,11 +147,7 @@ impl Bucket {
                 page.common_prefixes()
                     .iter()
                     .filter_map(|p| p.prefix().map(str::to_owned))
-                    // `originals/.lightbox/` holds the probes of doctor and the upload guard.
-                    .filter(|p| {
-                        !p.get(prefix.len()..)
-                            .is_some_and(|rest| rest.starts_with('.'))
-                    }),
+                    .filter(|p| !in_dot_folder(prefix, p)),
             );
         }
         found.sort_by(|a, b| b.cmp(a));
@@ -175,8 +171,12 @@ impl Bucket {
             let page =
                 page.map_err(|e| GalleryError::s3("ListObjectsV2", &self.bucket, prefix, e))?;
             found.extend(page.contents().iter().filter_map(|o| {
+                let key = o.key()?;
+                if in_dot_folder(prefix, key) {
+                    return None;
+                }
                 Some(RemoteObject {
-                    key: o.key()?.to_owned(),
+                    key: key.to_owned(),
                     size: u64::try_from(o.size().unwrap_or(0)).unwrap_or(0),
                     modified_ms: o
                         .last_modified()
@@ -289,10 +289,41 @@ impl Bucket {
     }
 }
 
+/// Whether `key` (under `prefix`) lies in a folder whose name starts with a dot:
+/// `originals/.lightbox/` holds the probes of doctor and the upload guard, which are not photos
+/// (and stay where the role may not delete them). Photos never have such a folder.
+fn in_dot_folder(prefix: &str, key: &str) -> bool {
+    key.get(prefix.len()..)
+        .is_some_and(|rest| rest.split('/').any(|segment| segment.starts_with('.')))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use jiff::ToSpan as _;
+
+    #[test]
+    fn the_probes_folder_is_not_a_photo_and_photos_are() {
+        let cases = [
+            (
+                "originals/",
+                "originals/.lightbox/probe/if-none-match",
+                true,
+            ),
+            ("originals/", "originals/.lightbox/", true),
+            ("originals/2026/", "originals/2026/12/07/.x/a.jpg", true),
+            ("originals/", "originals/2026/12/07/DSC_0001.JPG", false),
+            ("originals/", "originals/2026/12/07/a..b.jpg", false),
+            (
+                "originals/2026/12/07/",
+                "originals/2026/12/07/IMG_1.CR3",
+                false,
+            ),
+        ];
+        for (prefix, key, hidden) in cases {
+            assert_eq!(in_dot_folder(prefix, key), hidden, "{key} under {prefix}");
+        }
+    }
     use lightbox_types::FailureCode;
 
     #[test]

@@ -155,7 +155,6 @@ async fn sha256_of_object(client: &aws_sdk_s3::Client, bucket: &str, key: &str) 
     hex::encode(hasher.finalize())
 }
 
-/// Upload every part of `path` from `first_part` on, in `part_size` parts.
 /// The `Content-Type` the bucket stores for `key`.
 async fn content_type_of(bucket: &str, key: &str) -> Option<String> {
     stack()
@@ -170,6 +169,7 @@ async fn content_type_of(bucket: &str, key: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// Upload every part of `path` from `first_part` on, in `part_size` parts.
 async fn put_parts_from(
     transfer: &S3Transfer,
     upload_id: &str,

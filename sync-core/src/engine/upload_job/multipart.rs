@@ -89,10 +89,7 @@ impl<T: Transfer> Job<T> {
             }
             Err(e) if e.problem() == Some(S3Problem::UploadGone) => {
                 // Completed by an earlier run whose reply was lost, or aborted/expired.
-                self.ctx
-                    .catalog
-                    .run(move |c| c.clear_upload(file, Timestamp::now()))
-                    .await?;
+                self.clear_upload().await?;
                 self.record.state = FileState::Planned;
                 self.record.multipart = None;
                 Ok(None)
@@ -163,6 +160,16 @@ impl<T: Transfer> Job<T> {
         first_error.map_or(Ok(()), Err)
     }
 
+    /// Forget this file's multipart upload in the catalog: the next attempt starts a new one.
+    async fn clear_upload(&self) -> Result<(), JobError> {
+        let file = self.record.id;
+        self.ctx
+            .catalog
+            .run(move |c| c.clear_upload(file, Timestamp::now()))
+            .await?;
+        Ok(())
+    }
+
     pub(super) async fn complete(
         &mut self,
         key: &str,
@@ -188,10 +195,7 @@ impl<T: Transfer> Job<T> {
                 let verified = self.verify(key, meta, expected, true).await;
                 if verified.is_err() {
                     // Nothing to resume: a retry starts over (and meets the same object).
-                    self.ctx
-                        .catalog
-                        .run(move |c| c.clear_upload(file, Timestamp::now()))
-                        .await?;
+                    self.clear_upload().await?;
                 }
                 verified
             }
@@ -199,20 +203,14 @@ impl<T: Transfer> Job<T> {
             Err(e) if e.problem() == Some(S3Problem::UploadGone) => {
                 let verified = self.verify(key, meta, expected, false).await;
                 if verified.is_err() {
-                    self.ctx
-                        .catalog
-                        .run(move |c| c.clear_upload(file, Timestamp::now()))
-                        .await?;
+                    self.clear_upload().await?;
                 }
                 verified
             }
             // The parts do not add up to the file: start over with a fresh upload.
             Err(e) if e.problem() == Some(S3Problem::ContentMismatch) => {
                 self.abort(&upload.upload_id, key).await;
-                self.ctx
-                    .catalog
-                    .run(move |c| c.clear_upload(file, Timestamp::now()))
-                    .await?;
+                self.clear_upload().await?;
                 Err(e)
             }
             // A part the journal names is missing: the resume's ListParts sorts it out.

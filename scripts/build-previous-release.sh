@@ -4,7 +4,8 @@
 # directory (so the dependencies it has in common with this checkout are reused, not built
 # again) and cached at $LIGHTBOX_CACHE/releases/<commit>/lightbox. Prints that path.
 #   scripts/build-previous-release.sh [--no-relink] [REF]   (REF: $PREVIOUS_RELEASE, else v0.1.0)
-# Needs the ref in this clone (a tag: git fetch --tags). Both builds' binaries land on
+# v0.1.0 is pinned to its commit below, because a clone of main alone (as CI makes) has the
+# commit but not the tag. Both builds' binaries land on
 # $CARGO_TARGET_DIR/debug/lightbox: after building the old one, this checkout's is linked
 # back by a `cargo build` of it, unless --no-relink (the caller builds next anyway, as
 # scripts/test.sh and scripts/reliability.sh do: cargo links a fresh binary again).
@@ -18,8 +19,18 @@ if [[ "${1:-}" == --no-relink ]]; then
   shift
 fi
 ref="${1:-${PREVIOUS_RELEASE:-v0.1.0}}"
-commit=$(git rev-parse --verify --quiet "$ref^{commit}") \
-  || die "no commit for $ref in this clone: fetch the tags (git fetch --tags) or pass a commit"
+# The release tag and its commit: a tag can be missing from a clone, its commit cannot
+# (it is an ancestor of main), unless the clone is shallow.
+V0_1_0_COMMIT=791e14dc9ec6645136d44994e0468c9b65d8a33c
+commit=$(git rev-parse --verify --quiet "$ref^{commit}") || {
+  [[ "$ref" == v0.1.0 ]] && commit=$(git rev-parse --verify --quiet "$V0_1_0_COMMIT^{commit}")
+} || {
+  # A shallow clone: ask its origin for that one commit.
+  [[ "$ref" == v0.1.0 ]] && [[ "$(git rev-parse --is-shallow-repository)" == true ]] \
+    && log "this clone is shallow: fetching $ref ($V0_1_0_COMMIT) from origin" \
+    && git fetch --quiet --depth=1 origin "$V0_1_0_COMMIT" \
+    && commit=$(git rev-parse --verify --quiet "$V0_1_0_COMMIT^{commit}")
+} || die "no commit for $ref in this clone: fetch the tags (git fetch --tags), deepen a shallow clone (git fetch --unshallow), or pass a commit"
 cache="$LIGHTBOX_CACHE/releases/$commit"
 if [[ -x "$cache/lightbox" ]]; then
   echo "$cache/lightbox"

@@ -25,6 +25,7 @@ use sync_core::auth::session::{Auth, SessionError};
 use sync_core::auth::user_pool::{SignInError, Tokens};
 use sync_core::catalog::{Catalog, FileId};
 use sync_core::config::{Config, CredentialSource, LoadedConfig};
+use sync_core::credential_expiry::CredentialExpiry;
 use sync_core::engine::{CATALOG_FILE, EngineSettings, UploadTarget};
 
 /// How long uploads in flight get to finish when the engine stops (sign-out, quit, restart).
@@ -137,24 +138,34 @@ impl DesktopCore {
         }
         let config = self.config();
         let state_dir = config.state_dir()?;
-        let client = self.s3_client(&config).await?;
+        let (client, credentials) = self.s3_client(&config).await?;
         let settings = EngineSettings {
             catalog_path: state_dir.join(CATALOG_FILE),
             ingest: config.ingest.clone(),
             upload: Some(UploadTarget::from_config(&config, &client, sub)?),
         };
         *slot = EngineSlot::start(&settings, &self.hub).await?;
-        self.gallery.lock().await.connect(&config, client)?;
+        self.gallery
+            .lock()
+            .await
+            .connect(&config, client, credentials)?;
         Ok(())
     }
 
     /// An S3 client with the signed-in user's identity-pool credentials (whatever
-    /// `auth.credentials` says: the app always uploads as its user).
-    async fn s3_client(&self, config: &Config) -> Result<aws_sdk_s3::Client, IpcError> {
+    /// `auth.credentials` says: the app always uploads as its user), and the handle on their
+    /// expiry that the gallery's presigned URLs keep within.
+    async fn s3_client(
+        &self,
+        config: &Config,
+    ) -> Result<(aws_sdk_s3::Client, CredentialExpiry), IpcError> {
         let storage = config.require_storage()?;
         let mut auth = config.auth.clone();
         auth.credentials = CredentialSource::Cognito;
-        Ok(sync_core::s3_client::build_s3_client(storage, &auth, &config.state_dir()?).await)
+        Ok(
+            sync_core::s3_client::build_tracked_s3_client(storage, &auth, &config.state_dir()?)
+                .await,
+        )
     }
 
     async fn stop_engine(&self) {

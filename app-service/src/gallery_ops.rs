@@ -14,9 +14,8 @@ use crate::ipc::{
 use lightbox_types::object_keys::{PreviewKind, preview_key};
 use lightbox_types::{FailureCode, Role};
 use sync_core::config::Config;
-use sync_core::gallery::{
-    Bucket, CACHE_FILE, GalleryCache, checked_date_prefix, refresh, url_lifetime,
-};
+use sync_core::credential_expiry::CredentialExpiry;
+use sync_core::gallery::{Bucket, CACHE_FILE, GalleryCache, checked_date_prefix, refresh};
 
 /// The most items one page carries.
 const MAX_PAGE: u64 = 500;
@@ -37,11 +36,17 @@ impl GalleryState {
     ///
     /// # Errors
     /// `config` without a bucket or state dir; `internal` when the cache cannot be opened.
-    pub fn connect(&mut self, config: &Config, client: aws_sdk_s3::Client) -> Result<(), IpcError> {
+    pub fn connect(
+        &mut self,
+        config: &Config,
+        client: aws_sdk_s3::Client,
+        credentials: CredentialExpiry,
+    ) -> Result<(), IpcError> {
         let storage = config.require_storage()?;
         self.bucket = Some(Bucket {
             client,
             bucket: storage.bucket.clone(),
+            credentials,
         });
         self.cache = Some(GalleryCache::open(&config.state_dir()?.join(CACHE_FILE))?);
         Ok(())
@@ -135,7 +140,7 @@ impl DesktopCore {
         let (bucket, cache) = gallery.parts()?;
         let limit = usize::try_from(limit.clamp(1, MAX_PAGE)).unwrap_or(200);
         let page = cache.page(&prefix, cursor, limit)?;
-        let lifetime = url_lifetime(Timestamp::now(), None);
+        let lifetime = bucket.presign_lifetime(Timestamp::now()).await?;
         let mut items = Vec::with_capacity(page.items.len());
         for object in page.items {
             let thumb = preview_key(PreviewKind::Thumb, &object.key);

@@ -10,20 +10,20 @@ use lightbox_types::Role;
 use sync_core::catalog::{Catalog, CatalogHandle, CatalogLock};
 use sync_core::config::Config;
 use sync_core::engine::CATALOG_FILE;
-use sync_core::gallery::{
-    Bucket, CACHE_FILE, GalleryCache, Page, checked_date_prefix, refresh, url_lifetime,
-};
+use sync_core::gallery::{Bucket, CACHE_FILE, GalleryCache, Page, checked_date_prefix, refresh};
 use sync_core::zip_import::{Limits, Unpacked, unpack_into};
 
 use crate::cli::GalleryCommand;
 
 async fn bucket(config: &Config) -> Result<Bucket> {
     let storage = config.require_storage()?;
-    let client =
-        sync_core::s3_client::build_s3_client(storage, &config.auth, &config.state_dir()?).await;
+    let (client, credentials) =
+        sync_core::s3_client::build_tracked_s3_client(storage, &config.auth, &config.state_dir()?)
+            .await;
     Ok(Bucket {
         client,
         bucket: storage.bucket.clone(),
+        credentials,
     })
 }
 
@@ -48,10 +48,8 @@ pub async fn gallery(config: &Config, command: GalleryCommand) -> Result<()> {
         }
         GalleryCommand::Url { key } => {
             bucket.require_original(&key).await?;
-            // The default credential chain does not tell its expiry here: the cap applies.
-            let urls = bucket
-                .photo_urls(&key, url_lifetime(Timestamp::now(), None))
-                .await?;
+            let lifetime = bucket.presign_lifetime(Timestamp::now()).await?;
+            let urls = bucket.photo_urls(&key, lifetime).await?;
             println!("{}", serde_json::to_string_pretty(&urls)?);
         }
         GalleryCommand::Get { key, output } => {

@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod catalog;
 pub mod config;
+pub mod credential_expiry;
 pub mod engine;
 pub mod gallery;
 pub mod index;

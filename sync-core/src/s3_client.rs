@@ -11,6 +11,7 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_s3::Client;
 
 use crate::config::{AuthConfig, CredentialSource, StorageConfig};
+use crate::credential_expiry::{self, CredentialExpiry};
 
 /// An S3 client for the configured bucket's endpoint, region and credentials. With
 /// `cognito` credentials the signed-in user's refresh token is looked up for
@@ -23,13 +24,24 @@ pub async fn build_s3_client(
     auth: &AuthConfig,
     state_dir: &Path,
 ) -> Client {
-    let shared = shared_sdk_config(&storage.region, auth, state_dir).await;
+    build_tracked_s3_client(storage, auth, state_dir).await.0
+}
+
+/// [`build_s3_client`], with a handle on its credentials' expiry (which presigned URLs must
+/// not outlive).
+pub async fn build_tracked_s3_client(
+    storage: &StorageConfig,
+    auth: &AuthConfig,
+    state_dir: &Path,
+) -> (Client, CredentialExpiry) {
+    let (shared, expiry) =
+        credential_expiry::track(shared_sdk_config(&storage.region, auth, state_dir).await);
     let mut s3 =
         aws_sdk_s3::config::Builder::from(&shared).force_path_style(storage.force_path_style);
     if let Some(endpoint) = &storage.endpoint {
         s3 = s3.endpoint_url(endpoint);
     }
-    Client::from_conf(s3.build())
+    (Client::from_conf(s3.build()), expiry)
 }
 
 /// The SDK settings every Lightbox AWS client shares: `region` and the configured

@@ -237,6 +237,20 @@ async fn admin_signs_in_uploads_sees_the_thumbnail_and_deletes_staff_may_not() {
         .thumb_url
         .as_deref()
         .expect("previews were made: a thumbnail URL");
+    // moto's identity-pool credentials last 90 s: a URL signed with them must stop working
+    // a minute before they do (30 s at most), not live the 15-minute cap and fail mid-scroll.
+    let expires: u64 = reqwest::Url::parse(thumb)
+        .expect("a URL")
+        .query_pairs()
+        .find(|(name, _)| name == "X-Amz-Expires")
+        .expect("a presigned URL says how long it works")
+        .1
+        .parse()
+        .expect("seconds");
+    assert!(
+        (1..=30).contains(&expires),
+        "the URL outlives the credentials that signed it: X-Amz-Expires={expires}"
+    );
     let response = reqwest::get(thumb)
         .await
         .expect("the presigned URL answers");

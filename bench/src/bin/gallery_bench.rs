@@ -24,6 +24,7 @@ use clap::Parser;
 use lightbox_types::object_keys::{PreviewKind, preview_key};
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
+use sync_core::credential_expiry::CredentialExpiry;
 use sync_core::gallery::{Bucket, GalleryCache, refresh, url_lifetime};
 use sync_core::upload::ObjectMeta;
 
@@ -64,6 +65,7 @@ async fn run(cli: &Cli) -> Result<Value> {
     let bucket = Bucket {
         client: client.clone(),
         bucket: cli.bucket.clone(),
+        credentials: CredentialExpiry::default(),
     };
     let seeding = seed(&client, cli).await?;
     let listing = listing(&bucket, cli).await?;

@@ -12,6 +12,7 @@ use tokio::io::AsyncWriteExt as _;
 
 use super::GalleryError;
 use super::cache::RemoteObject;
+use crate::credential_expiry::{CredentialExpiry, Expiry};
 use lightbox_types::object_keys::{PreviewKind, preview_key};
 
 /// The prefix every original lives under.
@@ -27,6 +28,9 @@ const CREDENTIAL_MARGIN: Duration = Duration::from_secs(60);
 pub struct Bucket {
     pub client: Client,
     pub bucket: String,
+    /// The expiry of `client`'s credentials (`crate::s3_client::build_tracked_s3_client`), so
+    /// no presigned URL outlives them; a default handle leaves only the cap.
+    pub credentials: CredentialExpiry,
 }
 
 /// Presigned GET URLs for one original.
@@ -186,6 +190,23 @@ impl Bucket {
             }));
         }
         Ok(found)
+    }
+
+    /// How long a URL presigned `now` may live: [`url_lifetime`] with the expiry of the
+    /// credentials that sign it. When none were loaded yet, signing one URL loads them through
+    /// the client's cache first (no request is sent, and no Cognito call per page).
+    ///
+    /// # Errors
+    /// [`GalleryError::S3`] when no credentials can be had.
+    pub async fn presign_lifetime(&self, now: Timestamp) -> Result<Duration, GalleryError> {
+        if self.credentials.get() == Expiry::Unknown {
+            self.presign_get(ORIGINALS, Duration::from_secs(1)).await?;
+        }
+        let expires = match self.credentials.get() {
+            Expiry::Known(at) => at,
+            Expiry::Unknown => None,
+        };
+        Ok(url_lifetime(now, expires))
     }
 
     /// A presigned GET of `key` that works for `lifetime`.

@@ -487,6 +487,7 @@ async fn a_staff_users_own_credentials_taken_out_of_the_app_cannot_delete_or_ove
                 .build(),
         ),
         bucket: bucket.clone(),
+        credentials: sync_core::credential_expiry::CredentialExpiry::default(),
     };
     let catalog = sync_core::catalog::CatalogHandle::start(
         sync_core::catalog::Catalog::open_in_memory().expect("catalog"),

@@ -8,6 +8,7 @@ use jiff::Timestamp;
 use lightbox_fixtures::jpeg;
 use lightbox_tests::stack;
 use lightbox_types::{FailureCode, Role, SkipReason};
+use sync_core::credential_expiry::CredentialExpiry;
 use sync_core::engine::{FilePhase, UploadTarget};
 use sync_core::gallery::{Bucket, GalleryCache, date_prefix, refresh};
 use sync_core::upload::S3Transfer;
@@ -57,6 +58,7 @@ async fn browse_presign_delete_and_the_deleted_content_stays_out() {
     let bucket = Bucket {
         client: client.clone(),
         bucket: bucket_name.clone(),
+        credentials: CredentialExpiry::default(),
     };
     let years = bucket
         .child_prefixes("originals/")
@@ -222,6 +224,7 @@ async fn downloads_refuse_linked_destinations_and_keys_outside_originals() {
     let bucket = Bucket {
         client: client.clone(),
         bucket: bucket_name.clone(),
+        credentials: CredentialExpiry::default(),
     };
     let dir = tempfile::tempdir().expect("tempdir");
     let victim = dir.path().join("victim.txt");

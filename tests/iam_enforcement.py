@@ -170,13 +170,13 @@ def main() -> int:
 
     daemon = stack.s3(stack.daemon_credentials())
     owner.put_object(Bucket=bucket, Key="previews/thumb/2026/12/07/existing.jpg.jpg", Body=b"jpeg")
-    owner.put_object(Bucket=bucket, Key=".lightbox-doctor/probe", Body=b"probe")
+    owner.put_object(Bucket=bucket, Key="trash/probe", Body=b"probe")
     rows += [
         Row("daemon GetObject of an original", "ok", code(lambda: daemon.get_object(Bucket=bucket, Key=EXISTING))),
         Row("daemon GetObject of a preview", "AccessDenied",
             code(lambda: daemon.get_object(Bucket=bucket, Key="previews/thumb/2026/12/07/existing.jpg.jpg"))),
         Row("daemon GetObject under another prefix", "AccessDenied",
-            code(lambda: daemon.get_object(Bucket=bucket, Key=".lightbox-doctor/probe"))),
+            code(lambda: daemon.get_object(Bucket=bucket, Key="trash/probe"))),
         Row("daemon DeleteObject", "AccessDenied", code(lambda: daemon.delete_object(Bucket=bucket, Key=EXISTING))),
     ]
 

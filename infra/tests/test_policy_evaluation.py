@@ -34,8 +34,9 @@ def test_the_cases_cover_each_role_and_both_answers():
 MUTATIONS = [
     pytest.param(
         # The condition block of CreateOriginalsOnlyIfAbsent, removed.
-        '    condition {\n      test     = "Null"\n      variable = "s3:if-none-match"\n      values   = ["false"]\n    }\n',
-        "",
+        '    resources = [local.originals]\n    condition {\n      test     = "Null"\n      variable = "s3:if-none-match"\n'
+        '      values   = ["false"]\n    }\n',
+        "    resources = [local.originals]\n",
         {"staff PutObject of an original without If-None-Match",
          "staff overwrite of an existing original (If-Match, no If-None-Match)",
          "staff CompleteMultipartUpload without If-None-Match",
@@ -58,13 +59,16 @@ MUTATIONS = [
          "admin PutObject of an original without If-None-Match"},
         id="multipart exemption turned the wrong way",
     ),
-    pytest.param('    resources = [local.previews]\n  }\n\n  dynamic', '    resources = [local.objects]\n  }\n\n  dynamic',
-                 {"staff PutObject under another prefix (trash/)", "staff PutObject at the bucket's top level",
-                  "staff PutObject of an original without If-None-Match",
-                  "staff overwrite of an existing original (If-Match, no If-None-Match)",
-                  "staff CompleteMultipartUpload without If-None-Match", "staff CopyObject onto an original",
-                  "daemon PutObject of an original without If-None-Match",
-                  "admin PutObject of an original without If-None-Match"},
+    pytest.param(
+        # The condition block of CreatePreviewsOnlyIfAbsent, removed.
+        '    resources = [local.previews]\n    condition {\n      test     = "Null"\n      variable = "s3:if-none-match"\n'
+        '      values   = ["false"]\n    }\n',
+        "    resources = [local.previews]\n",
+        {"staff PutObject of a preview without If-None-Match (replacing one)"},
+        id="previews statement without the If-None-Match condition",
+    ),
+    pytest.param('    resources = [local.previews]\n    condition {', '    resources = [local.objects]\n    condition {',
+                 {"staff PutObject under another prefix (trash/)", "staff PutObject at the bucket's top level"},
                  id="previews statement widened to the whole bucket"),
     pytest.param('    sid       = "DenyCustomerProvidedKeys"\n    effect    = "Deny"',
                  '    sid       = "DenyCustomerProvidedKeys"\n    effect    = "Allow"',

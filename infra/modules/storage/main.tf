@@ -205,8 +205,9 @@ resource "aws_s3_bucket_cors_configuration" "this" {
 #   CompleteMultipartUpload of originals/* must carry If-None-Match (S3 then refuses an
 #   existing key with 412, so nothing is overwritten); CreateMultipartUpload and UploadPart,
 #   which take no conditional header, are let through by s3:ObjectCreationOperation = false
-#   (AWS: "Enforce conditional writes"). Previews are made again when lost, so previews/*
-#   is writable without the header. Nothing else is writable.
+#   (AWS: "Enforce conditional writes"). Previews are created the same way, with the header
+#   (the engine always sends it; 412 means the preview is there already), so no caller can
+#   replace another station's preview. Nothing else is writable.
 # - staff: the uploader plus reading originals and previews (the gallery).
 # - daemon: the uploader plus reading originals (HeadObject verifies each upload); no previews read.
 # - admin: staff plus delete and the versioning that the gallery's undo needs (removing a
@@ -248,9 +249,14 @@ data "aws_iam_policy_document" "uploader" {
   }
 
   statement {
-    sid       = "WritePreviews"
+    sid       = "CreatePreviewsOnlyIfAbsent"
     actions   = ["s3:PutObject"]
     resources = [local.previews]
+    condition {
+      test     = "Null"
+      variable = "s3:if-none-match"
+      values   = ["false"]
+    }
   }
 
   dynamic "statement" {

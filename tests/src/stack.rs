@@ -115,12 +115,19 @@ pub fn unique_name(hint: &str) -> String {
 
 impl Stack {
     fn sdk_config(&self, endpoint: &str, key: &str, secret: &str) -> aws_config::SdkConfig {
+        self.sdk_config_signed(
+            endpoint,
+            Credentials::new(key, secret, None, None, "lightbox-local-stack"),
+        )
+    }
+
+    fn sdk_config_signed(&self, endpoint: &str, credentials: Credentials) -> aws_config::SdkConfig {
         aws_config::SdkConfig::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(self.info.region.clone()))
             .endpoint_url(endpoint)
             .credentials_provider(aws_sdk_s3::config::SharedCredentialsProvider::new(
-                Credentials::new(key, secret, None, None, "lightbox-local-stack"),
+                credentials,
             ))
             .build()
     }
@@ -151,10 +158,113 @@ impl Stack {
         aws_sdk_s3::Client::from_conf(self.garage_s3_config_via(endpoint).build())
     }
 
+    /// Credentials with the policies of moto's IAM role `role` (say `lightbox-studio-daemon`),
+    /// as an instance profile hands the daemon its role's credentials. Requests signed with
+    /// them meet that role's policies (moto enforces IAM here). moto cannot evaluate the
+    /// role's own trust policy (a service principal: it fails with 500), so, as
+    /// `tests/iam_enforcement.py` does, the role's inline policies are copied onto a new role
+    /// that the stack's admin may assume, and that one is assumed.
+    pub fn moto_role_credentials(&self, role: &str) -> Credentials {
+        let me = self.moto_admin_cli(&["sts", "get-caller-identity"]);
+        let copy = crate::unique_name("role");
+        let trust = serde_json::json!({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": me["Arn"]}, "Action": "sts:AssumeRole"}]});
+        self.moto_admin_cli(&[
+            "iam",
+            "create-role",
+            "--role-name",
+            &copy,
+            "--assume-role-policy-document",
+            &trust.to_string(),
+        ]);
+        let names = self.moto_admin_cli(&["iam", "list-role-policies", "--role-name", role]);
+        for name in names["PolicyNames"].as_array().into_iter().flatten() {
+            let name = name.as_str().expect("a policy name");
+            let policy = self.moto_admin_cli(&[
+                "iam",
+                "get-role-policy",
+                "--role-name",
+                role,
+                "--policy-name",
+                name,
+            ]);
+            let document = match &policy["PolicyDocument"] {
+                serde_json::Value::String(text) => text.clone(),
+                document => document.to_string(),
+            };
+            self.moto_admin_cli(&[
+                "iam",
+                "put-role-policy",
+                "--role-name",
+                &copy,
+                "--policy-name",
+                name,
+                "--policy-document",
+                &document,
+            ]);
+        }
+        let assumed = self.moto_admin_cli(&[
+            "sts",
+            "assume-role",
+            "--role-arn",
+            &format!("arn:aws:iam::123456789012:role/{copy}"),
+            "--role-session-name",
+            "lightbox-tests",
+        ]);
+        let field = |name: &str| {
+            assumed["Credentials"][name]
+                .as_str()
+                .unwrap_or_else(|| panic!("assume-role gave no {name}: {assumed}"))
+                .to_owned()
+        };
+        Credentials::new(
+            field("AccessKeyId"),
+            field("SecretAccessKey"),
+            Some(field("SessionToken")),
+            None,
+            "lightbox-tests-role",
+        )
+    }
+
+    /// aws-cli against moto with the stack's admin key: its JSON output, or a panic with what
+    /// it printed.
+    fn moto_admin_cli(&self, args: &[&str]) -> serde_json::Value {
+        let m = &self.info.moto;
+        let out = Command::new(self.venv_bin("aws"))
+            .env("AWS_ACCESS_KEY_ID", &m.access_key_id)
+            .env("AWS_SECRET_ACCESS_KEY", &m.secret_access_key)
+            .env_remove("AWS_SESSION_TOKEN")
+            .env("AWS_DEFAULT_REGION", &self.info.region)
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .args(["--endpoint-url", &m.endpoint, "--output", "json"])
+            .args(args)
+            .output()
+            .expect("aws-cli runs");
+        assert!(
+            out.status.success(),
+            "aws {args:?} as the stack admin: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
+    }
+
     /// An S3 client for moto.
     #[must_use]
     pub fn moto_s3(&self) -> aws_sdk_s3::Client {
         self.moto_s3_via(&self.info.moto.endpoint)
+    }
+
+    /// An S3 client for moto that signs with `credentials` (say, a role's:
+    /// [`Stack::moto_role_credentials`]).
+    #[must_use]
+    pub fn moto_s3_as(&self, credentials: Credentials) -> aws_sdk_s3::Client {
+        let shared = self.sdk_config_signed(&self.info.moto.endpoint, credentials);
+        aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&shared)
+                .force_path_style(true)
+                .build(),
+        )
     }
 
     /// An S3 client for moto's key aimed at `endpoint` (say, a proxy in front of moto).

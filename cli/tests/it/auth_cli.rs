@@ -16,7 +16,7 @@ use crate::support::{TEMPORARY_PASSWORD as TEMPORARY, create_pool_user};
 const NEW_PASSWORD: &str = "Brand-New-Pass-42";
 
 /// `lightbox` on the stack's config with its own state dir (file store: CI has no keyring).
-fn lightbox(state: &std::path::Path, args: &[&str], stdin: &str) -> Output {
+pub(crate) fn lightbox(state: &std::path::Path, args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_lightbox"))
         .args(args)
         .envs(stack().env_vars())
@@ -36,7 +36,7 @@ fn lightbox(state: &std::path::Path, args: &[&str], stdin: &str) -> Output {
     child.wait_with_output().expect("lightbox finishes")
 }
 
-fn text(out: &Output) -> String {
+pub(crate) fn text(out: &Output) -> String {
     format!(
         "status {}\n--- stdout ---\n{}--- stderr ---\n{}",
         out.status,

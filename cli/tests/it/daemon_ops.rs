@@ -1,17 +1,25 @@
 //! What an operator runs: `lightbox doctor`, and the daemon's /health and /metrics,
 //! against the local stack.
 
+use std::path::Path;
 use std::process::Command;
 
+use lightbox_tests::objects::moto_bucket;
 use lightbox_tests::stack;
 
-use crate::support::{Daemon, http_get};
+use crate::auth_cli::{lightbox, text};
+use crate::support::{Daemon, TEMPORARY_PASSWORD, create_pool_user, http_get};
 
 fn doctor(extra_env: &[(&str, &str)]) -> (bool, serde_json::Value) {
     let state = tempfile::tempdir().expect("tempdir");
+    doctor_in(state.path(), extra_env)
+}
+
+/// `lightbox doctor --json` with `state` as its state dir: whether it passed, and its checks.
+fn doctor_in(state: &Path, extra_env: &[(&str, &str)]) -> (bool, serde_json::Value) {
     let out = Command::new(env!("CARGO_BIN_EXE_lightbox"))
         .envs(stack().env_vars())
-        .env("LIGHTBOX_STATE_DIR", state.path())
+        .env("LIGHTBOX_STATE_DIR", state)
         .envs(extra_env.iter().copied())
         .args(["doctor", "--json"])
         .output()
@@ -75,6 +83,96 @@ fn doctor_without_a_bucket_setting_fails_the_config_check() {
     assert!(
         checks.to_string().contains("import-terraform"),
         "says how to get a config: {checks:#}"
+    );
+}
+
+/// The doctor's own probe, run twice as `role` would on AWS: both runs pass, the bucket check
+/// is ok, and the probe stays in the bucket (neither staff nor the daemon may delete), so the
+/// second run met the first's object (412) and read it back.
+fn doctor_passes_twice_and_the_probe_stays(role: &str, state: &Path, env: &[(&str, &str)]) {
+    for run in ["first", "second"] {
+        let (passed, checks) = doctor_in(state, env);
+        assert!(passed, "{role}, {run} run: {checks:#}");
+        assert_eq!(
+            status_of(&checks, "bucket_access"),
+            "ok",
+            "{role}: {checks:#}"
+        );
+    }
+}
+
+/// `lightbox doctor` itself with the studio's real roles on the IAM-enforcing stack (moto
+/// checks every request against the caller's role): a staff member signed in through the
+/// identity pool, and the daemon's role as an instance profile hands it out. Before its probe
+/// moved under `originals/` with If-None-Match, both roles failed the doctor with AccessDenied.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_passes_as_staff_and_as_the_daemon_with_the_roles_aws_enforces() {
+    let admin_s3 = stack().moto_s3();
+    let bucket = moto_bucket(&admin_s3, "doctor-roles").await;
+    let config = stack().dir.join("desktop.toml");
+    let config = config.to_str().expect("a UTF-8 path");
+    let probe = format!(
+        "originals/.lightbox/doctor/{}",
+        sync_core::engine::source_host()
+    );
+
+    // The daemon: its role's keys in the environment, the default credential chain.
+    let daemon = stack().moto_role_credentials("lightbox-studio-daemon");
+    let state = tempfile::tempdir().expect("tempdir");
+    let token = daemon
+        .session_token()
+        .expect("assumed-role credentials carry a token");
+    doctor_passes_twice_and_the_probe_stays(
+        "the daemon",
+        state.path(),
+        &[
+            ("LIGHTBOX_CONFIG", config),
+            ("LIGHTBOX_STORAGE__BUCKET", &bucket),
+            ("LIGHTBOX_AUTH__CREDENTIALS", "default-chain"),
+            ("AWS_ACCESS_KEY_ID", daemon.access_key_id()),
+            ("AWS_SECRET_ACCESS_KEY", daemon.secret_access_key()),
+            ("AWS_SESSION_TOKEN", token),
+        ],
+    );
+    admin_s3
+        .head_object()
+        .bucket(&bucket)
+        .key(&probe)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("the daemon's probe {probe} stays: {e:?}"));
+
+    // Staff: `lightbox login`, then the doctor with the identity pool's credentials.
+    let user = create_pool_user("doctor", "staff").await;
+    let state = tempfile::tempdir().expect("tempdir");
+    let out = lightbox(
+        state.path(),
+        &["login", "--username", &user, "--password-stdin"],
+        &format!("{TEMPORARY_PASSWORD}\nBrand-New-Pass-42\n"),
+    );
+    assert!(out.status.success(), "staff sign-in: {}", text(&out));
+    doctor_passes_twice_and_the_probe_stays(
+        "staff",
+        state.path(),
+        &[
+            ("LIGHTBOX_CONFIG", config),
+            ("LIGHTBOX_STORAGE__BUCKET", &bucket),
+            ("LIGHTBOX_AUTH__CREDENTIALS", "cognito"),
+            ("LIGHTBOX_AUTH__COGNITO__REFRESH_TOKEN_STORE", "file"),
+        ],
+    );
+
+    // And the roles are really in force: the daemon's keys may not delete the probe.
+    let refused = stack()
+        .moto_s3_as(daemon)
+        .delete_object()
+        .bucket(&bucket)
+        .key(&probe)
+        .send()
+        .await;
+    assert!(
+        refused.is_err(),
+        "the daemon's role may not delete: {refused:?}"
     );
 }
 

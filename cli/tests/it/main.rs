@@ -14,3 +14,4 @@ mod support;
 mod upload_controls;
 mod upload_crash;
 mod upload_push;
+mod users_cli;

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use serde_json::json;
 use sync_core::config::Config;
-use sync_core::team::{Delivery, Group, Member, MemberStatus, Team, TeamError};
+use sync_core::team::{Delivery, Member, MemberStatus, Team, TeamError, TeamGroup, parse_group};
 
 use crate::cli::{UsersArgs, UsersCommand};
 
@@ -34,7 +34,7 @@ async fn run(config: &Config, args: UsersArgs) -> Result<(), TeamError> {
     // Checked before signing in, so a typo costs no round trip.
     let group = match &args.command {
         UsersCommand::Invite { group, .. } | UsersCommand::SetGroup { group, .. } => {
-            Some(Group::parse(group)?)
+            Some(parse_group(group)?)
         }
         _ => None,
     };
@@ -158,7 +158,7 @@ fn print_members(members: &[Member], json: bool) {
             "{:<28} {:<32} {:<7} {:<26} {:<21} {:<21}",
             m.username,
             m.email.as_deref().unwrap_or("-"),
-            m.group.map_or("none", Group::as_str),
+            m.group.map_or("none", TeamGroup::as_str),
             status_text(m.status),
             m.created,
             m.modified

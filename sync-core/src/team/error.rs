@@ -25,7 +25,7 @@ pub enum TeamError {
         operation: &'static str,
         detail: String,
     },
-    #[error("there is no user {0:?} in the studio's pool: check the name with `lightbox users ls`")]
+    #[error("there is no user {0:?} in the studio's pool: check the name in the list of users")]
     NoSuchUser(String),
     #[error("a user {0:?} exists already: pick another user name, or enable or reset that one")]
     Exists(String),

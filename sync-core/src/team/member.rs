@@ -1,70 +1,8 @@
 //! A person of the team as the admin sees them, read from what Cognito answers (pure).
 
 use aws_sdk_cognitoidentityprovider::types::{AttributeType, UserStatusType, UserType};
+use lightbox_types::{MemberStatus, TeamGroup};
 use serde::{Deserialize, Serialize};
-
-use super::TeamError;
-
-/// The groups Lightbox knows (infra/modules/cognito's `groups`): each is one role of the
-/// identity pool.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Group {
-    Admins,
-    Staff,
-}
-
-impl Group {
-    pub const ALL: [Self; 2] = [Self::Admins, Self::Staff];
-
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Admins => "admins",
-            Self::Staff => "staff",
-        }
-    }
-
-    /// `admins` or `staff` (the Cognito group names; `admin` is accepted for `admins`).
-    pub fn parse(name: &str) -> Result<Self, TeamError> {
-        match name.trim() {
-            "admins" | "admin" => Ok(Self::Admins),
-            "staff" => Ok(Self::Staff),
-            other => Err(TeamError::UnknownGroup(other.to_owned())),
-        }
-    }
-
-    /// The one Lightbox group among a user's Cognito groups; `None` for none, or for both
-    /// (the identity pool's rules would pick the first match, so the list says neither and
-    /// the admin sets one).
-    #[must_use]
-    pub fn of<'a>(names: impl IntoIterator<Item = &'a str>) -> Option<Self> {
-        let mut found = names.into_iter().filter_map(|n| match n {
-            "admins" => Some(Self::Admins),
-            "staff" => Some(Self::Staff),
-            _ => None,
-        });
-        match (found.next(), found.next()) {
-            (Some(g), None) => Some(g),
-            _ => None,
-        }
-    }
-}
-
-/// Where a member stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MemberStatus {
-    /// Invited: has not signed in with the temporary password yet.
-    WaitingForFirstSignIn,
-    Active,
-    /// An admin reset the password: the next sign-in goes through "forgot password".
-    PasswordReset,
-    /// May not sign in.
-    Disabled,
-    /// Any other Cognito state (an unconfirmed self sign-up, say).
-    Other,
-}
 
 /// One person of the team.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,7 +11,7 @@ pub struct Member {
     pub email: Option<String>,
     /// The Lightbox group; `None` when in neither (or both): such a user gets no AWS
     /// credentials.
-    pub group: Option<Group>,
+    pub group: Option<TeamGroup>,
     pub status: MemberStatus,
     /// RFC 3339, empty when Cognito did not say.
     pub created: String,
@@ -109,7 +47,7 @@ pub fn status(enabled: bool, user_status: Option<&UserStatusType>) -> MemberStat
 
 /// A member from a `ListUsers` (or `AdminCreateUser`) user and the group found for them.
 #[must_use]
-pub fn member(user: &UserType, group: Option<Group>) -> Member {
+pub fn member(user: &UserType, group: Option<TeamGroup>) -> Member {
     Member {
         username: user.username().unwrap_or_default().to_owned(),
         email: attribute(user.attributes(), "email"),
@@ -146,10 +84,10 @@ mod tests {
     fn a_member_reads_status_group_e_mail_and_times() {
         let m = member(
             &user(UserStatusType::ForceChangePassword, true),
-            Some(Group::Staff),
+            Some(TeamGroup::Staff),
         );
         assert_eq!(m.status, MemberStatus::WaitingForFirstSignIn);
-        assert_eq!(m.group, Some(Group::Staff));
+        assert_eq!(m.group, Some(TeamGroup::Staff));
         assert_eq!(m.email.as_deref(), Some("ann@studio.example"));
         assert_eq!(m.created, "2026-01-01T00:00:00Z");
         let cases = [
@@ -174,18 +112,5 @@ mod tests {
                 "{cognito:?}, enabled {enabled}"
             );
         }
-    }
-
-    #[test]
-    fn a_group_is_one_of_the_two_or_none() {
-        assert_eq!(Group::of(["staff"]), Some(Group::Staff));
-        assert_eq!(Group::of(["photographers", "admins"]), Some(Group::Admins));
-        assert_eq!(Group::of(["admins", "staff"]), None, "both: no credentials");
-        assert_eq!(Group::of([]), None);
-        assert_eq!(Group::parse(" admins ").ok(), Some(Group::Admins));
-        assert!(matches!(
-            Group::parse("Admins-old"),
-            Err(TeamError::UnknownGroup(_))
-        ));
     }
 }

@@ -17,7 +17,8 @@ use aws_sdk_cognitoidentityprovider::types::{
 };
 
 pub use error::TeamError;
-pub use member::{Group, Member, MemberStatus, member, status};
+pub use lightbox_types::{MemberStatus, TeamGroup};
+pub use member::{Member, member, status};
 pub use temporary_password::temporary_password;
 
 use crate::auth::Secret;
@@ -61,6 +62,11 @@ fn not_own(me: Option<&str>, username: &str, what: &'static str) -> Result<(), T
         }
         _ => Ok(()),
     }
+}
+
+/// `admins` or `staff`, else what to type instead.
+pub fn parse_group(name: &str) -> Result<TeamGroup, TeamError> {
+    TeamGroup::parse(name).ok_or_else(|| TeamError::UnknownGroup(name.trim().to_owned()))
 }
 
 fn email_attribute(name: &str, value: &str) -> Result<AttributeType, TeamError> {
@@ -145,7 +151,10 @@ impl Team {
         for user in &users {
             let name = user.username().unwrap_or_default();
             let groups = self.groups_of(name).await?;
-            members.push(member(user, Group::of(groups.iter().map(String::as_str))));
+            members.push(member(
+                user,
+                TeamGroup::of(groups.iter().map(String::as_str)),
+            ));
         }
         members.sort_by(|a, b| a.username.cmp(&b.username));
         Ok(members)
@@ -177,7 +186,7 @@ impl Team {
         &self,
         username: Option<&str>,
         email: &str,
-        group: Group,
+        group: TeamGroup,
         delivery: Delivery,
     ) -> Result<Invitation, TeamError> {
         let email = email.trim();
@@ -230,7 +239,7 @@ impl Team {
         })
     }
 
-    async fn add_to(&self, username: &str, group: Group) -> Result<(), TeamError> {
+    async fn add_to(&self, username: &str, group: TeamGroup) -> Result<(), TeamError> {
         self.client
             .admin_add_user_to_group()
             .user_pool_id(&self.pool_id)
@@ -245,12 +254,12 @@ impl Team {
     /// Put `username` in `group` and take them out of the other one (one group each: the
     /// identity pool gives no credentials to someone in both). An admin cannot move
     /// themselves to staff (the studio could lose its last admin).
-    pub async fn set_group(&self, username: &str, group: Group) -> Result<(), TeamError> {
-        if group != Group::Admins {
+    pub async fn set_group(&self, username: &str, group: TeamGroup) -> Result<(), TeamError> {
+        if group != TeamGroup::Admins {
             not_own(self.me(), username, "move to staff")?;
         }
         self.add_to(username, group).await?;
-        for other in Group::ALL.into_iter().filter(|g| *g != group) {
+        for other in TeamGroup::ALL.into_iter().filter(|g| *g != group) {
             self.client
                 .admin_remove_user_from_group()
                 .user_pool_id(&self.pool_id)

@@ -168,6 +168,13 @@ pub enum ConfigCommand {
     },
     /// Print the path of the config file in use.
     Path,
+    /// Check the configured studio without signing in: user pool, app client, identity
+    /// pool, bucket (and say the index table is checked after sign-in). Exits 1 when one fails.
+    Check {
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
     /// Turn `terraform output -json` (infra/examples/studio) into a config file.
     ImportTerraform {
         /// The file written by `terraform output -json lightbox > lightbox.json` (infra/README.md).

@@ -52,6 +52,11 @@ async fn main() -> Result<ExitCode> {
             }
         }
         Command::Config(ConfigCommand::ImportTerraform { .. }) => unreachable!("handled above"),
+        Command::Config(ConfigCommand::Check { json }) => {
+            if !config_cmd::check(&loaded.config, json).await? {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
         Command::Config(ConfigCommand::Path) => {
             let state = if loaded.file_found {
                 ""

@@ -4,6 +4,7 @@
 mod auth_cli;
 mod auth_srp;
 mod cli;
+mod config_check;
 mod config_import;
 mod daemon_emf;
 mod daemon_ops;

@@ -3,7 +3,7 @@
 With INITIAL_NO_AUTH_ACTION_COUNT=N, moto checks every request after the first N against
 IAM: the SigV4 signature against the caller's key, then the caller's identity policies
 (actions and resources; moto's evaluator skips most condition keys, see docs/local-stack.md).
-Out of the box that breaks four things AWS does differently, each fixed here:
+Out of the box that breaks six things AWS does differently, each fixed here:
 
 - Operations AWS serves without AWS credentials (Cognito sign-in, GetCredentialsForIdentity,
   ...) are refused: moto's public list is short. `allow_public_operations` adds every
@@ -17,6 +17,15 @@ Out of the box that breaks four things AWS does differently, each fixed here:
   `s3:DeleteObject` on `bucket/originals/*` is refused; AWS checks each key.
   `authorize_delete_objects_per_key` checks each key (all keys must be allowed, or all
   come back AccessDenied: moto's reply is all or nothing here).
+- Cognito user-pool operations (AdminCreateUser, ListUsers, ...) are checked against the
+  resource "*", so a policy that allows them on one pool's ARN (infra/modules/cognito's
+  `user_admin`, the admins' right to manage the team) never matches. AWS checks
+  `arn:aws:cognito-idp:<region>:<account>:userpool/<pool id>`; `user_pool_as_resource`
+  does too.
+- A refused Cognito user-pool request is answered in XML (moto's AccessDenied for query
+  services), which a JSON-protocol client cannot read: aws-sdk-rust reports an unreadable
+  answer. AWS answers `{"__type": "AccessDeniedException", ...}` with HTTP 400;
+  `json_access_denied_for_cognito` does too.
 """
 
 from __future__ import annotations
@@ -26,9 +35,10 @@ from urllib.parse import parse_qs, urlparse
 import botocore.session
 import xmltodict
 from moto import settings
+from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.authorization import ActionAuthenticatorMixin
-from moto.core.exceptions import AccessDeniedError
-from moto.iam.access_control import S3IAMRequest
+from moto.core.exceptions import AccessDeniedError, JsonRESTError
+from moto.iam.access_control import IAMRequest, S3IAMRequest
 from moto.s3 import responses as s3_responses
 from moto.s3.exceptions import S3AccessDeniedError
 
@@ -107,8 +117,38 @@ def authorize_delete_objects_per_key() -> None:
     s3_responses.S3Response._authenticate_and_authorize_s3_action = authenticate
 
 
+def user_pool_as_resource() -> None:
+    def determine_resource(self: CognitoIdpResponse) -> str:
+        pool_id = self._get_param("UserPoolId")
+        if not pool_id:
+            return "*"
+        return f"arn:aws:cognito-idp:{self.region}:{self.current_account}:userpool/{pool_id}"
+
+    CognitoIdpResponse._determine_resource = determine_resource
+
+
+class JsonAccessDenied(JsonRESTError):
+    code = 400
+
+
+def json_access_denied_for_cognito() -> None:
+    original = IAMRequest._raise_access_denied
+
+    def raise_access_denied(self: IAMRequest) -> None:
+        if self._service == "cognito-idp":
+            raise JsonAccessDenied(
+                "AccessDeniedException",
+                f"User: {self._access_key.arn} is not authorized to perform: {self._action}",
+            )
+        original(self)
+
+    IAMRequest._raise_access_denied = raise_access_denied
+
+
 def apply() -> None:
     allow_public_operations()
     authorize_query_and_anonymous()
     head_bucket_is_list_bucket()
     authorize_delete_objects_per_key()
+    user_pool_as_resource()
+    json_access_denied_for_cognito()

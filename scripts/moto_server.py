@@ -9,6 +9,8 @@
   requests, HeadBucket and DeleteObjects as AWS does.
 - Identity pool roles: `moto_identity_pool` gives a signed-in user STS credentials of the
   role that the pool's rules choose for the user's group, instead of fixed keys.
+- The setup check's unsigned requests (`moto_cognito`): GetId without a login, an unknown
+  user pool's public keys and an unsigned request to a missing bucket answered as AWS does.
 - DynamoDB transactions: moto's TransactWriteItems deep-copies each table it touches,
   applies the actions one by one and, when one fails, puts the copy back, with no lock.
   The server answers requests on threads, so a transaction cancelled while another one
@@ -39,6 +41,7 @@ from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 from moto.server import main
 
+import moto_cognito
 import moto_iam
 import moto_identity_pool
 
@@ -120,4 +123,5 @@ if __name__ == "__main__":
     roll_back_only_the_items_a_transaction_names()
     moto_iam.apply()
     moto_identity_pool.apply()
+    moto_cognito.apply()
     sys.exit(main(sys.argv[1:]))

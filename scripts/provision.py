@@ -35,7 +35,7 @@ from pathlib import Path
 import boto3
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "infra" / "tests"))
-from policies import index_policies, storage_policies  # noqa: E402 (infra/tests is not a package)
+from policies import cognito_policies, index_policies, storage_policies  # noqa: E402 (infra/tests is not a package)
 
 REGION = "us-east-1"
 # moto's account. The roles' policies are rendered for every bucket ("*"): each test makes
@@ -75,6 +75,10 @@ SPEC = {
         "staff": "Upload and view photos",
     },
     "admin_user": {"username": "admin", "email": "admin@studio.local", "group": "admins"},
+    # The groups whose role may manage the team (infra/modules/cognito's `user_admin`
+    # policy, merged into the admins' role by examples/studio): the Cognito admin actions
+    # on this pool only.
+    "team_managers": ["admins"],
     "bucket": {
         "name": "lightbox-dev",
         "block_public_access": True,
@@ -223,7 +227,7 @@ def trust_identity_pool(pool_id: str) -> str:
     })
 
 
-def provision_roles(iam, identity, pool_id: str, provider: str, client_id: str) -> dict:
+def provision_roles(iam, identity, pool_id: str, provider: str, client_id: str, user_pool_arn: str) -> dict:
     """The identity pool's roles and rules, and the daemon's role, as infra/ makes them."""
     ip = SPEC["identity_pool"]
     names = {group: f"{ip['name']}-{group}" for group in SPEC["groups"]}
@@ -240,6 +244,9 @@ def provision_roles(iam, identity, pool_id: str, provider: str, client_id: str) 
         if index_docs:
             iam.put_role_policy(RoleName=name, PolicyName="index-access",
                                 PolicyDocument=json.dumps(index_docs[index_by_role[group]]))
+    team = cognito_policies(user_pool_arn)["user_admin"]
+    for group in SPEC["team_managers"]:
+        iam.put_role_policy(RoleName=names[group], PolicyName="team-access", PolicyDocument=json.dumps(team))
     signed_in = iam.create_role(RoleName=f"{ip['name']}-signed-in",
                                 AssumeRolePolicyDocument=trust_identity_pool(pool_id))["Role"]["Arn"]
     identity.set_identity_pool_roles(
@@ -329,7 +336,8 @@ def provision_moto(moto: str) -> dict:
     )
     # SetIdentityPoolRoles and the group's role in GetCredentialsForIdentity come from the
     # launcher (scripts/moto_identity_pool.py).
-    roles = provision_roles(iam, identity, identity_pool["IdentityPoolId"], provider, client_id)
+    user_pool_arn = f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{pool_id}"
+    roles = provision_roles(iam, identity, identity_pool["IdentityPoolId"], provider, client_id, user_pool_arn)
 
     index_table = create_index_table(dynamodb, SPEC["index_table"]) if SPEC["index_table"]["enabled"] else None
 

@@ -30,6 +30,13 @@ const COMMANDS: &[&str] = &[
     "import_paths",
     "settings",
     "save_settings",
+    "team_members",
+    "invite_member",
+    "set_member_group",
+    "disable_member",
+    "enable_member",
+    "reset_member_password",
+    "remove_member",
 ];
 
 fn main() {

@@ -12,6 +12,7 @@ use sync_core::config::ConfigError;
 use sync_core::engine::EngineError;
 use sync_core::gallery::GalleryError;
 use sync_core::sdk_failure::SdkFailure;
+use sync_core::team::TeamError;
 
 use crate::ipc::{ErrorCode, IpcError};
 
@@ -141,6 +142,30 @@ impl From<EngineError> for IpcError {
             EngineError::Watch(_) | EngineError::Stopped | EngineError::StopTimeout(_) => {
                 ErrorCode::Internal
             }
+        };
+        Self::new(code, e.to_string())
+    }
+}
+
+impl From<TeamError> for IpcError {
+    fn from(e: TeamError) -> Self {
+        let e = match e {
+            TeamError::Session(inner) => return inner.into(),
+            e => e,
+        };
+        let code = match &e {
+            TeamError::NotSignedIn => return not_signed_in(),
+            TeamError::NotConfigured(setting) => return sign_in_not_set_up(setting),
+            TeamError::Refused { .. } => ErrorCode::Forbidden,
+            TeamError::NoSuchUser(_) => ErrorCode::NotFound,
+            TeamError::Exists(_)
+            | TeamError::UnknownGroup(_)
+            | TeamError::BadValue(_)
+            | TeamError::NotNow { .. }
+            | TeamError::OwnAccount(_)
+            | TeamError::NotConfirmed(_) => ErrorCode::BadInput,
+            TeamError::Unreachable { .. } => ErrorCode::Network,
+            TeamError::Session(_) | TeamError::Service { .. } => ErrorCode::AuthService,
         };
         Self::new(code, e.to_string())
     }

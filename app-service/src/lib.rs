@@ -13,6 +13,7 @@
 //! - [`settings_file`]: the Settings screen over the config file.
 //! - [`csp`]: the content security policy for the configured bucket.
 //! - `engine_slot`, `gallery_ops`, `import`: the engine, the gallery, dropped files.
+//! - `team_ops`: the Team screen (admins), over `sync_core::team`.
 //! - `errors`: every engine error as `{code, message}`, one mapping per error type.
 
 pub mod activity;
@@ -28,6 +29,7 @@ pub mod ipc;
 pub mod notices;
 pub mod settings_file;
 pub mod sign_in;
+mod team_ops;
 
 pub use desktop_core::DesktopCore;
 pub use errors::not_signed_in;

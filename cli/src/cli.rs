@@ -79,6 +79,50 @@ pub enum Command {
     Gallery(GalleryCommand),
     /// Unpack a ZIP of photos into the import folder, to be uploaded like a camera import.
     ImportZip { file: PathBuf },
+    /// Manage the studio's team (admins only: AWS refuses anyone else).
+    Users(UsersArgs),
+}
+
+#[derive(clap::Args)]
+pub struct UsersArgs {
+    /// Print JSON for scripts (errors too: `{"error": {"code", "message"}}`).
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: UsersCommand,
+}
+
+#[derive(Subcommand)]
+pub enum UsersCommand {
+    /// Everyone who may sign in: group, status, created, last changed.
+    Ls,
+    /// Invite someone by e-mail; Cognito mails the temporary password unless --show-password.
+    Invite {
+        email: String,
+        /// `staff` (upload and view) or `admins` (also delete and manage the team).
+        #[arg(long)]
+        group: String,
+        /// The user name to sign in with (default: the e-mail address).
+        #[arg(long)]
+        username: Option<String>,
+        /// Send no e-mail: print the temporary password (once) to pass on yourself.
+        #[arg(long)]
+        show_password: bool,
+    },
+    /// Move someone to `staff` or `admins`.
+    SetGroup { username: String, group: String },
+    /// Stop someone signing in, and end their sign-ins.
+    Disable { username: String },
+    /// Let a disabled user sign in again.
+    Enable { username: String },
+    /// Make someone choose a new password with a code Cognito sends them.
+    ResetPassword { username: String },
+    /// Delete someone's account (asks you to type the user name unless --yes); their photos stay.
+    Rm {
+        username: String,
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -124,6 +168,13 @@ pub enum ConfigCommand {
     },
     /// Print the path of the config file in use.
     Path,
+    /// Check the configured studio without signing in: user pool, app client, identity
+    /// pool, bucket (and say the index table is checked after sign-in). Exits 1 when one fails.
+    Check {
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
     /// Turn `terraform output -json` (infra/examples/studio) into a config file.
     ImportTerraform {
         /// The file written by `terraform output -json lightbox > lightbox.json` (infra/README.md).

@@ -58,3 +58,23 @@ pub fn import_terraform(file: &Path, write: Option<&Path>, force: bool) -> Resul
     );
     Ok(())
 }
+
+/// `lightbox config check`: each of the studio's pieces, in plain words; false when one failed.
+pub async fn check(config: &sync_core::config::Config, json: bool) -> Result<bool> {
+    use sync_core::setup_check::{self, Status};
+    let results = setup_check::run(config).await;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&results)?);
+    } else {
+        for r in &results {
+            let mark = match r.status {
+                Status::Passed => "ok",
+                Status::Warning => "warning",
+                Status::Failed => "FAILED",
+                Status::NotChecked => "not checked",
+            };
+            println!("{mark:>11}  {}", r.detail);
+        }
+    }
+    Ok(setup_check::ready(&results))
+}

@@ -16,6 +16,7 @@ mod push;
 mod run;
 mod service_cmd;
 mod service_unit;
+mod users_cmd;
 
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
@@ -51,6 +52,11 @@ async fn main() -> Result<ExitCode> {
             }
         }
         Command::Config(ConfigCommand::ImportTerraform { .. }) => unreachable!("handled above"),
+        Command::Config(ConfigCommand::Check { json }) => {
+            if !config_cmd::check(&loaded.config, json).await? {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
         Command::Config(ConfigCommand::Path) => {
             let state = if loaded.file_found {
                 ""
@@ -86,6 +92,7 @@ async fn main() -> Result<ExitCode> {
         Command::Status { json } => catalog_cmd::status(&loaded.config, json)?,
         Command::Gallery(command) => gallery_cmd::gallery(&loaded.config, command).await?,
         Command::ImportZip { file } => gallery_cmd::import(&loaded.config, &file)?,
+        Command::Users(args) => return Ok(users_cmd::users(&loaded.config, args).await),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -20,7 +20,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from policies import STORAGE, storage_policies
+from policies import COGNITO, STORAGE, cognito_policies, storage_policies
 
 IAM_DIR = Path(__file__).resolve().parent / "iam"
 ACCOUNT = "111122223333"
@@ -33,6 +33,8 @@ ROLES = {
     "daemon": "lightbox-studio-daemon",
     "signed-in, no group": "lightbox_studio-signed-in",
 }
+POOL_ARN = f"arn:aws:cognito-idp:eu-west-1:{ACCOUNT}:userpool/eu-west-1_AbCdEf123"
+OTHER_POOL_ARN = f"arn:aws:cognito-idp:eu-west-1:{ACCOUNT}:userpool/eu-west-1_Other0000"
 ORIGINAL = "originals/2026/12/03/DSC_0001.NEF"
 PREVIEW = "previews/thumb/2026/12/03/DSC_0001.NEF.jpg"
 
@@ -52,6 +54,7 @@ class Case:
     creates_object: bool | None = None  # s3:ObjectCreationOperation, for s3:PutObject
     tls: bool = True
     extra_identity_policy: dict | None = None
+    arn: str | None = None  # a non-S3 resource (the user pool); `key` is then unused
 
 
 def _widened() -> dict:
@@ -116,6 +119,21 @@ CASES = [
          INM, creates_object=True),
     Case("signed in, in no group (the pool's default role) GetObject", "signed-in, no group", "s3:GetObject",
          ORIGINAL, DENIED),
+    # The team (the app's Team screen, `lightbox users`): Cognito admin actions, admins only,
+    # on the studio's own pool only.
+    Case("admin AdminCreateUser (invite) in the studio's pool", "admin", "cognito-idp:AdminCreateUser", None,
+         ALLOWED, arn=POOL_ARN),
+    Case("admin AdminDisableUser in the studio's pool", "admin", "cognito-idp:AdminDisableUser", None,
+         ALLOWED, arn=POOL_ARN),
+    Case("admin ListUsers of the studio's pool", "admin", "cognito-idp:ListUsers", None, ALLOWED, arn=POOL_ARN),
+    Case("admin AdminCreateUser in another pool", "admin", "cognito-idp:AdminCreateUser", None, DENIED,
+         arn=OTHER_POOL_ARN),
+    Case("admin DeleteUserPool", "admin", "cognito-idp:DeleteUserPool", None, DENIED, arn=POOL_ARN),
+    Case("admin UpdateUserPool (policy, MFA)", "admin", "cognito-idp:UpdateUserPool", None, DENIED, arn=POOL_ARN),
+    Case("staff AdminCreateUser (invite)", "staff", "cognito-idp:AdminCreateUser", None, DENIED, arn=POOL_ARN),
+    Case("staff AdminAddUserToGroup (promote themselves)", "staff", "cognito-idp:AdminAddUserToGroup", None, DENIED,
+         arn=POOL_ARN),
+    Case("daemon ListUsers", "daemon", "cognito-idp:ListUsers", None, DENIED, arn=POOL_ARN),
 ]
 
 
@@ -125,7 +143,7 @@ def _role_arn(role: str) -> str:
 
 def request(case: Case, policies: dict[str, dict]) -> dict:
     """The evaluator's input for one case: the request context AWS would build."""
-    resource = f"arn:aws:s3:::{BUCKET}" + (f"/{case.key}" if case.key is not None else "")
+    resource = case.arn or f"arn:aws:s3:::{BUCKET}" + (f"/{case.key}" if case.key is not None else "")
     context: dict[str, str] = {"aws:SecureTransport": "true" if case.tls else "false"}
     identity: list[dict] = []
     principal = None
@@ -136,18 +154,24 @@ def request(case: Case, policies: dict[str, dict]) -> dict:
         by_role = {"staff": "staff", "admin": "admin", "daemon": "daemon"}
         if case.who in by_role:
             identity.append(policies[by_role[case.who]])
+        if case.who == "admin":  # examples/studio merges the team policy into the admins' role
+            identity.append(policies["user_admin"])
     if case.extra_identity_policy:
         identity.append(case.extra_identity_policy)
     if case.creates_object is not None:
         context["s3:ObjectCreationOperation"] = "true" if case.creates_object else "false"
     context |= case.headers
+    # The bucket policy is the bucket's; a user pool has no resource policy.
+    resource_policy = policies["bucket"] if case.action.startswith("s3:") else None
     return {"name": case.name, "principal": principal, "action": case.action, "resource": resource,
-            "context": context, "identityPolicies": identity, "resourcePolicy": policies["bucket"]}
+            "context": context, "identityPolicies": identity, "resourcePolicy": resource_policy}
 
 
-def evaluate(cases: list[Case] = CASES, storage: Path = STORAGE) -> list[dict]:
-    """Each case with its expected and actual result, policies rendered from `storage`."""
+def evaluate(cases: list[Case] = CASES, storage: Path = STORAGE, cognito: Path = COGNITO) -> list[dict]:
+    """Each case with its expected and actual result, policies rendered from `storage` and
+    `cognito`."""
     policies = storage_policies(BUCKET, [_role_arn(ROLES["admin"])], module_dir=storage)
+    policies |= cognito_policies(POOL_ARN, module_dir=cognito)
     node = shutil.which("node")
     if node is None:
         raise RuntimeError("node is not on PATH: scripts/install-system.sh installs it")

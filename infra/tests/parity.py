@@ -241,6 +241,14 @@ def infra_view(infra: Path = INFRA) -> dict:
     bucket_statements = _get(storage.tf.data.get(("aws_iam_policy_document", "bucket")), "statement") or []
     tls = next((s for s in bucket_statements if s.get("sid") == "DenyInsecureTransport"), {})
 
+    # Which groups' roles get the team policy: the example's `<role>_access` documents that
+    # merge modules/cognito's user_admin_policy_json.
+    example = TfDir(infra / EXAMPLE)
+    access = {"admins": "admin_access", "staff": "staff_access"}
+    team_managers = [group for group, document in access.items()
+                     if "module.cognito.user_admin_policy_json"
+                     in str(_get(example.data.get(("aws_iam_policy_document", document)), "source_policy_documents"))]
+
     identity = Module(infra, "identity")
     roles = identity.value("${var.group_roles}") or []
     mapping = identity.attr("aws_cognito_identity_pool_roles_attachment", "this", "role_mapping")
@@ -287,6 +295,7 @@ def infra_view(infra: Path = INFRA) -> dict:
             or _get(mapping, "dynamic", "mapping_rule", "content", "match_type"),
         },
         "index_table": _index_view(infra),
+        "team_managers": team_managers,
     }
 
 
@@ -327,6 +336,7 @@ def spec_view(spec: dict) -> dict:
             "writer_attributes": sorted(spec["index_table"]["writer_attributes"]),
             "item_kinds": sorted(spec["index_table"]["item_kinds"]),
         },
+        "team_managers": [g for g in spec["groups"] if g in spec["team_managers"]],
     }
 
 

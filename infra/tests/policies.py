@@ -322,6 +322,18 @@ def index_policies(table_arn: str, kms_key_arn: str | None = None,
     return {d: docs[d] for d in INDEX_DOCUMENTS}
 
 
+COGNITO = STORAGE.parent / "cognito"
+
+
+def cognito_policies(pool_arn: str, module_dir: Path = COGNITO) -> dict[str, dict]:
+    """The cognito module's `user_admin` policy (the admins' right to manage the team) for the
+    user pool `pool_arn`."""
+    docs = render_documents(module_dir, {}, {"aws_cognito_user_pool.this.arn": pool_arn})
+    if "user_admin" not in docs:
+        raise PolicyRenderError("modules/cognito lacks the policy document user_admin")
+    return {"user_admin": docs["user_admin"]}
+
+
 if __name__ == "__main__":
     import argparse
 

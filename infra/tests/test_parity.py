@@ -100,6 +100,12 @@ MUTATIONS = [
      "identity_pool.group_claim_match: infra='Contains', SPEC='Equals'"),
     ("scripts/provision.py", '"group_claim_match": "Equals"', '"group_claim_match": "StartsWith"',
      "identity_pool.group_claim_match: infra='Equals', SPEC='StartsWith'"),
+    ("infra/examples/studio/main.tf", "[module.storage.admin_policy_json, module.cognito.user_admin_policy_json]",
+     "[module.storage.admin_policy_json]",
+     "team_managers: infra=[], SPEC=['admins']"),
+    ("infra/examples/studio/main.tf", "concat([module.storage.staff_policy_json]",
+     "concat([module.storage.staff_policy_json, module.cognito.user_admin_policy_json]",
+     "team_managers: infra=['admins', 'staff'], SPEC=['admins']"),
 ]
 
 

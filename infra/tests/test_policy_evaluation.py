@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from evaluation import CASES, evaluate, table
-from policies import STORAGE, PolicyRenderError, render_documents, storage_policies
+from policies import COGNITO, STORAGE, PolicyRenderError, render_documents, storage_policies
 
 
 def test_every_request_gets_the_answer_it_should(capsys):
@@ -133,3 +133,18 @@ variable "bucket" {
 def test_an_unbound_resource_is_refused_not_guessed():
     with pytest.raises(PolicyRenderError, match="aws_s3_bucket.this.arn is not bound"):
         render_documents(STORAGE, {"delete_principal_arns": ["arn:aws:iam::1:role/a"]}, {})
+
+
+def test_the_team_policy_rests_on_its_pool_scope(tmp_path: Path):
+    """Widen the admins' Cognito statement to every pool: the case of another pool must fail."""
+    cognito = tmp_path / "cognito"
+    shutil.copytree(COGNITO, cognito)
+    main = cognito / "main.tf"
+    text = main.read_text(encoding="utf-8")
+    old = "    resources = [aws_cognito_user_pool.this.arn]\n"
+    assert text.count(old) == 1, "the team statement names the pool once"
+    main.write_text(text.replace(old, '    resources = ["*"]\n'), encoding="utf-8")
+
+    failed = {r["case"] for r in evaluate(cognito=cognito) if not r["ok"]}
+
+    assert failed == {"admin AdminCreateUser in another pool"}, f"after widening: {sorted(failed)}"

@@ -122,6 +122,13 @@ pub fn run() {
             commands::gallery::import_paths,
             commands::settings::settings,
             commands::settings::save_settings,
+            commands::team::team_members,
+            commands::team::invite_member,
+            commands::team::set_member_group,
+            commands::team::disable_member,
+            commands::team::enable_member,
+            commands::team::reset_member_password,
+            commands::team::remove_member,
         ])
         .run(context)
         .expect("the Lightbox window could not be started: is a display available?");

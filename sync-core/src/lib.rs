@@ -20,6 +20,8 @@ pub mod private_fs;
 pub mod retry;
 pub mod s3_client;
 pub mod sdk_failure;
+pub mod setup_check;
+pub mod team;
 pub mod terraform_import;
 pub mod upload;
 pub mod zip_import;

@@ -3,8 +3,8 @@
 //! TypeScript type is generated from this one, feature `ts`).
 //!
 //! A code is namespaced by where it arises (`catalog_`, `config_`, `engine_`, `ingest_`,
-//! `plan_`, `upload_`, `preview_`, `gallery_`, `index_`, `zip_`, `import_`, `ops_`), and one thing has
-//! one code wherever it is seen: a file gone before it could be read is `ingest_vanished`
+//! `plan_`, `upload_`, `preview_`, `gallery_`, `index_`, `zip_`, `import_`, `ops_`, `team_`),
+//! and one thing has one code wherever it is seen: a file gone before it could be read is `ingest_vanished`
 //! whether the settler or the fingerprinter found out.
 //!
 //! The text of a code is its variant's name in snake case: serde (the IPC and the bindings) and
@@ -195,6 +195,26 @@ pub enum FailureCode {
     OpsNotLoopback,
     OpsBindFailed,
 
+    // The studio's team (sync-core `team`: `lightbox users`, the app's Team screen).
+    TeamNotSignedIn,
+    TeamNotConfigured,
+    /// The kept sign-in could not be turned into credentials (a refresh failed).
+    TeamSession,
+    /// AWS (IAM) refused the Cognito admin action: the caller is not an admin.
+    TeamRefused,
+    TeamNoSuchUser,
+    TeamUserExists,
+    TeamUnknownGroup,
+    TeamBadValue,
+    /// Cognito refused the action for the user's state (say, a reset before a first sign-in).
+    TeamNotAllowedNow,
+    /// An admin tried to disable, remove or demote their own account.
+    TeamOwnAccount,
+    /// A removal whose confirmation did not name the user.
+    TeamNotConfirmed,
+    TeamUnreachable,
+    TeamService,
+
     /// A stored text that names no code this build knows (written by a newer Lightbox, or
     /// edited by hand). The message stored with it still says what happened.
     Unrecognized,
@@ -265,7 +285,7 @@ mod tests {
     fn every_code_is_namespaced_by_where_it_arises() {
         let namespaces = [
             "catalog_", "config_", "engine_", "ingest_", "plan_", "upload_", "preview_",
-            "gallery_", "index_", "zip_", "import_", "ops_",
+            "gallery_", "index_", "zip_", "import_", "ops_", "team_",
         ];
         for &code in FailureCode::VARIANTS {
             if code == FailureCode::Unrecognized {

@@ -26,6 +26,7 @@ pub mod part;
 pub mod role;
 pub mod skip_reason;
 pub mod stage;
+pub mod team;
 
 pub use capture_time::{CaptureTime, CaptureTimeParseError};
 pub use digest::{InvalidSha256Hex, Sha256Digest};
@@ -37,3 +38,4 @@ pub use part::{CompletedPart, PART_NUMBERS, is_part_number};
 pub use role::Role;
 pub use skip_reason::SkipReason;
 pub use stage::Stage;
+pub use team::{MemberStatus, TeamGroup};

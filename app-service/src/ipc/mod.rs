@@ -10,6 +10,7 @@ pub mod auth;
 pub mod folders;
 pub mod gallery;
 pub mod settings;
+pub mod team;
 
 pub use activity::{ActivityBatch, ActivityTotals, FileActivity, Problem, ProblemCode, Stage};
 pub use auth::{CodeDelivery, PasswordPolicyView, SessionView, SignInStep, SignOutView, TotpSetup};
@@ -19,6 +20,7 @@ pub use gallery::{
     KeyProblem, PathProblem,
 };
 pub use settings::{KeyDate, SettingsView};
+pub use team::{InvitationView, MemberStatus, TeamGroup, TeamMember};
 
 /// The error codes the UI understands. The UI switches on these, never on text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -24,7 +24,7 @@ use lightbox_tests::test_engine::PATIENCE;
 const NEW_PASSWORD: &str = "Brand-New-Pass-42";
 
 /// A config for the app on `bucket` in moto, with its state in `dir/state`.
-fn write_config(dir: &Path, bucket: &str) -> std::path::PathBuf {
+pub(crate) fn write_config(dir: &Path, bucket: &str) -> std::path::PathBuf {
     let info = &stack().info;
     let moto = &info.moto;
     let cognito = &moto.cognito;
@@ -54,8 +54,24 @@ fn write_config(dir: &Path, bucket: &str) -> std::path::PathBuf {
     path
 }
 
+/// A new bucket in moto (where the identity pool's credentials work), named from `hint`.
+pub(crate) async fn moto_bucket(hint: &str) -> String {
+    let bucket = unique_name(hint);
+    stack()
+        .moto_s3()
+        .create_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("moto creates the bucket");
+    bucket
+}
+
 /// Sign `user` in with the temporary password, then choose a new one.
-async fn sign_in_new_user(core: &DesktopCore, user: &str) -> app_service::ipc::SessionView {
+pub(crate) async fn sign_in_new_user(
+    core: &DesktopCore,
+    user: &str,
+) -> app_service::ipc::SessionView {
     let first = core
         .sign_in(user, TEMPORARY_PASSWORD.to_owned())
         .await
@@ -109,14 +125,7 @@ async fn wait_for_row(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_signs_in_uploads_sees_the_thumbnail_and_deletes_staff_may_not() {
-    let bucket = unique_name("desktop");
-    stack()
-        .moto_s3()
-        .create_bucket()
-        .bucket(&bucket)
-        .send()
-        .await
-        .expect("moto creates the bucket");
+    let bucket = moto_bucket("desktop").await;
     let admin_name = create_pool_user("desk-admin", "admins").await;
     let staff_name = create_pool_user("desk-staff", "staff").await;
 

@@ -3,3 +3,4 @@
 //! the catalog.
 
 mod desktop;
+mod team;

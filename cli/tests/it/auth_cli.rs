@@ -2,48 +2,15 @@
 //! sign-in of an admin created with a temporary password, whoami, sign-out, and the
 //! errors a user meets. Each test makes its own user, so tests run in parallel.
 
-use std::io::Write as _;
-use std::process::{Command, Output, Stdio};
-
 use lightbox_tests::stack;
 use sync_core::auth::session::Auth;
 use sync_core::auth::user_pool::{SignInError, SignInStep};
 use sync_core::auth::{Secret, SignInFlow};
 use sync_core::config::Config;
 
-use crate::support::{TEMPORARY_PASSWORD as TEMPORARY, create_pool_user};
+use crate::support::{TEMPORARY_PASSWORD as TEMPORARY, create_pool_user, lightbox, text};
 
 const NEW_PASSWORD: &str = "Brand-New-Pass-42";
-
-/// `lightbox` on the stack's config with its own state dir (file store: CI has no keyring).
-pub(crate) fn lightbox(state: &std::path::Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lightbox"))
-        .args(args)
-        .envs(stack().env_vars())
-        .env("LIGHTBOX_STATE_DIR", state)
-        .env("LIGHTBOX_AUTH__COGNITO__REFRESH_TOKEN_STORE", "file")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("lightbox runs");
-    child
-        .stdin
-        .take()
-        .expect("piped")
-        .write_all(stdin.as_bytes())
-        .expect("lightbox reads stdin");
-    child.wait_with_output().expect("lightbox finishes")
-}
-
-pub(crate) fn text(out: &Output) -> String {
-    format!(
-        "status {}\n--- stdout ---\n{}--- stderr ---\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
 
 /// The library's view of the stack's config.
 async fn auth(state: &std::path::Path, flow: SignInFlow) -> Auth {

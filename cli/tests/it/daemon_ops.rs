@@ -7,8 +7,7 @@ use std::process::Command;
 use lightbox_tests::objects::moto_bucket;
 use lightbox_tests::stack;
 
-use crate::auth_cli::{lightbox, text};
-use crate::support::{Daemon, TEMPORARY_PASSWORD, create_pool_user, http_get};
+use crate::support::{Daemon, TEMPORARY_PASSWORD, create_pool_user, http_get, lightbox, text};
 
 fn doctor(extra_env: &[(&str, &str)]) -> (bool, serde_json::Value) {
     let state = tempfile::tempdir().expect("tempdir");

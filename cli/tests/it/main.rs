@@ -4,6 +4,7 @@
 mod auth_cli;
 mod auth_srp;
 mod cli;
+mod config_check;
 mod config_import;
 mod daemon_emf;
 mod daemon_ops;
@@ -14,3 +15,4 @@ mod support;
 mod upload_controls;
 mod upload_crash;
 mod upload_push;
+mod users_cli;

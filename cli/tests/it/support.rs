@@ -1,7 +1,8 @@
 //! Shared helpers of the CLI's tests: the `lightbox run` daemon on its own state directory. The
 //! engine, photo, object and pool-user helpers are the test-support crate's (`lightbox_tests`).
 
-use std::process::Command;
+use std::io::Write as _;
+use std::process::{Command, Output, Stdio};
 
 pub use lightbox_tests::objects::get_object_bytes;
 pub use lightbox_tests::photos::{MIB, Photo, write_photo};
@@ -151,4 +152,34 @@ pub fn http_get(addr: &str, path: &str) -> Option<String> {
     let mut out = String::new();
     s.read_to_string(&mut out).ok()?;
     Some(out)
+}
+
+/// `lightbox` on the stack's config with its own state dir (file store: CI has no keyring).
+pub fn lightbox(state: &std::path::Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lightbox"))
+        .args(args)
+        .envs(stack().env_vars())
+        .env("LIGHTBOX_STATE_DIR", state)
+        .env("LIGHTBOX_AUTH__COGNITO__REFRESH_TOKEN_STORE", "file")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("lightbox runs");
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(stdin.as_bytes())
+        .expect("lightbox reads stdin");
+    child.wait_with_output().expect("lightbox finishes")
+}
+
+pub fn text(out: &Output) -> String {
+    format!(
+        "status {}\n--- stdout ---\n{}--- stderr ---\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }

@@ -50,7 +50,8 @@ module "index" {
 # table exists). Staff and the daemon may look up, reserve, register and make live; only admins
 # may mark deleted (docs/index.md, "Who may write what").
 data "aws_iam_policy_document" "admin_access" {
-  source_policy_documents = concat([module.storage.admin_policy_json], module.index[*].admin_policy_json)
+  # Admins also manage the team: the Cognito admin actions on this pool only.
+  source_policy_documents = concat([module.storage.admin_policy_json, module.cognito.user_admin_policy_json], module.index[*].admin_policy_json)
 }
 
 data "aws_iam_policy_document" "staff_access" {

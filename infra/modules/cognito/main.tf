@@ -139,3 +139,25 @@ resource "aws_cognito_user_in_group" "admin" {
   group_name   = aws_cognito_user_group.this[var.admin_group].name
   username     = aws_cognito_user.admin.username
 }
+
+# What the admins' role may do to the team (the app's Team screen and `lightbox users`): the
+# Cognito admin actions, on this pool only. AWS enforces it: the staff role has no such
+# statement, so a staff member's AdminCreateUser is refused by IAM, whatever the app shows.
+data "aws_iam_policy_document" "user_admin" {
+  statement {
+    sid = "ManageThisPoolsUsers"
+    actions = [
+      "cognito-idp:AdminAddUserToGroup",
+      "cognito-idp:AdminCreateUser",
+      "cognito-idp:AdminDeleteUser",
+      "cognito-idp:AdminDisableUser",
+      "cognito-idp:AdminEnableUser",
+      "cognito-idp:AdminListGroupsForUser",
+      "cognito-idp:AdminRemoveUserFromGroup",
+      "cognito-idp:AdminResetUserPassword",
+      "cognito-idp:AdminUserGlobalSignOut",
+      "cognito-idp:ListUsers",
+    ]
+    resources = [aws_cognito_user_pool.this.arn]
+  }
+}

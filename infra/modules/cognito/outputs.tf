@@ -48,3 +48,8 @@ output "admin_temporary_password" {
   value       = random_password.admin.result
   sensitive   = true
 }
+
+output "user_admin_policy_json" {
+  description = "IAM policy for the admins' role: the Cognito admin actions (list, invite, change group, disable, enable, reset password, remove) on this pool only."
+  value       = data.aws_iam_policy_document.user_admin.json
+}

@@ -6,3 +6,4 @@ pub mod auth;
 pub mod folders;
 pub mod gallery;
 pub mod settings;
+pub mod team;

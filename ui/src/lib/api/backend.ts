@@ -12,12 +12,15 @@ import type { FileActivity } from "../bindings/FileActivity";
 import type { FolderView } from "../bindings/FolderView";
 import type { GalleryDay } from "../bindings/GalleryDay";
 import type { GalleryPage } from "../bindings/GalleryPage";
+import type { InvitationView } from "../bindings/InvitationView";
 import type { ImportReport } from "../bindings/ImportReport";
 import type { IpcError } from "../bindings/IpcError";
 import type { SessionView } from "../bindings/SessionView";
 import type { SettingsView } from "../bindings/SettingsView";
 import type { SignInStep } from "../bindings/SignInStep";
 import type { SignOutView } from "../bindings/SignOutView";
+import type { TeamGroup } from "../bindings/TeamGroup";
+import type { TeamMember } from "../bindings/TeamMember";
 import type { TotpSetup } from "../bindings/TotpSetup";
 
 /** Receives the activity batches of `watchActivity` (at most one per 250 ms). */
@@ -67,6 +70,16 @@ export interface Backend {
   // Settings
   settings(): Promise<SettingsView>;
   saveSettings(settings: SettingsView): Promise<SettingsView>;
+
+  // Team (admins; AWS refuses anyone else with `forbidden`)
+  teamMembers(): Promise<TeamMember[]>;
+  /** `showPassword`: Cognito sends nothing and the temporary password comes back, once. */
+  inviteMember(email: string, username: string | null, group: TeamGroup, showPassword: boolean): Promise<InvitationView>;
+  setMemberGroup(username: string, group: TeamGroup): Promise<null>;
+  disableMember(username: string): Promise<null>;
+  enableMember(username: string): Promise<null>;
+  resetMemberPassword(username: string): Promise<null>;
+  removeMember(username: string): Promise<null>;
 }
 
 /** Narrow an unknown rejection from a command to the `{code, message}` shape. */

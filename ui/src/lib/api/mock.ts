@@ -15,6 +15,8 @@ import type { Role } from "../bindings/Role";
 import type { SessionView } from "../bindings/SessionView";
 import type { SettingsView } from "../bindings/SettingsView";
 import type { SignInStep } from "../bindings/SignInStep";
+import type { TeamGroup } from "../bindings/TeamGroup";
+import type { TeamMember } from "../bindings/TeamMember";
 import type { ActivityListener, Backend } from "./backend";
 import type { Platform } from "./platform";
 
@@ -102,6 +104,7 @@ export class MockBackend implements Backend {
   days = new Map<string, GalleryItem[]>();
   plans = new Map<string, string[]>();
   current: SettingsView = { ...DEFAULT_SETTINGS };
+  team: TeamMember[] = [];
   /** Every call, as [method, ...args], for tests to check. */
   calls: unknown[][] = [];
   /** Make the next call of a method fail with this error. */
@@ -331,6 +334,86 @@ export class MockBackend implements Backend {
     this.current = { ...settings, fileTypes: [...settings.fileTypes] };
     return this.settings();
   }
+
+  /** As AWS does: only an admin's credentials may manage the team. */
+  private teamCall(name: keyof Backend, ...args: unknown[]): void {
+    this.call(name, ...args);
+    if (this.session.role !== "admin") {
+      throw ipcError("forbidden", `AWS refused the call: only studio admins may manage the team; sign in as an admin`);
+    }
+  }
+
+  private teamMember(username: string): TeamMember {
+    const m = this.team.find((t) => t.username === username);
+    if (!m) throw ipcError("not_found", `there is no user "${username}" in the studio's pool`);
+    return m;
+  }
+
+  private notMe(username: string, what: string): void {
+    if (username === this.session.username) throw ipcError("bad_input", `you cannot ${what} your own account: ask another admin to do it`);
+  }
+
+  async teamMembers() {
+    this.teamCall("teamMembers");
+    return this.team.map((m) => ({ ...m, isMe: m.username === this.session.username }));
+  }
+
+  async inviteMember(email: string, username: string | null, group: TeamGroup, showPassword: boolean) {
+    this.teamCall("inviteMember", email, username, group, showPassword);
+    const name = username || email;
+    if (this.team.some((m) => m.username === name)) throw ipcError("bad_input", `a user "${name}" exists already`);
+    const member: TeamMember = { username: name, email, group, status: "waiting_for_first_sign_in", created: "2026-12-08T10:00:00Z", modified: "2026-12-08T10:00:00Z", isMe: false };
+    this.team = [...this.team, member];
+    return { member, temporaryPassword: showPassword ? "Tmp-Pass-1234567" : null };
+  }
+
+  async setMemberGroup(username: string, group: TeamGroup) {
+    this.teamCall("setMemberGroup", username, group);
+    if (group === "staff") this.notMe(username, "move to staff");
+    this.teamMember(username).group = group;
+    return null;
+  }
+
+  async disableMember(username: string) {
+    this.teamCall("disableMember", username);
+    this.notMe(username, "disable");
+    this.teamMember(username).status = "disabled";
+    return null;
+  }
+
+  async enableMember(username: string) {
+    this.teamCall("enableMember", username);
+    this.teamMember(username).status = "active";
+    return null;
+  }
+
+  async resetMemberPassword(username: string) {
+    this.teamCall("resetMemberPassword", username);
+    this.teamMember(username).status = "password_reset";
+    return null;
+  }
+
+  async removeMember(username: string) {
+    this.teamCall("removeMember", username);
+    this.notMe(username, "remove");
+    this.teamMember(username);
+    this.team = this.team.filter((m) => m.username !== username);
+    return null;
+  }
+}
+
+/** A team member for tests. */
+export function teamMember(username: string, over: Partial<TeamMember> = {}): TeamMember {
+  return {
+    username,
+    email: `${username}@studio.local`,
+    group: "staff",
+    status: "active",
+    created: "2026-11-01T09:00:00Z",
+    modified: "2026-11-02T09:00:00Z",
+    isMe: false,
+    ...over,
+  };
 }
 
 export class MockPlatform implements Platform {

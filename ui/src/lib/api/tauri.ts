@@ -11,10 +11,12 @@ import type { FolderView } from "../bindings/FolderView";
 import type { GalleryDay } from "../bindings/GalleryDay";
 import type { GalleryPage } from "../bindings/GalleryPage";
 import type { ImportReport } from "../bindings/ImportReport";
+import type { InvitationView } from "../bindings/InvitationView";
 import type { SessionView } from "../bindings/SessionView";
 import type { SettingsView } from "../bindings/SettingsView";
 import type { SignInStep } from "../bindings/SignInStep";
 import type { SignOutView } from "../bindings/SignOutView";
+import type { TeamMember } from "../bindings/TeamMember";
 import type { TotpSetup } from "../bindings/TotpSetup";
 import type { Backend } from "./backend";
 
@@ -57,4 +59,13 @@ export const tauriBackend: Backend = {
 
   settings: () => invoke<SettingsView>("settings"),
   saveSettings: (settings) => invoke<SettingsView>("save_settings", { settings }),
+
+  teamMembers: () => invoke<TeamMember[]>("team_members"),
+  inviteMember: (email, username, group, showPassword) =>
+    invoke<InvitationView>("invite_member", { email, username, group, showPassword }),
+  setMemberGroup: (username, group) => invoke<null>("set_member_group", { username, group }),
+  disableMember: (username) => invoke<null>("disable_member", { username }),
+  enableMember: (username) => invoke<null>("enable_member", { username }),
+  resetMemberPassword: (username) => invoke<null>("reset_member_password", { username }),
+  removeMember: (username) => invoke<null>("remove_member", { username }),
 };

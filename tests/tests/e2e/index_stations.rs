@@ -1,8 +1,8 @@
 //! Two stations, two catalogs, one bucket (Garage) and one shared index (moto's DynamoDB),
 //! running together (docs/index.md, issue #18's must-show): each content ends in the bucket
 //! exactly once, a name two stations both use goes to one of them and the other's content to
-//! `<stem>_<hash8>` of its own bytes, and no row fails. Checked from outside: the test's own
-//! listing and `HeadObject`s.
+//! `<stem>_<hash8>` of its own bytes, and no row fails; then an admin's delete on one station
+//! sticks on the other. Checked from outside: the test's own listing and `HeadObject`s.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -10,10 +10,11 @@ use std::time::Duration;
 
 use lightbox_fixtures::tiff::{ascii, exif_jpeg, tiff};
 use lightbox_tests::stack::stack;
-use lightbox_types::FileState;
+use lightbox_types::{FileState, Role, SkipReason};
 use sha2::{Digest as _, Sha256};
 use sync_core::config::IngestConfig;
 use sync_core::engine::UploadTarget;
+use sync_core::gallery::{Bucket, DeletedBy, TOMBSTONE_PREFIX};
 use sync_core::index::IndexTable;
 use sync_core::plan::DateSource;
 use sync_core::upload::S3Transfer;
@@ -24,6 +25,8 @@ use crate::support::{PATIENCE, TestEngine, fast_ingest};
 const OWN: usize = 50;
 /// Photos both stations get, under other names on each.
 const SHARED: usize = 20;
+/// Photos of A's an admin deletes, then read from the same card on B.
+const DELETED: usize = 10;
 
 fn target(
     client: &aws_sdk_s3::Client,
@@ -147,9 +150,12 @@ async fn index_two_stations_one_bucket_each_content_once_and_the_loser_of_a_name
 
     // Written in turns, so both stations plan and reserve at the same time.
     let mut own: Vec<(String, String, String)> = Vec::new(); // name, A's sha, B's sha
+    let mut a_bytes: Vec<Vec<u8>> = Vec::new();
     for n in 1..=OWN {
         let name = format!("DSC_{n:04}.JPG");
-        let sha_a = put(&a.folder, &name, &photo_bytes(&exif_day));
+        let bytes = photo_bytes(&exif_day);
+        let sha_a = put(&a.folder, &name, &bytes);
+        a_bytes.push(bytes);
         let sha_b = put(&b.folder, &name, &photo_bytes(&exif_day));
         own.push((name, sha_a, sha_b));
     }
@@ -203,6 +209,90 @@ async fn index_two_stations_one_bucket_each_content_once_and_the_loser_of_a_name
             "no failed row: {counts:?}"
         );
     }
+
+    // Deletes stick: an admin deletes 10 of A's photos on station A, then the same card is
+    // read on station B.
+    let deleted: Vec<(String, String)> = own[..DELETED]
+        .iter()
+        .map(|(_, sha_a, _)| {
+            let key = objects
+                .iter()
+                .find(|(_, sha)| *sha == sha_a)
+                .map(|(key, _)| key.clone())
+                .expect("A's photo is in the bucket");
+            (key, sha_a.clone())
+        })
+        .collect();
+    let keys: Vec<String> = deleted.iter().map(|(key, _)| key.clone()).collect();
+    let gallery = Bucket {
+        client: client.clone(),
+        bucket: bucket.clone(),
+    };
+    let now = jiff::Timestamp::now();
+    let preview = gallery
+        .preview_delete(&keys, Role::Admin, now)
+        .await
+        .expect("a delete preview");
+    let by = DeletedBy {
+        id: "sub-grace".to_owned(),
+        name: "Grace".to_owned(),
+    };
+    let outcome = gallery
+        .delete_indexed(
+            &index,
+            a.engine.catalog(),
+            &keys,
+            &preview.token,
+            Role::Admin,
+            &by,
+            now,
+        )
+        .await
+        .expect("deleted");
+    assert_eq!(outcome.tombstoned, DELETED);
+    for (_, sha) in &deleted {
+        let record = client
+            .head_object()
+            .bucket(&bucket)
+            .key(format!("{TOMBSTONE_PREFIX}{sha}.json"))
+            .send()
+            .await
+            .expect("the bucket keeps a record of the deletion");
+        assert_eq!(record.content_type(), Some("application/json"));
+    }
+    for (n, bytes) in a_bytes[..DELETED].iter().enumerate() {
+        put(&b.folder, &format!("CARD_{:04}.JPG", n + 1), bytes);
+    }
+    settle(&b, per_station + u64::try_from(DELETED).expect("small")).await;
+    // What `lightbox status` shows for them: skipped, tombstoned.
+    let rows = b
+        .engine
+        .catalog()
+        .run(|c| c.recent_files(1000))
+        .await
+        .expect("B's rows");
+    let card_rows: Vec<_> = rows
+        .iter()
+        .filter(|r| r.rel_path.to_string().starts_with("CARD_"))
+        .collect();
+    assert_eq!(card_rows.len(), DELETED, "B catalogued the card");
+    for row in card_rows {
+        assert_eq!(row.state, FileState::Skipped, "{row:?}");
+        assert_eq!(
+            row.skip_reason.as_deref(),
+            Some(SkipReason::Tombstoned.as_str()),
+            "{row:?}"
+        );
+    }
+    let after = bucket_contents(&client, &bucket, &originals).await;
+    for (_, sha) in &deleted {
+        assert!(
+            !after.values().any(|s| s == sha),
+            "a deleted photo does not come back"
+        );
+    }
+    let counts = b.engine.counts().await.expect("counts");
+    assert_eq!(counts.get(FileState::Failed), 0, "{counts:?}");
     a.engine.stop(PATIENCE).await.expect("stops");
     b.engine.stop(PATIENCE).await.expect("stops");
 }

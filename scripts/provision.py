@@ -15,6 +15,7 @@ already exist (scripts/stack.sh). Writes to the state dir:
   aws/config     AWS profiles `lightbox-garage` and `lightbox-moto` (with endpoint_url),
   aws/credentials  usable by aws-cli and aws-sdk alike
   lightbox.toml  the config `lightbox` reads on the local stack (bucket in Garage)
+  lightbox-index.toml  the same with `[index]`: the shared index table in moto (docs/index.md)
   desktop.toml   the desktop app's config on the local stack (bucket in moto, Cognito credentials)
   stack.env      `export` lines pointing AWS_CONFIG_FILE etc. at the files above
 
@@ -400,7 +401,7 @@ def main() -> None:
         f"[profile lightbox-moto]\nregion = {REGION}\nendpoint_url = {moto['endpoint']}\ns3 =\n  addressing_style = path\n"
     ))
     cog = moto["cognito"]
-    write_private(d / "lightbox.toml", (
+    lightbox_toml = (
         "# Written by scripts/provision.py for the local stack; rewritten on every `stack.sh up`.\n"
         "[storage]\n"
         f'bucket = "{garage["bucket"]}"\nregion = "{REGION}"\nendpoint = "{garage["endpoint"]}"\nforce_path_style = true\n\n'
@@ -409,7 +410,17 @@ def main() -> None:
         f'region = "{REGION}"\nuser_pool_id = "{cog["user_pool_id"]}"\nclient_id = "{cog["client_id"]}"\n'
         f'identity_pool_id = "{cog["identity_pool_id"]}"\nidp_endpoint = "{moto["endpoint"]}"\n'
         f'identity_endpoint = "{moto["endpoint"]}"\njwks_url = "{cog["jwks_url"]}"\n'
-    ))
+    )
+    write_private(d / "lightbox.toml", lightbox_toml)
+    # The same station with the shared index on (docs/index.md): the table in moto's DynamoDB,
+    # signed with moto's keys (the bucket's are Garage's). A config of its own, so everything
+    # that runs with lightbox.toml keeps running without a table.
+    if moto["index_table"]:
+        write_private(d / "lightbox-index.toml", lightbox_toml + (
+            "\n[index]\n"
+            f'table = "{moto["index_table"]}"\nendpoint = "{moto["endpoint"]}"\n'
+            'profile = "lightbox-moto"\n'
+        ))
     # The desktop app always uses the signed-in user's identity-pool credentials, which only
     # moto's S3 accepts (Garage checks signatures against its own keys): its config points the
     # bucket at moto (docs/desktop.md, "Against the local stack").

@@ -39,7 +39,7 @@ stop_all() {
     fi
     rm -f "$S/$name.pid"
   done
-  rm -rf "$S/garage" "$STATE" "$S/lightbox.toml" "$S/aws" "$S/stack.env"
+  rm -rf "$S/garage" "$STATE" "$S/lightbox.toml" "$S/lightbox-index.toml" "$S/aws" "$S/stack.env"
 }
 
 wait_for() { # name, command...

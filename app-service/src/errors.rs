@@ -175,7 +175,7 @@ impl From<GalleryError> for IpcError {
     fn from(e: GalleryError) -> Self {
         let code = match &e {
             GalleryError::S3 { failure, .. } => sdk_code(failure, ErrorCode::Storage),
-            GalleryError::NoContentHash { .. } => ErrorCode::Storage,
+            GalleryError::NoContentHash { .. } | GalleryError::Index(_) => ErrorCode::Storage,
             GalleryError::BadCursor
             | GalleryError::BadDate { .. }
             | GalleryError::NotAnOriginal { .. }

@@ -80,9 +80,44 @@ pub async fn gallery(config: &Config, command: GalleryCommand) -> Result<()> {
                 .context("stop the daemon first: the delete records tombstones in its catalog")?;
             let catalog = CatalogHandle::start(Catalog::open(&path)?)?;
             let user = std::env::var("USER").unwrap_or_else(|_| "lightbox".to_owned());
-            let outcome = bucket
-                .delete(&catalog, &keys, &preview.token, Role::Admin, &user, now)
-                .await?;
+            let index = match config.require_storage() {
+                Ok(storage) => {
+                    sync_core::index::build_index_table(
+                        &config.index,
+                        storage,
+                        &config.auth,
+                        &config.state_dir()?,
+                    )
+                    .await
+                }
+                Err(_) => None,
+            };
+            let outcome = match &index {
+                // With a shared index: the record in the bucket and the delete-mark first,
+                // so every station skips the content from then on (docs/index.md, "Deletes").
+                Some(index) => {
+                    let by = sync_core::gallery::DeletedBy {
+                        id: user.clone(),
+                        name: user.clone(),
+                    };
+                    bucket
+                        .delete_indexed(
+                            index,
+                            &catalog,
+                            &keys,
+                            &preview.token,
+                            Role::Admin,
+                            &by,
+                            now,
+                        )
+                        .await?
+                }
+                None => {
+                    bucket
+                        .delete(&catalog, &keys, &preview.token, Role::Admin, &user, now)
+                        .await?
+                }
+            };
             println!(
                 "deleted {} objects; {} tombstones recorded",
                 outcome.deleted.len(),

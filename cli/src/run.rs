@@ -140,7 +140,8 @@ pub async fn run(config: &Config, config_path: Option<&Path>, folders: &[PathBuf
     Ok(())
 }
 
-/// The configured bucket and `[upload]` settings, as the engine's upload target.
+/// The configured bucket, `[upload]` settings and `[index]` (the shared index, when a table is
+/// named), as the engine's upload target.
 pub async fn upload_target(config: &Config) -> Result<UploadTarget> {
     let storage = config.require_storage()?;
     let client =
@@ -148,7 +149,17 @@ pub async fn upload_target(config: &Config) -> Result<UploadTarget> {
     // The headless daemon uploads as the OS user it runs as (a signed-in user's Cognito
     // `sub` replaces this once the daemon can sign in).
     let uploader = std::env::var("USER").unwrap_or_else(|_| "lightbox".to_owned());
-    Ok(UploadTarget::from_config(config, &client, uploader)?)
+    let index = sync_core::index::build_index_table(
+        &config.index,
+        storage,
+        &config.auth,
+        &config.state_dir()?,
+    )
+    .await;
+    Ok(UploadTarget {
+        index,
+        ..UploadTarget::from_config(config, &client, uploader)?
+    })
 }
 
 fn log_event(event: &EngineEvent) {

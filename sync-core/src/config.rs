@@ -243,6 +243,10 @@ pub struct IndexConfig {
     pub endpoint: Option<String>,
     /// The table's region, when it is not the bucket's (`[storage] region`).
     pub region: Option<String>,
+    /// The AWS profile for the index's credentials, when they are not the bucket's: on the
+    /// local stack the bucket's keys are Garage's, which moto's DynamoDB does not know. Only
+    /// with `[auth] credentials = "default-chain"`; `None`: the bucket's credentials.
+    pub profile: Option<String>,
 }
 
 /// How Lightbox gets AWS credentials.
@@ -488,6 +492,7 @@ mod tests {
                 .expect("a table and an endpoint read");
         assert_eq!(named.table.as_deref(), Some("lightbox-index"));
         assert_eq!(named.endpoint.as_deref(), Some("http://127.0.0.1:5000"));
+        assert_eq!(named.profile, None, "the bucket's credentials unless named");
         assert!(
             toml::from_str::<IndexConfig>("tabel = \"x\"").is_err(),
             "a misspelt key is refused, not ignored"

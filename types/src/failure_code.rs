@@ -170,6 +170,9 @@ pub enum FailureCode {
     IndexBadCursor,
     /// A day that is not `YYYY-MM-DD`.
     IndexBadDay,
+    /// Another station is uploading the same photo: the file waits for it to go live (or
+    /// for that reservation to go stale), then is planned again.
+    IndexInFlightElsewhere,
 
     // ZIP import (sync-core `zip_import`, the app's drop target).
     ZipOpenFailed,

@@ -12,7 +12,9 @@ use std::sync::OnceLock;
 use rusqlite::{Connection, TransactionBehavior};
 
 use super::migration::{Migration, in_order};
-use super::{CatalogError, Fault, content, files, folders, parts, previews, tombstones};
+use super::{
+    CatalogError, Fault, content, files, folders, index_holds, parts, previews, tombstones,
+};
 
 /// Every table's migrations, as declared in its file.
 const TABLES: &[&[Migration]] = &[
@@ -22,6 +24,7 @@ const TABLES: &[&[Migration]] = &[
     content::MIGRATIONS,
     tombstones::MIGRATIONS,
     previews::MIGRATIONS,
+    index_holds::MIGRATIONS,
 ];
 
 /// Every migration in version order (checked once; the unit tests check it on every build).
@@ -90,11 +93,11 @@ mod tests {
         let ordered = in_order(TABLES).expect("unique versions from 1 without a gap");
         assert_eq!(
             ordered.len(),
-            8,
-            "eight steps so far: five tables, previews, files.crc64nvme and the namespaced \
-             failure codes"
+            9,
+            "nine steps so far: five tables, previews, files.crc64nvme, the namespaced \
+             failure codes and the index holds"
         );
-        assert_eq!(latest_version(), 8, "the latest version is the last step's");
+        assert_eq!(latest_version(), 9, "the latest version is the last step's");
     }
 
     #[test]

@@ -131,29 +131,7 @@ impl Catalog {
         key: &str,
         now: Timestamp,
     ) -> Result<(), CatalogError> {
-        self.write("record plan", |conn| {
-            let record = require_step(conn, file, Step::Plan)?;
-            let held_by_other_content =
-                key_owner(conn, key)?.is_some_and(|owner| Some(owner) != record.sha256);
-            // Same content planned twice under one name is a duplicate the planner skips.
-            let planned_for_another_file: bool = conn
-                .prepare_cached(
-                    "SELECT EXISTS (SELECT 1 FROM files WHERE planned_key = ?1 AND id != ?2)",
-                )?
-                .query_row(params![key, file], |row| row.get(0))?;
-            if held_by_other_content || planned_for_another_file {
-                return Err(CatalogError::KeyTaken {
-                    file,
-                    key: key.to_owned(),
-                }
-                .into());
-            }
-            conn.prepare_cached(
-                "UPDATE files SET state = ?2, planned_key = ?3, updated_at_ms = ?4 WHERE id = ?1",
-            )?
-            .execute(params![file, Planned, key, Millis(now)])?;
-            Ok(())
-        })
+        self.write("record plan", |conn| record_plan_in(conn, file, key, now))
     }
 
     /// `Discovered | Ready | Hashed | Planned → Skipped`: nothing to upload, for `reason` (a
@@ -336,6 +314,34 @@ impl Catalog {
             Ok(resume_in)
         })
     }
+}
+
+/// `Hashed → Planned` inside a write: [`Catalog::record_plan`]'s rules.
+pub(super) fn record_plan_in(
+    conn: &Connection,
+    file: FileId,
+    key: &str,
+    now: Timestamp,
+) -> Result<(), Fault> {
+    let record = require_step(conn, file, Step::Plan)?;
+    let held_by_other_content =
+        key_owner(conn, key)?.is_some_and(|owner| Some(owner) != record.sha256);
+    // Same content planned twice under one name is a duplicate the planner skips.
+    let planned_for_another_file: bool = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM files WHERE planned_key = ?1 AND id != ?2)")?
+        .query_row(params![key, file], |row| row.get(0))?;
+    if held_by_other_content || planned_for_another_file {
+        return Err(CatalogError::KeyTaken {
+            file,
+            key: key.to_owned(),
+        }
+        .into());
+    }
+    conn.prepare_cached(
+        "UPDATE files SET state = ?2, planned_key = ?3, updated_at_ms = ?4 WHERE id = ?1",
+    )?
+    .execute(params![file, Planned, key, Millis(now)])?;
+    Ok(())
 }
 
 #[cfg(test)]

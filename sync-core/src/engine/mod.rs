@@ -26,6 +26,7 @@ mod hash;
 mod job_runner;
 mod pipeline;
 mod plan;
+mod plan_index;
 mod preview;
 mod recorder;
 mod scan;
@@ -169,7 +170,7 @@ impl Engine {
         let filter = Filter::new(&settings.ingest.filter)?;
         let planner = KeyPlanner::new(&settings.ingest.plan)?;
         let lock = CatalogLock::acquire(&settings.catalog_path)?;
-        let (catalog, rebuilt) =
+        let (mut catalog, rebuilt) =
             Catalog::open_or_rebuild(&settings.catalog_path, jiff::Timestamp::now())?;
         if let Some(rebuilt) = &rebuilt {
             tracing::warn!(
@@ -179,6 +180,7 @@ impl Engine {
                 rebuilt.message()
             );
         }
+        let index = shared_index(settings.upload.as_ref(), &planner, &mut catalog)?;
         let catalog = CatalogHandle::start(catalog)?;
 
         let (events, _) = broadcast::channel(4096);
@@ -196,6 +198,7 @@ impl Engine {
             hash_workers: settings.ingest.hash_workers,
             events: events.clone(),
             rescan_interval: Duration::from_secs(settings.ingest.rescan_interval_secs.max(1)),
+            index: index.clone(),
         });
         let mut tasks = Vec::new();
         let mut uploads = None;
@@ -213,7 +216,7 @@ impl Engine {
             );
             tasks.push(tokio::spawn(uploader.run(cancel.clone())));
             let previewer = JobRunner::new(
-                Previewer::new(target, catalog.clone(), &events),
+                Previewer::new(target, catalog.clone(), &events, index.clone()),
                 events.subscribe(),
             );
             tasks.push(tokio::spawn(previewer.run(cancel.clone())));
@@ -453,4 +456,25 @@ impl Engine {
         );
         Ok(())
     }
+}
+
+/// The shared index the plan step and make-live use, when the upload target names a table:
+/// this station is `<host>/<station id>`, the id kept in the catalog.
+fn shared_index(
+    target: Option<&UploadTarget>,
+    planner: &KeyPlanner,
+    catalog: &mut Catalog,
+) -> Result<Option<plan_index::SharedIndex>, EngineError> {
+    let Some((target, table)) = target.and_then(|t| t.index.clone().map(|table| (t, table))) else {
+        return Ok(None);
+    };
+    Ok(Some(plan_index::SharedIndex {
+        table,
+        station: format!("{}/{}", target.source_host, catalog.station_id()?),
+        uploader: target.uploader.clone(),
+        retrier: Arc::new(crate::retry::Retrier::new(
+            crate::retry::RetryPolicy::default(),
+        )),
+        time_zone: planner.time_zone().clone(),
+    }))
 }

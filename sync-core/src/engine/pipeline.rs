@@ -23,7 +23,8 @@ use super::EngineError;
 use super::detect::DetectDriver;
 use super::events::EngineEvent;
 use super::hash::{HashDriver, HashJob, Hashed};
-use super::plan::PlanDriver;
+use super::plan::{PlanDriver, PlanItem};
+use super::plan_index::SharedIndex;
 use super::recorder::Recorder;
 use super::settle::SettleDriver;
 use super::watcher::{FolderWatcher, WatchSignal};
@@ -69,7 +70,12 @@ pub(crate) struct PipelineParts {
     pub hash_workers: usize,
     pub events: broadcast::Sender<EngineEvent>,
     pub rescan_interval: Duration,
+    /// The shared index, when `[index] table` is set.
+    pub index: Option<SharedIndex>,
 }
+
+/// How often plans that wait for the shared index are looked at.
+const PLAN_RETRY_TICK: Duration = Duration::from_secs(1);
 
 impl Pipeline {
     pub(crate) fn new(parts: PipelineParts) -> Self {
@@ -89,7 +95,7 @@ impl Pipeline {
                 recorder.clone(),
             ),
             hash: HashDriver::new(catalog.clone(), parts.hash_workers, recorder.clone()),
-            plan: PlanDriver::new(catalog.clone(), parts.planner, recorder),
+            plan: PlanDriver::new(catalog.clone(), parts.planner, recorder, parts.index),
             catalog,
             rescan_interval: parts.rescan_interval,
         }
@@ -105,6 +111,8 @@ impl Pipeline {
         self.resume().await;
         let first_rescan = tokio::time::Instant::now() + self.rescan_interval;
         let mut rescan = tokio::time::interval_at(first_rescan, self.rescan_interval);
+        let mut plan_retry = tokio::time::interval(PLAN_RETRY_TICK);
+        let waits_for_index = self.plan.uses_index();
         loop {
             self.hash.start();
             // Wake when the next settle window ends (or a deferred hash is due), not on a tick:
@@ -119,6 +127,7 @@ impl Pipeline {
                 Some(command) = commands.recv() => self.on_command(command).await,
                 () = due, if wake.is_some() => self.settle_due().await,
                 _ = rescan.tick() => self.detect.scan_all(&mut self.settle).await,
+                _ = plan_retry.tick(), if waits_for_index => self.retry_plans().await,
                 Some(done) = self.hash.join_next(), if self.hash.is_running() => {
                     let next = self.hash.on_done(done).await;
                     self.on_hashed(next).await;
@@ -134,6 +143,7 @@ impl Pipeline {
             Ok(unfinished) => unfinished,
             Err(e) => return tracing::error!(error = %e, "cannot read unfinished files"),
         };
+        let mut to_plan = Vec::new();
         for item in unfinished {
             let record = item.record;
             let Some(path) = self.detect.absolute(record.folder, &record.rel_path) else {
@@ -149,15 +159,38 @@ impl Pipeline {
                 }]),
                 ResumeStep::Plan => {
                     if let Some(sha) = record.sha256 {
-                        self.plan
-                            .plan(record.id, &path, sha, record.capture_time.as_ref())
-                            .await;
+                        to_plan.push(PlanItem {
+                            file: record.id,
+                            path,
+                            sha,
+                            captured: record.capture_time,
+                        });
                     }
                 }
                 // Upload and preview steps belong to the uploader.
                 _ => {}
             }
         }
+        // One batch: with a shared index, one lookup and one reservation per 50 files.
+        self.plan.plan_many(to_plan).await;
+    }
+
+    /// Plan again the files that waited for the shared index and are due.
+    async fn retry_plans(&mut self) {
+        let due = self.plan.retry_due().await;
+        let items = due
+            .into_iter()
+            .filter_map(|record| {
+                let path = self.detect.absolute(record.folder, &record.rel_path)?;
+                Some(PlanItem {
+                    file: record.id,
+                    path,
+                    sha: record.sha256?,
+                    captured: record.capture_time,
+                })
+            })
+            .collect();
+        self.plan.plan_many(items).await;
     }
 
     /// When a settling file or a deferred hash is due next.

@@ -22,6 +22,11 @@
 //!    ([`crate::catalog::Catalog::finish_previews`]). A preview problem never fails the original.
 //!
 //! With `previews.enabled = false`, `Uploaded` rows become `Done` at once, without a ledger entry.
+//!
+//! With a shared index, step 5 is preceded by make-live ([`go_live`], docs/index.md, "Make
+//! live"): the verified original and its previews (made or not) go live in the index in one
+//! write, under this station's reservation. If the index cannot be reached the row stays
+//! `Uploaded` and the next catch-up tries again.
 
 use std::convert::Infallible;
 use std::path::{Path, PathBuf};
@@ -35,6 +40,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::events::{EngineEvent, FilePhase};
 use super::job_runner::{AtStop, Busy, Hold, JobKind, Release};
+use super::plan_index::SharedIndex;
 use super::upload::UploadTarget;
 use super::wake::{Look, previewer_look};
 use crate::catalog::CatalogHandle;
@@ -57,6 +63,8 @@ struct PreviewContext {
     retrier: Retrier<TokioClock, RefreshTransferCredentials>,
     /// The bus, for the `Done` of each finished row.
     events: broadcast::Sender<EngineEvent>,
+    /// The shared index, where verified originals go live.
+    index: Option<SharedIndex>,
 }
 
 pub(crate) struct Previewer {
@@ -152,6 +160,7 @@ impl Previewer {
         target: &UploadTarget,
         catalog: CatalogHandle,
         events: &broadcast::Sender<EngineEvent>,
+        index: Option<SharedIndex>,
     ) -> Self {
         Self {
             ctx: Arc::new(PreviewContext {
@@ -160,6 +169,7 @@ impl Previewer {
                 retrier: Retrier::new(RetryPolicy::default())
                     .with_credential_refresh(target.transfer.credential_refresh()),
                 events: events.clone(),
+                index,
             }),
             settings: target.previews.clone(),
             workers: target.previews.worker_count(),
@@ -169,6 +179,9 @@ impl Previewer {
 
     /// `[previews] enabled = false`: verified originals are done as they are.
     async fn finish_without_previews(&self) {
+        if self.ctx.index.is_some() {
+            return self.finish_live_without_previews().await;
+        }
         let now = Timestamp::now();
         let finished = self
             .ctx
@@ -192,6 +205,103 @@ impl Previewer {
                 }
             }
             Err(e) => tracing::error!(error = %e, "cannot mark uploaded files done"),
+        }
+    }
+}
+
+impl Previewer {
+    /// `[previews] enabled = false` with a shared index: each verified original goes live
+    /// first; one the index cannot take now stays `Uploaded` for the next look.
+    async fn finish_live_without_previews(&self) {
+        let rows = self
+            .ctx
+            .catalog
+            .run(|c| c.files_due(FileState::Uploaded, Timestamp::now(), usize::MAX))
+            .await;
+        let rows = rows.unwrap_or_else(|e| {
+            tracing::error!(error = %e, "cannot list files waiting to go live");
+            Vec::new()
+        });
+        for record in rows {
+            let folder_id = record.folder;
+            let folder = self.ctx.catalog.run(move |c| c.get_folder(folder_id)).await;
+            let path = folder
+                .ok()
+                .flatten()
+                .map_or_else(PathBuf::new, |f| f.path.join(record.rel_path.to_path_buf()));
+            finish(&self.ctx, &record, &path, None).await;
+        }
+    }
+}
+
+/// Make the verified original of `record` live in the shared index (docs/index.md, "Make
+/// live"), with its previews when `previews` were made. A row without a reservation (planned
+/// before the index was configured) has nothing to make live. `Err`: the index could not be
+/// reached; the row stays `Uploaded`.
+async fn go_live(
+    ctx: &PreviewContext,
+    record: &FileRecord,
+    key: &str,
+    previews: bool,
+) -> Result<(), Setback> {
+    use crate::index::{LiveFacts, LiveOutcome, MakeLive, make_live, taken};
+    use crate::retry::Classify;
+    let Some(index) = &ctx.index else {
+        return Ok(());
+    };
+    let file = record.id;
+    let hold = ctx.catalog.run(move |c| c.index_hold(file)).await;
+    let hold = hold.map_err(|e| {
+        tracing::error!(%file, error = %e, "cannot read the file's index reservation");
+        Setback::CatalogUnwritable
+    })?;
+    let (Some(hold), Some(sha256)) = (hold, record.sha256) else {
+        return Ok(());
+    };
+    let now = Timestamp::now();
+    let uploaded_local = index
+        .time_zone
+        .to_datetime(now)
+        .strftime("%Y-%m-%dT%H:%M:%S%.3f")
+        .to_string();
+    let captured = record.capture_time.map(|c| c.to_string());
+    let preview = |kind| previews.then(|| preview_key(kind, key)).flatten();
+    let file_live = MakeLive {
+        sha256,
+        key: key.to_owned(),
+        token: hold.token,
+        rnd: hold.rnd,
+        taken: taken(captured.as_deref(), &uploaded_local),
+        live: LiveFacts {
+            uploaded_at: now.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+            thumb_key: preview(PreviewKind::Thumb),
+            screen_key: preview(PreviewKind::Screen),
+            width: None,
+            height: None,
+        },
+    };
+    match make_live(
+        &index.table,
+        &*index.retrier,
+        std::slice::from_ref(&file_live),
+    )
+    .await
+    {
+        Ok(outcomes) => {
+            if outcomes.first() == Some(&LiveOutcome::Lost) {
+                // Taken over while this station was away: the object is in the bucket, the
+                // index names another holder. Adopting it is not built yet; `index check`
+                // reports the object.
+                tracing::warn!(key, "the index reservation was taken over; not made live");
+            }
+            if let Err(e) = ctx.catalog.run(move |c| c.clear_index_hold(file)).await {
+                tracing::warn!(%file, error = %e, "cannot forget the index reservation");
+            }
+            Ok(())
+        }
+        Err(e) => {
+            tracing::warn!(key, code = e.code().as_str(), error = %e, "not live in the index yet; tried again later");
+            Err(Setback::Failed(e.class()))
         }
     }
 }
@@ -308,8 +418,7 @@ async fn preview_row_inner(ctx: &PreviewContext, record: FileRecord) -> Option<S
         .map_or_else(PathBuf::new, |f| f.join(record.rel_path.to_path_buf()));
     let Some(key) = record.planned_key.clone() else {
         // Not reachable through the pipeline (an uploaded row has its key); done without one.
-        finish(ctx, file, &path, None).await;
-        return None;
+        return finish(ctx, &record, &path, None).await;
     };
     let ledger_key = key.clone();
     match ctx
@@ -318,8 +427,7 @@ async fn preview_row_inner(ctx: &PreviewContext, record: FileRecord) -> Option<S
         .await
     {
         Ok(Some(PreviewStatus::Made)) => {
-            finish(ctx, file, &path, Some((&key, &PreviewStatus::Made))).await;
-            return None;
+            return finish(ctx, &record, &path, Some((&key, &PreviewStatus::Made))).await;
         }
         Ok(_) => {}
         Err(e) => {
@@ -357,17 +465,24 @@ async fn preview_row_inner(ctx: &PreviewContext, record: FileRecord) -> Option<S
     if let PreviewStatus::None { code, message } = &status {
         tracing::info!(key, code = code.as_str(), message, "no preview");
     }
-    finish(ctx, file, &path, Some((&key, &status))).await;
-    None
+    finish(ctx, &record, &path, Some((&key, &status))).await
 }
 
-/// Record the outcome and make the row `Done` (one transaction), then announce it.
+/// Make the original live in the shared index (if any), then record the outcome and make the
+/// row `Done` (one transaction), then announce it. Returns what held the row back.
 async fn finish(
     ctx: &PreviewContext,
-    file: FileId,
+    record: &FileRecord,
     path: &Path,
     outcome: Option<(&str, &PreviewStatus)>,
-) {
+) -> Option<Setback> {
+    let file = record.id;
+    if let Some(key) = &record.planned_key {
+        let made = matches!(outcome, Some((_, PreviewStatus::Made)));
+        if let Err(setback) = go_live(ctx, record, key, made).await {
+            return Some(setback);
+        }
+    }
     let now = Timestamp::now();
     let recorded = outcome.map(|(key, status)| (key.to_owned(), status.clone()));
     let finished = ctx
@@ -395,6 +510,7 @@ async fn finish(
         Ok(false) => {}
         Err(e) => tracing::error!(%file, error = %e, "cannot record the preview outcome"),
     }
+    None
 }
 
 /// Tell the bus the row is `Done`.

@@ -62,6 +62,9 @@ pub struct UploadTarget {
     pub config: UploadConfig,
     /// `[previews]`: whether and how verified originals get previews (the previewer).
     pub previews: PreviewConfig,
+    /// The shared photo index (`[index]`, docs/index.md); `None`: this station's catalog is
+    /// the only truth, as without a table.
+    pub index: Option<crate::index::IndexTable>,
 }
 
 impl UploadTarget {
@@ -78,6 +81,7 @@ impl UploadTarget {
             source_host: source_host.into(),
             config: UploadConfig::default(),
             previews: PreviewConfig::default(),
+            index: None,
         }
     }
 }

@@ -62,6 +62,9 @@ pub enum GalleryError {
     },
     #[error(transparent)]
     Catalog(#[from] crate::catalog::CatalogError),
+    /// The shared index refused a delete-mark or could not be reached.
+    #[error(transparent)]
+    Index(#[from] crate::index::IndexError),
 }
 
 impl GalleryError {
@@ -82,6 +85,7 @@ impl GalleryError {
             Self::Write { .. } => FailureCode::GalleryWriteFailed,
             Self::UnsafeDestination { .. } => FailureCode::GalleryUnsafeDestination,
             Self::Catalog(e) => e.code(),
+            Self::Index(e) => e.code(),
         }
     }
 

@@ -5,17 +5,21 @@
 //! - [`cache`]: the SQLite cache of the listing (`gallery-cache.sqlite`, apart from the
 //!   catalog): pages newest first with an opaque cursor, a seeded random selection.
 //! - [`delete`]: the two-step admin delete with tombstones and undo.
+//! - [`delete_indexed`]: the same with a shared index: the record in the bucket and the
+//!   delete-mark first.
 //!
 //! The desktop app opens the cache first (instant) and calls [`refresh`] in the background.
 
 pub mod cache;
 pub mod delete;
+pub mod delete_indexed;
 mod destination;
 mod error;
 pub mod remote;
 
 pub use cache::{CACHE_FILE, GalleryCache, Page, RemoteObject};
 pub use delete::{DeleteOutcome, DeletePreview, Restorable};
+pub use delete_indexed::{DeletedBy, TOMBSTONE_PREFIX, TombstoneRecord};
 pub use error::GalleryError;
 pub use remote::{Bucket, PhotoUrls, checked_date_prefix, date_prefix, url_lifetime};
 

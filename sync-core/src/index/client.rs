@@ -62,7 +62,14 @@ pub async fn build_index_table(
         .region
         .clone()
         .unwrap_or_else(|| storage.region.clone());
-    let shared = crate::s3_client::shared_sdk_config(&region, auth, state_dir).await;
+    let auth = match &index.profile {
+        Some(profile) => AuthConfig {
+            profile: Some(profile.clone()),
+            ..auth.clone()
+        },
+        None => auth.clone(),
+    };
+    let shared = crate::s3_client::shared_sdk_config(&region, &auth, state_dir).await;
     let mut conf =
         aws_sdk_dynamodb::config::Builder::from(&shared).retry_config(RetryConfig::disabled());
     if let Some(endpoint) = &index.endpoint {

@@ -360,6 +360,42 @@ pub(crate) mod tests {
         Sha256Digest::from([byte; 32])
     }
 
+    /// A content item of `sha(1)` at `key` as read: `state`, `hold`, deletion marks if
+    /// `deleted`.
+    pub(crate) fn content_at(
+        key: &str,
+        state: ItemState,
+        hold: Option<Hold>,
+        deleted: bool,
+    ) -> ContentItem {
+        ContentItem {
+            sha256: sha(1),
+            key: key.to_owned(),
+            state,
+            registration: None,
+            station: hold.as_ref().map(|h| h.station.clone()),
+            hold,
+            live: None,
+            gallery: None,
+            deletion: deleted.then(|| Deletion {
+                deleted_at: "2024-03-10T08:00:00.000Z".to_owned(),
+                deleted_by_id: "sub".to_owned(),
+                deleted_by_name: "Grace".to_owned(),
+            }),
+        }
+    }
+
+    /// The key item of `key`, owned by `sha(owner)`.
+    pub(crate) fn key_at(key: &str, owner: u8, state: ItemState, hold: Option<Hold>) -> KeyItem {
+        KeyItem {
+            key: key.to_owned(),
+            sha256: sha(owner),
+            state,
+            station: hold.as_ref().map(|h| h.station.clone()),
+            hold,
+        }
+    }
+
     pub(crate) fn registration(byte: u8, key: &str) -> Registration {
         Registration {
             sha256: sha(byte),

@@ -3,14 +3,16 @@
 //! with typed outcomes and [`IndexError`]s. Every call goes through the project's retry
 //! policy ([`crate::retry::Retrier`]), as S3's do.
 //!
-//! Not yet wired into the engine: the plan step, the uploader, deletes and the gallery will
-//! call these.
+//! The engine calls it when `[index] table` is set: the plan step ([`facts`], then
+//! [`reserve`]; `engine/plan_index.rs`), make-live after the previews (`engine/preview.rs`).
+//! The gallery does not read it yet.
 //!
 //! - `[index]` in the settings: [`crate::config::IndexConfig`] (the table; absent, no shared
 //!   index), next to `[storage]` (the client depends on the settings, not the other way);
 //! - [`client`]: [`IndexTable`], built like the S3 client;
 //! - [`items`], [`gallery_keys`]: the content item, the key item, the GSI keys (pure);
 //! - [`cursor`]: the opaque day-page cursor (pure);
+//! - [`facts`]: the plan step's decision from the items as read (pure);
 //! - [`lookup`], [`reserve`], [`take_over`], [`make_live`], [`delete_mark`], [`day_page`]:
 //!   the operations; [`transact`] their shared transaction batching.
 
@@ -21,6 +23,7 @@ pub mod day_page;
 pub mod delete_mark;
 pub mod error;
 mod expr;
+pub mod facts;
 pub mod gallery_keys;
 pub mod items;
 pub mod lookup;
@@ -36,6 +39,7 @@ pub use cursor::{CursorError, DayCursor};
 pub use day_page::{Card, DayPage, day_page};
 pub use delete_mark::{DeleteMark, DeleteOutcome, delete_mark};
 pub use error::IndexError;
+pub use facts::{IndexStep, index_step};
 pub use gallery_keys::{GalleryKeys, key_day, taken};
 pub use items::{
     ContentItem, Deletion, Hold, ItemState, KeyItem, LiveFacts, Registration, STALE_AFTER_MS,

@@ -216,8 +216,8 @@ fn with_hold(spec: UpdateSpec, hold: &Hold) -> UpdateSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::index::items::tests::{registration, sha};
-    use crate::index::items::{Deletion, KeyItem};
+    use crate::index::items::KeyItem;
+    use crate::index::items::tests::{content_at, key_at, registration, sha};
 
     const KEY: &str = "originals/2024/03/09/DSC_0001.JPG";
 
@@ -230,31 +230,11 @@ mod tests {
     }
 
     fn content(state: ItemState, hold: Option<Hold>, deleted: bool) -> ContentItem {
-        ContentItem {
-            sha256: sha(1),
-            key: KEY.to_owned(),
-            state,
-            registration: None,
-            station: hold.as_ref().map(|h| h.station.clone()),
-            hold,
-            live: None,
-            gallery: None,
-            deletion: deleted.then(|| Deletion {
-                deleted_at: "2024-03-10T08:00:00.000Z".to_owned(),
-                deleted_by_id: "sub".to_owned(),
-                deleted_by_name: "Grace".to_owned(),
-            }),
-        }
+        content_at(KEY, state, hold, deleted)
     }
 
     fn key_item(owner: u8, state: ItemState, hold: Option<Hold>) -> KeyItem {
-        KeyItem {
-            key: KEY.to_owned(),
-            sha256: sha(owner),
-            state,
-            station: hold.as_ref().map(|h| h.station.clone()),
-            hold,
-        }
+        key_at(KEY, owner, state, hold)
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod auth_tokens;
 mod fault_proxy;
 mod gallery;
 mod index;
+mod index_stations;
 mod ingest;
 mod preview;
 mod preview_catchup;

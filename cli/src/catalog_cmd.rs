@@ -67,12 +67,18 @@ pub fn status(config: &Config, json: bool) -> Result<()> {
     let catalog = Catalog::open(&path)?;
     let counts = catalog.counts_by_state()?;
     let folders = catalog.list_folders()?;
+    let duplicates = catalog.duplicate_count()?;
     if json {
         let mut map: serde_json::Map<String, serde_json::Value> = counts
             .iter()
             .map(|(state, n)| (state.as_str().to_owned(), n.into()))
             .collect();
-        // Not a count: readers that sum the states take only the numbers.
+        // Not states: readers that sum the states take only the numbers, so the duplicates
+        // (counted in `done` already) go in an object.
+        map.insert(
+            "done_detail".to_owned(),
+            serde_json::json!({ "duplicates": duplicates }),
+        );
         map.insert(
             "folders".to_owned(),
             folders
@@ -84,7 +90,15 @@ pub fn status(config: &Config, json: bool) -> Result<()> {
         println!("{}", serde_json::Value::Object(map));
     } else {
         for state in FileState::ALL {
-            println!("{:>10}  {}", state.as_str(), counts.get(state));
+            if state == FileState::Done && duplicates > 0 {
+                println!(
+                    "{:>10}  {} ({duplicates} of them already in the bucket: duplicates)",
+                    state.as_str(),
+                    counts.get(state)
+                );
+            } else {
+                println!("{:>10}  {}", state.as_str(), counts.get(state));
+            }
         }
         println!("{:>10}  {}", "total", counts.total());
         let watched: Vec<_> = folders.iter().filter(|f| f.enabled).collect();

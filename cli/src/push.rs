@@ -242,6 +242,10 @@ impl PushView {
             } else {
                 Outcome::Uploaded
             }),
+            // Done without an upload: the content was already in the bucket.
+            FilePhase::Done {
+                duplicate: true, ..
+            } => Some(Outcome::Duplicate),
             FilePhase::Skipped { .. } => Some(Outcome::Skipped),
             FilePhase::Failed { .. } => Some(Outcome::Failed),
             FilePhase::Vanished => Some(Outcome::Vanished),
@@ -331,7 +335,9 @@ impl PushView {
 fn file_line(event: &FileEvent, outcome: Outcome) -> serde_json::Value {
     let mut line = json!({"path": event.path, "status": outcome.as_str()});
     match &event.phase {
-        FilePhase::Uploaded { key, .. } => line["key"] = json!(key),
+        FilePhase::Uploaded { key, .. } | FilePhase::Done { key: Some(key), .. } => {
+            line["key"] = json!(key);
+        }
         FilePhase::Skipped { reason, detail } => {
             line["code"] = json!(reason);
             line["message"] = json!(detail);

@@ -286,6 +286,12 @@ impl DaemonMetrics {
             FilePhase::Vanished => {
                 in_flight.remove(&file.file);
             }
+            // Already in the bucket at another key: a duplicate without an upload.
+            FilePhase::Done {
+                duplicate: true, ..
+            } => {
+                self.duplicates.inc();
+            }
             FilePhase::Discovered
             | FilePhase::Settling
             | FilePhase::Hashing

@@ -90,11 +90,15 @@ mod tests {
         let ordered = in_order(TABLES).expect("unique versions from 1 without a gap");
         assert_eq!(
             ordered.len(),
-            8,
-            "eight steps so far: five tables, previews, files.crc64nvme and the namespaced \
-             failure codes"
+            10,
+            "ten steps so far: five tables, previews, files.crc64nvme, the namespaced \
+             failure codes, folders.presence and files.duplicate_of"
         );
-        assert_eq!(latest_version(), 8, "the latest version is the last step's");
+        assert_eq!(
+            latest_version(),
+            10,
+            "the latest version is the last step's"
+        );
     }
 
     #[test]

@@ -160,3 +160,51 @@ async fn a_folder_moved_away_is_not_watched_there_and_is_watched_again_when_back
     .await;
     photo_reaches_the_bucket(&mut t, &client, &bucket, &folder, "after.jpg", 611).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_photo_already_in_the_bucket_is_done_as_a_duplicate_with_its_key_not_skipped() {
+    let (mut t, client, bucket) = engine_on_garage("already-uploaded").await;
+    let folder = t.folder.clone();
+    let key = photo_reaches_the_bucket(&mut t, &client, &bucket, &folder, "IMG_1.jpg", 713).await;
+
+    // The same photo again, as a re-inserted card brings it back under another name.
+    write_photo(&folder, "IMG_1 copy.jpg", 200_000, 713);
+    let path = folder.join("IMG_1 copy.jpg").display().to_string();
+    let done = t
+        .wait_for("the copy's outcome", |e| {
+            e.path == path
+                && matches!(
+                    e.phase,
+                    FilePhase::Done { .. } | FilePhase::Skipped { .. } | FilePhase::Failed { .. }
+                )
+        })
+        .await;
+    assert_eq!(
+        done.phase,
+        FilePhase::Done {
+            key: Some(key.clone()),
+            previews: false,
+            duplicate: true,
+        },
+        "done at the key that holds it (a random-bytes photo has no previews)"
+    );
+    let row = file_row(&t, "IMG_1 copy.jpg").await.expect("catalogued");
+    assert_eq!(
+        row.state,
+        lightbox_types::FileState::Done,
+        "done, not skipped"
+    );
+    assert_eq!(row.duplicate_of.as_deref(), Some(key.as_str()));
+    assert_eq!(row.skip_reason, None);
+    let counts = t
+        .engine
+        .catalog()
+        .read(Catalog::counts_by_state)
+        .await
+        .expect("counts");
+    assert_eq!(
+        counts.get(lightbox_types::FileState::Skipped),
+        0,
+        "{counts:?}"
+    );
+}

@@ -152,7 +152,13 @@ impl Pipeline {
                 continue;
             };
             match item.next_step {
-                ResumeStep::Settle => self.settle.track(record.id, record.folder, path),
+                ResumeStep::Settle => self.settle.resume(
+                    record.id,
+                    record.folder,
+                    path,
+                    record.stat,
+                    record.updated_at,
+                ),
                 ResumeStep::Hash => self.hash.queue([HashJob {
                     file: record.id,
                     folder: record.folder,

@@ -332,6 +332,7 @@ mod tests {
                 FilePhase::Done {
                     key: Some(key.clone()),
                     previews: true,
+                    duplicate: false,
                 },
                 Stage::Done,
             ),
@@ -444,6 +445,7 @@ mod tests {
                     FilePhase::Done {
                         key: None,
                         previews: false,
+                        duplicate: false,
                     },
                 ),
                 at(id),
@@ -458,6 +460,7 @@ mod tests {
                 FilePhase::Done {
                     key: None,
                     previews: false,
+                    duplicate: false,
                 },
             ),
             at(10),

@@ -17,7 +17,7 @@
 
 use std::collections::HashMap;
 use std::io::IsTerminal as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -27,6 +27,7 @@ use lightbox_types::FileState;
 use serde_json::json;
 use sync_core::config::Config;
 use sync_core::engine::{CATALOG_FILE, Engine, EngineEvent, EngineSettings, FileEvent, FilePhase};
+use sync_core::ingest::{Filter, Verdict};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::cli::PushArgs;
@@ -52,7 +53,8 @@ pub async fn push(config: &Config, args: PushArgs) -> Result<ExitCode> {
         upload: Some(upload_target(&config).await?),
     })?;
     let mut events = engine.subscribe();
-    let mut adding = tokio::spawn(add_paths(engine.clone(), args.paths.clone()));
+    let filter = Filter::new(&config.ingest.filter)?;
+    let mut adding = tokio::spawn(add_paths(engine.clone(), filter, args.paths.clone()));
     let mut view = PushView::new(args.json);
     let started = Instant::now();
     let mut idle = tokio::time::interval(IDLE_CHECK);
@@ -105,7 +107,7 @@ fn apply_overrides(config: &mut Config, args: &PushArgs) {
 }
 
 /// Queue every path (folders are scanned, files queued alone); the errors, one per path.
-async fn add_paths(engine: Engine, paths: Vec<PathBuf>) -> Vec<String> {
+async fn add_paths(engine: Engine, filter: Filter, paths: Vec<PathBuf>) -> Vec<String> {
     let mut errors = Vec::new();
     for path in paths {
         let added = if path.is_dir() {
@@ -115,15 +117,26 @@ async fn add_paths(engine: Engine, paths: Vec<PathBuf>) -> Vec<String> {
         };
         match added {
             Ok(true) => {}
-            Ok(false) => errors.push(format!(
-                "{}: not uploaded: the name filter leaves it out (a temporary, hidden or \
-                 sidecar file); rename it or change [ingest.filter]",
-                path.display()
-            )),
+            Ok(false) => {
+                let name = path.file_name().map(Path::new).unwrap_or(&path);
+                errors.push(left_out_line(&path, &filter.verdict(name)));
+            }
             Err(e) => errors.push(format!("{}: {e} ({})", path.display(), e.code())),
         }
     }
     errors
+}
+
+/// The line for a file named on the command line that the filter leaves out, with the real
+/// reason and what to change.
+fn left_out_line(path: &Path, verdict: &Verdict) -> String {
+    let hint = match verdict {
+        Verdict::NotAPhoto(Some(_)) => "set [ingest.filter] kinds to upload it",
+        Verdict::NotAPhoto(None) | Verdict::Ignored(_) | Verdict::Candidate => {
+            "rename it or change [ingest.filter]"
+        }
+    };
+    format!("{}: not uploaded, {verdict}; {hint}", path.display())
 }
 
 async fn busy(engine: &Engine) -> Result<bool> {
@@ -242,6 +255,10 @@ impl PushView {
             } else {
                 Outcome::Uploaded
             }),
+            // Done without an upload: the content was already in the bucket.
+            FilePhase::Done {
+                duplicate: true, ..
+            } => Some(Outcome::Duplicate),
             FilePhase::Skipped { .. } => Some(Outcome::Skipped),
             FilePhase::Failed { .. } => Some(Outcome::Failed),
             FilePhase::Vanished => Some(Outcome::Vanished),
@@ -331,7 +348,9 @@ impl PushView {
 fn file_line(event: &FileEvent, outcome: Outcome) -> serde_json::Value {
     let mut line = json!({"path": event.path, "status": outcome.as_str()});
     match &event.phase {
-        FilePhase::Uploaded { key, .. } => line["key"] = json!(key),
+        FilePhase::Uploaded { key, .. } | FilePhase::Done { key: Some(key), .. } => {
+            line["key"] = json!(key);
+        }
         FilePhase::Skipped { reason, detail } => {
             line["code"] = json!(reason);
             line["message"] = json!(detail);
@@ -355,4 +374,33 @@ fn failure_text(event: &FileEvent) -> String {
 #[allow(clippy::cast_precision_loss)] // a figure for people
 fn bytes_as_mib(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sync_core::ingest::FilterSettings;
+
+    #[test]
+    fn a_file_named_on_the_command_line_and_left_out_gets_its_real_reason() {
+        let filter = Filter::new(&FilterSettings::default()).expect("default filter");
+        for (name, says) in [
+            (
+                "notes.txt",
+                ".txt files are not uploaded with the current file types; set [ingest.filter] kinds",
+            ),
+            ("IMG_1.jpg.part", "a temporary file still being written"),
+            (".hidden.jpg", "hidden, or inside a hidden folder"),
+            ("._IMG_1.jpg", "a system or sidecar file"),
+        ] {
+            let line = left_out_line(Path::new(name), &filter.verdict(Path::new(name)));
+            assert!(line.contains(says), "{name}: {line}");
+            if name == "notes.txt" {
+                assert!(
+                    !line.contains("temporary") && !line.contains("sidecar"),
+                    "the file-type setting left it out, nothing else: {line}"
+                );
+            }
+        }
+    }
 }

@@ -95,8 +95,10 @@ pub enum Step {
     RecordFingerprint,
     /// The planner chose its key.
     Plan,
-    /// Nothing to upload (a duplicate, tombstoned content).
+    /// Nothing to upload (tombstoned content).
     Skip,
+    /// Its content is already in the bucket at another key: done, without an upload.
+    RecordDuplicate,
     /// An upload starts (or a resumed one records its multipart upload).
     StartUpload,
     /// S3 accepted a part of its multipart upload.
@@ -122,6 +124,7 @@ impl Step {
             Step::RecordFingerprint => "record the fingerprint of",
             Step::Plan => "plan",
             Step::Skip => "skip",
+            Step::RecordDuplicate => "record as a duplicate",
             Step::StartUpload => "start uploading",
             Step::RecordPart => "record a part of",
             Step::ClearUpload => "clear the upload of",
@@ -180,6 +183,8 @@ pub const MOVES: &[Move] = &[
     mv(Ready, Step::Skip, Skipped),
     mv(Hashed, Step::Skip, Skipped),
     mv(Planned, Step::Skip, Skipped),
+    // Already in the bucket (the same content at another key): done, nothing to upload.
+    mv(Hashed, Step::RecordDuplicate, Done),
     // The multipart journal: a resumed file records its upload, parts are journalled, and an
     // upload S3 no longer has is cleared so the upload starts over.
     mv(Uploading, Step::StartUpload, Uploading),
@@ -342,7 +347,8 @@ mod tests {
         let table: [(FileState, &[FileState]); 9] = [
             (S::Discovered, &[S::Ready, S::Skipped, S::Failed]),
             (S::Ready, &[S::Hashed, S::Skipped, S::Failed]),
-            (S::Hashed, &[S::Planned, S::Skipped, S::Failed]),
+            // Done at once when its content is already in the bucket (a duplicate).
+            (S::Hashed, &[S::Planned, S::Done, S::Skipped, S::Failed]),
             (S::Planned, &[S::Uploading, S::Skipped, S::Failed]),
             (
                 S::Uploading,

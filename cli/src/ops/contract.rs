@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use lightbox_types::{FailureCode, FileState, SkipReason};
+use sync_core::catalog::FolderState;
 use sync_core::engine::{EngineEvent, FileEvent, FilePhase, QueueDepth};
 use sync_core::retry::RetryCounters;
 
@@ -72,7 +73,11 @@ fn scrape_after_one_of_everything() -> String {
         .iter()
         .map(|(class, _)| (*class, 1))
         .collect();
-    metrics.render(Some(&QueueDepth::default()), &retries, Now::read())
+    let queue = QueueDepth {
+        folders: FolderState::ALL.into_iter().map(|s| (s, 1)).collect(),
+        ..QueueDepth::default()
+    };
+    metrics.render(Some(&queue), &retries, Now::read())
 }
 
 #[test]

@@ -101,6 +101,7 @@ pub struct DaemonMetrics {
     registry: Registry,
     started: Instant,
     queue: Family<StateLabel, Gauge>,
+    folders: Family<StateLabel, Gauge>,
     uploaded_files: Counter,
     uploaded_bytes: Counter,
     duplicates: Counter,
@@ -124,6 +125,7 @@ impl DaemonMetrics {
     pub fn new(started: Instant) -> Self {
         let mut registry = Registry::with_prefix("lightbox");
         let queue = Family::<StateLabel, Gauge>::default();
+        let folders = Family::<StateLabel, Gauge>::default();
         let uploaded_files = Counter::default();
         let uploaded_bytes = Counter::default();
         let duplicates = Counter::default();
@@ -138,6 +140,11 @@ impl DaemonMetrics {
         let oldest_waiting_age = Gauge::default();
         let uptime = Gauge::default();
         registry.register("queue_files", "Catalogued files by state", queue.clone());
+        registry.register(
+            "folders",
+            "Enabled watched folders by state as the engine last looked (online, offline)",
+            folders.clone(),
+        );
         registry.register(
             "uploaded_files",
             "Files verified in the bucket by this process",
@@ -196,6 +203,7 @@ impl DaemonMetrics {
             registry,
             started,
             queue,
+            folders,
             uploaded_files,
             uploaded_bytes,
             duplicates,
@@ -277,6 +285,12 @@ impl DaemonMetrics {
             }
             FilePhase::Vanished => {
                 in_flight.remove(&file.file);
+            }
+            // Already in the bucket at another key: a duplicate without an upload.
+            FilePhase::Done {
+                duplicate: true, ..
+            } => {
+                self.duplicates.inc();
             }
             FilePhase::Discovered
             | FilePhase::Settling
@@ -399,6 +413,13 @@ impl DaemonMetrics {
                     })
                     .set(i64::try_from(n).unwrap_or(i64::MAX));
             }
+            for (state, n) in &queue.folders {
+                self.folders
+                    .get_or_create(&StateLabel {
+                        state: state.as_str().to_owned(),
+                    })
+                    .set(i64::try_from(*n).unwrap_or(i64::MAX));
+            }
             let age = queue
                 .oldest_waiting_since
                 .map_or(0, |since| now.wall.duration_since(since).as_secs().max(0));
@@ -418,6 +439,7 @@ mod tests {
 
     use super::*;
     use lightbox_types::{FailureCode, SkipReason, StateCounts};
+    use sync_core::catalog::FolderState;
     use sync_core::engine::FileEvent;
 
     fn file(id: i64, phase: FilePhase) -> EngineEvent {
@@ -542,7 +564,7 @@ mod tests {
     }
 
     #[test]
-    fn the_gauges_are_the_oldest_waiting_files_age_and_the_uptime() {
+    fn the_gauges_are_the_oldest_waiting_files_age_the_uptime_and_the_folders() {
         let started = Instant::now();
         let m = DaemonMetrics::new(started);
         let wall: jiff::Timestamp = "2026-12-07T12:00:00Z".parse().expect("time");
@@ -551,6 +573,7 @@ mod tests {
         let waiting = QueueDepth {
             counts,
             oldest_waiting_since: Some(wall - jiff::SignedDuration::from_secs(95)),
+            folders: vec![(FolderState::Online, 2), (FolderState::Offline, 1)],
         };
         let now = Now {
             instant: started + Duration::from_secs(7),
@@ -561,6 +584,8 @@ mod tests {
             "lightbox_oldest_waiting_file_age_seconds 95",
             "lightbox_uptime_seconds 7",
             "lightbox_queue_files{state=\"ready\"} 2",
+            "lightbox_folders{state=\"online\"} 2",
+            "lightbox_folders{state=\"offline\"} 1",
         ] {
             assert!(
                 text.lines().any(|l| l == line),

@@ -62,6 +62,21 @@ const ADD_CRC64NVME: Migration = Migration {
     sql: "ALTER TABLE files ADD COLUMN crc64nvme TEXT;",
 };
 
+/// A file whose content was already in the bucket is done, with the key it is at (issue #19:
+/// "already uploaded is done, not skipped").
+const ADD_DUPLICATE_OF: Migration = Migration {
+    version: 11,
+    description: "add files.duplicate_of",
+    sql: "
+        ALTER TABLE files ADD COLUMN duplicate_of TEXT;
+        UPDATE files SET state = 'done', skip_reason = NULL,
+            duplicate_of = (SELECT key FROM uploaded_objects u
+                            WHERE u.sha256 = files.sha256 ORDER BY key LIMIT 1)
+        WHERE state = 'skipped' AND skip_reason = 'duplicate'
+          AND EXISTS (SELECT 1 FROM uploaded_objects u WHERE u.sha256 = files.sha256);
+    ",
+};
+
 /// The failure codes of releases before `FailureCode` were partly unnamespaced: each is
 /// rewritten to the code that names the same thing now (`lightbox_types::FailureCode`). Codes
 /// that were namespaced already are unchanged.
@@ -93,7 +108,12 @@ pub(super) const NAMESPACE_FAILURE_CODES: Migration = Migration {
 };
 
 /// This table's schema steps (collected by `schema`).
-pub(super) const MIGRATIONS: &[Migration] = &[CREATE_FILES, ADD_CRC64NVME, NAMESPACE_FAILURE_CODES];
+pub(super) const MIGRATIONS: &[Migration] = &[
+    CREATE_FILES,
+    ADD_CRC64NVME,
+    NAMESPACE_FAILURE_CODES,
+    ADD_DUPLICATE_OF,
+];
 
 /// The last failure recorded for a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,6 +153,9 @@ pub struct FileRecord {
     pub capture_time: Option<CaptureTime>,
     /// The object key, from `Planned` on.
     pub planned_key: Option<String>,
+    /// For a `Done` file whose content was already in the bucket: the key it is at (a
+    /// duplicate needs no upload of its own).
+    pub duplicate_of: Option<String>,
     /// Why it was skipped (a reason code), when `Skipped`.
     pub skip_reason: Option<String>,
     /// The multipart upload in flight, while `Uploading` (or `Failed` while uploading).
@@ -154,7 +177,7 @@ pub struct FileRecord {
 pub(super) const FILE_COLUMNS: &str = "id, folder_id, rel_path, size, mtime_ns, os_file_id, \
      state, sha256, crc64nvme, capture_time, planned_key, skip_reason, upload_id, part_size, attempts, \
      next_attempt_at_ms, failed_in, last_error_code, last_error_message, created_at_ms, \
-     updated_at_ms";
+     updated_at_ms, duplicate_of";
 
 /// Positions in [`FILE_COLUMNS`], which [`file_from_row`] reads by. (A `get` by name scans
 /// every column name of the statement; for small files that was a tenth of the catalog's
@@ -181,6 +204,7 @@ mod col {
     pub const LAST_ERROR_MESSAGE: usize = 18;
     pub const CREATED_AT_MS: usize = 19;
     pub const UPDATED_AT_MS: usize = 20;
+    pub const DUPLICATE_OF: usize = 21;
 }
 
 /// A [`FileRecord`] from a row of `SELECT {FILE_COLUMNS} ...`.
@@ -203,6 +227,7 @@ pub(super) fn file_from_row(row: &Row<'_>) -> rusqlite::Result<FileRecord> {
         crc64nvme: row.get(col::CRC64NVME)?,
         capture_time: row.get(col::CAPTURE_TIME)?,
         planned_key: row.get(col::PLANNED_KEY)?,
+        duplicate_of: row.get(col::DUPLICATE_OF)?,
         skip_reason: row.get(col::SKIP_REASON)?,
         multipart: upload_id
             .zip(part_size)
@@ -375,6 +400,23 @@ impl Catalog {
         })
     }
 
+    /// How many `Done` files are duplicates: their content was already in the bucket, at
+    /// another key (for `lightbox status`).
+    ///
+    /// # Errors
+    /// SQLite failures.
+    pub fn duplicate_count(&self) -> Result<u64, CatalogError> {
+        self.read("count duplicates", |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT COUNT(*) FROM files WHERE state = 'done' AND duplicate_of IS NOT NULL",
+                    [],
+                    |row| row.get::<_, StoredU64>(0),
+                )?
+                .0)
+        })
+    }
+
     /// How many files are in each state (for `lightbox status`).
     ///
     /// # Errors
@@ -493,6 +535,7 @@ mod tests {
             ("last_error_message", col::LAST_ERROR_MESSAGE),
             ("created_at_ms", col::CREATED_AT_MS),
             ("updated_at_ms", col::UPDATED_AT_MS),
+            ("duplicate_of", col::DUPLICATE_OF),
         ];
         assert_eq!(
             names.len(),

@@ -23,8 +23,21 @@ const CREATE_FOLDERS: Migration = Migration {
     ",
 };
 
+/// Whether the folder was there at the daemon's last look (`ingest::presence`), since when and
+/// why not. NULL: no engine has looked at it yet.
+const ADD_PRESENCE: Migration = Migration {
+    version: 10,
+    description: "add folders.presence",
+    sql: "
+        ALTER TABLE folders ADD COLUMN presence TEXT
+            CHECK (presence IS NULL OR presence IN ('online', 'offline'));
+        ALTER TABLE folders ADD COLUMN presence_since_ms INTEGER;
+        ALTER TABLE folders ADD COLUMN presence_reason TEXT;
+    ",
+};
+
 /// This table's schema steps (collected by `schema`).
-pub(super) const MIGRATIONS: &[Migration] = &[CREATE_FOLDERS];
+pub(super) const MIGRATIONS: &[Migration] = &[CREATE_FOLDERS, ADD_PRESENCE];
 
 /// A folder the engine watches.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +48,42 @@ pub struct WatchedFolder {
     pub added_at: Timestamp,
     /// A disabled folder keeps its rows but is neither watched nor scanned.
     pub enabled: bool,
+    /// Whether it was there at the engine's last look (`None`: not looked at yet).
+    pub presence: Option<FolderPresence>,
+}
+
+/// A watched folder's state as the engine last saw it (`ingest::presence`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FolderState {
+    /// There and watched.
+    Online,
+    /// Not there (card out, unmounted, moved away, removed): not watched, files kept.
+    Offline,
+}
+
+impl FolderState {
+    pub const ALL: [FolderState; 2] = [FolderState::Online, FolderState::Offline];
+
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FolderState::Online => "online",
+            FolderState::Offline => "offline",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// A folder's state, since when, and (offline) why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FolderPresence {
+    pub state: FolderState,
+    pub since: Timestamp,
+    pub reason: Option<String>,
 }
 
 /// What [`Catalog::remove_folder`] took out.
@@ -46,14 +95,26 @@ pub struct RemovedFolder {
     pub abort_upload_ids: Vec<String>,
 }
 
-const FOLDER_COLUMNS: &str = "id, path, added_at_ms, enabled";
+const FOLDER_COLUMNS: &str =
+    "id, path, added_at_ms, enabled, presence, presence_since_ms, presence_reason";
 
 fn folder_from_row(row: &Row<'_>) -> rusqlite::Result<WatchedFolder> {
+    let state = row.get::<_, Option<String>>(4)?;
+    let since = row.get::<_, Option<Millis>>(5)?;
+    let presence = match (state.as_deref().and_then(FolderState::parse), since) {
+        (Some(state), Some(since)) => Some(FolderPresence {
+            state,
+            since: since.0,
+            reason: row.get(6)?,
+        }),
+        _ => None,
+    };
     Ok(WatchedFolder {
         id: row.get(0)?,
         path: PathBuf::from(row.get::<_, String>(1)?),
         added_at: row.get::<_, Millis>(2)?.0,
         enabled: row.get(3)?,
+        presence,
     })
 }
 
@@ -147,6 +208,33 @@ impl Catalog {
         })
     }
 
+    /// Record what the engine saw of `folder` (`ingest::presence`).
+    ///
+    /// # Errors
+    /// [`CatalogError::FolderNotFound`]; SQLite failures.
+    pub fn set_folder_presence(
+        &mut self,
+        folder: FolderId,
+        presence: &FolderPresence,
+    ) -> Result<(), CatalogError> {
+        self.write("record folder presence", |conn| {
+            let changed = conn.execute(
+                "UPDATE folders SET presence = ?2, presence_since_ms = ?3, presence_reason = ?4
+                 WHERE id = ?1",
+                params![
+                    folder,
+                    presence.state.as_str(),
+                    Millis(presence.since),
+                    presence.reason
+                ],
+            )?;
+            if changed == 0 {
+                return Err(CatalogError::FolderNotFound(folder).into());
+            }
+            Ok(())
+        })
+    }
+
     /// Every watched folder, oldest first.
     ///
     /// # Errors
@@ -222,6 +310,48 @@ mod tests {
             1,
             "no duplicate row"
         );
+    }
+
+    #[test]
+    fn a_folders_presence_is_recorded_and_read_back() {
+        let mut catalog = Catalog::open_in_memory().expect("opens");
+        let id = catalog
+            .add_folder(Path::new("/media/card"), at(1))
+            .expect("added");
+        assert_eq!(
+            catalog
+                .get_folder(id)
+                .expect("read")
+                .expect("there")
+                .presence,
+            None,
+            "not looked at yet"
+        );
+        let offline = FolderPresence {
+            state: FolderState::Offline,
+            since: at(5),
+            reason: Some("the folder is gone".to_owned()),
+        };
+        catalog.set_folder_presence(id, &offline).expect("recorded");
+        assert_eq!(
+            catalog
+                .get_folder(id)
+                .expect("read")
+                .expect("there")
+                .presence,
+            Some(offline)
+        );
+        let err = catalog
+            .set_folder_presence(
+                FolderId::from_raw(99),
+                &FolderPresence {
+                    state: FolderState::Online,
+                    since: at(6),
+                    reason: None,
+                },
+            )
+            .expect_err("no such folder");
+        assert_eq!(err.code(), FailureCode::CatalogFolderNotFound);
     }
 
     #[test]

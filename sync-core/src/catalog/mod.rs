@@ -54,7 +54,7 @@ use lightbox_types::{FileStat, FileState, Sha256Digest, StateCounts};
 
 pub use error::{CatalogError, LockHolder};
 pub use files::{Failure, FileRecord, MultipartUpload};
-pub use folders::{RemovedFolder, WatchedFolder};
+pub use folders::{FolderPresence, FolderState, RemovedFolder, WatchedFolder};
 pub use ids::{FileId, FolderId};
 pub use index_holds::IndexHold;
 pub use lock::CatalogLock;

@@ -93,11 +93,15 @@ mod tests {
         let ordered = in_order(TABLES).expect("unique versions from 1 without a gap");
         assert_eq!(
             ordered.len(),
-            9,
-            "nine steps so far: five tables, previews, files.crc64nvme, the namespaced \
-             failure codes and the index holds"
+            11,
+            "eleven steps so far: five tables, previews, files.crc64nvme, the namespaced \
+             failure codes, the index holds, folders.presence and files.duplicate_of"
         );
-        assert_eq!(latest_version(), 9, "the latest version is the last step's");
+        assert_eq!(
+            latest_version(),
+            11,
+            "the latest version is the last step's"
+        );
     }
 
     #[test]

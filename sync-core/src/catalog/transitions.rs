@@ -157,6 +157,40 @@ impl Catalog {
         })
     }
 
+    /// `Hashed → Done` when the bucket already holds this file's content at `key` (the
+    /// uploaded-objects ledger says so): the file is done, a duplicate at `key`. Returns
+    /// `false`, changing nothing, when `key` is not known to hold this content in the bucket
+    /// (it is only planned for another file): the caller skips it instead.
+    ///
+    /// # Errors
+    /// [`CatalogError::WrongState`], [`CatalogError::FileNotFound`]; SQLite failures.
+    pub fn record_duplicate(
+        &mut self,
+        file: FileId,
+        key: &str,
+        now: Timestamp,
+    ) -> Result<bool, CatalogError> {
+        self.write("record duplicate", |conn| {
+            let record = require_step(conn, file, Step::RecordDuplicate)?;
+            let in_bucket: bool = conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM uploaded_objects WHERE key = ?1 AND sha256 = ?2)",
+                params![key, record.sha256],
+                |row| row.get(0),
+            )?;
+            if !in_bucket {
+                return Ok(false);
+            }
+            conn.prepare_cached(
+                "UPDATE files SET state = ?2, duplicate_of = ?3, skip_reason = NULL,
+                     planned_key = NULL, last_error_code = NULL, last_error_message = NULL,
+                     next_attempt_at_ms = NULL, updated_at_ms = ?4
+                 WHERE id = ?1",
+            )?
+            .execute(params![file, FileState::Done, key, Millis(now)])?;
+            Ok(true)
+        })
+    }
+
     /// `Planned → Uploading` with `method`. Also `Uploading → Uploading` to record a
     /// multipart upload for a file resumed without one; a file with an upload already
     /// recorded must [`Catalog::clear_upload`] first.

@@ -6,6 +6,7 @@
 //! keeps the list of watched folders and does the rest of the I/O: stat, the catalog, the bus.
 //! It also serves the engine's folder commands (add or remove a folder, queue one file).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
@@ -16,8 +17,12 @@ use super::recorder::Recorder;
 use super::scan::{ScanError, ScanReport, scan_folder};
 use super::settle::SettleDriver;
 use super::watcher::{FolderWatcher, WatchSignal};
-use crate::catalog::{CatalogHandle, FolderId, ObserveOutcome, RelPath, WatchedFolder};
-use crate::ingest::{Filter, stat_file};
+use crate::catalog::{
+    CatalogHandle, FolderId, FolderPresence, FolderState, ObserveOutcome, RelPath, WatchedFolder,
+};
+use crate::ingest::{
+    Filter, FolderIdentity, FolderLook, Presence, PresenceAction, next_presence, stat_file,
+};
 use lightbox_types::FileStat;
 
 pub(crate) struct DetectDriver {
@@ -26,6 +31,8 @@ pub(crate) struct DetectDriver {
     folders: Vec<WatchedFolder>,
     watcher: FolderWatcher,
     recorder: Recorder,
+    /// Whether each enabled folder was there at the last look (`ingest::presence`).
+    presence: HashMap<FolderId, Presence>,
 }
 
 impl DetectDriver {
@@ -41,22 +48,98 @@ impl DetectDriver {
             folders: Vec::new(),
             watcher,
             recorder,
+            presence: HashMap::new(),
         }
     }
 
-    /// Watch the enabled folders of the catalog and scan them.
+    /// Watch the enabled folders of the catalog that are there and scan them; the others are
+    /// offline until they come back.
     pub(crate) async fn start_up(&mut self, settle: &mut SettleDriver) {
         let folders = self.catalog.run(|c| c.list_folders()).await;
         match folders {
-            Ok(folders) => {
-                for folder in folders.into_iter().filter(|f| f.enabled) {
-                    self.watch(&folder);
-                    self.folders.push(folder);
-                }
-            }
+            Ok(folders) => self
+                .folders
+                .extend(folders.into_iter().filter(|f| f.enabled)),
             Err(e) => tracing::error!(error = %e, "cannot read the watched folders"),
         }
-        self.scan_all(settle).await;
+        self.check_presence(settle).await;
+    }
+
+    /// Look at every enabled folder's path (one `stat` each): watch and scan a folder that
+    /// came back or was replaced, stop watching one that went away. Returns the folders that
+    /// went offline, whose files the caller takes out of the later steps' queues (they are
+    /// kept in the catalog, and the scan when the folder is back queues them again).
+    pub(crate) async fn check_presence(&mut self, settle: &mut SettleDriver) -> Vec<WatchedFolder> {
+        let mut gone = Vec::new();
+        for folder in self.folders.clone().into_iter().filter(|f| f.enabled) {
+            let look = look_at_folder(&folder.path);
+            let step = next_presence(self.presence.get(&folder.id), look, Timestamp::now());
+            if !step.changed {
+                continue;
+            }
+            for action in &step.actions {
+                match action {
+                    PresenceAction::Unwatch => self.watcher.unwatch(&folder.path),
+                    PresenceAction::Watch => self.watch(&folder),
+                    PresenceAction::Scan => {}
+                }
+            }
+            self.record_presence(&folder, &step.presence, step.replaced)
+                .await;
+            let went_offline = !step.presence.is_online();
+            self.presence.insert(folder.id, step.presence);
+            if step.actions.contains(&PresenceAction::Scan) {
+                self.scan(&folder, settle).await;
+            }
+            if went_offline {
+                gone.push(folder);
+            }
+        }
+        gone
+    }
+
+    /// Log, store and announce a folder's new presence.
+    async fn record_presence(&self, folder: &WatchedFolder, presence: &Presence, replaced: bool) {
+        let stored = match presence {
+            Presence::Online { since, .. } => {
+                if replaced {
+                    tracing::info!(folder = %folder.path.display(), "folder replaced (made again or another card): watching it again and scanning it");
+                } else {
+                    tracing::info!(folder = %folder.path.display(), "folder online: watching it and scanning it");
+                }
+                FolderPresence {
+                    state: FolderState::Online,
+                    since: *since,
+                    reason: None,
+                }
+            }
+            Presence::Offline { reason, since } => {
+                tracing::warn!(folder = %folder.path.display(), %reason, "folder offline: not watched until it is back; its files are kept, nothing is deleted");
+                self.recorder.emit(EngineEvent::FolderUnavailable {
+                    folder: folder.path.display().to_string(),
+                    reason: reason.clone(),
+                });
+                FolderPresence {
+                    state: FolderState::Offline,
+                    since: *since,
+                    reason: Some(reason.clone()),
+                }
+            }
+        };
+        let id = folder.id;
+        if let Err(e) = self
+            .catalog
+            .run(move |c| c.set_folder_presence(id, &stored))
+            .await
+        {
+            tracing::error!(folder = %folder.path.display(), error = %e, "cannot record the folder's state");
+        }
+    }
+
+    /// Whether `path` is a watched folder's root or above one (its removal or move takes the
+    /// folder with it).
+    fn touches_a_root(&self, path: &Path) -> bool {
+        self.folders.iter().any(|f| f.path.starts_with(path))
     }
 
     fn watch(&mut self, folder: &WatchedFolder) {
@@ -69,8 +152,15 @@ impl DetectDriver {
         }
     }
 
+    /// Scan every folder that is not offline (an offline folder is scanned when it is back).
     pub(crate) async fn scan_all(&mut self, settle: &mut SettleDriver) {
         for folder in self.folders.clone() {
+            if matches!(
+                self.presence.get(&folder.id),
+                Some(Presence::Offline { .. })
+            ) {
+                continue;
+            }
             self.scan(&folder, settle).await;
         }
     }
@@ -127,7 +217,25 @@ impl DetectDriver {
         }
     }
 
-    pub(crate) async fn on_signal(&mut self, signal: WatchSignal, settle: &mut SettleDriver) {
+    /// Handle a watcher signal; returns the folders that went offline (see
+    /// [`DetectDriver::check_presence`]).
+    pub(crate) async fn on_signal(
+        &mut self,
+        signal: WatchSignal,
+        settle: &mut SettleDriver,
+    ) -> Vec<WatchedFolder> {
+        if let WatchSignal::Paths { appeared, changed } = &signal
+            && appeared
+                .iter()
+                .chain(changed)
+                .any(|path| self.touches_a_root(path))
+        {
+            // A folder itself was removed, moved or made: look at once, not at the next tick.
+            let gone = self.check_presence(settle).await;
+            if !gone.is_empty() {
+                return gone;
+            }
+        }
         match signal {
             WatchSignal::Rescan { reason } => {
                 tracing::info!(%reason, "rescanning every folder");
@@ -149,6 +257,7 @@ impl DetectDriver {
                 }
             }
         }
+        Vec::new()
     }
 
     async fn on_path(&mut self, path: &Path, appeared: bool, settle: &mut SettleDriver) {
@@ -239,11 +348,9 @@ impl DetectDriver {
         settle: &mut SettleDriver,
     ) {
         if !folder.path.is_dir() {
-            // The whole folder went away (card pulled, share unmounted): not a deletion.
-            return self.recorder.emit(EngineEvent::FolderUnavailable {
-                folder: folder.path.display().to_string(),
-                reason: "the folder is gone (unmounted or removed)".to_owned(),
-            });
+            // The whole folder went away (card pulled, share unmounted): not a deletion. The
+            // presence look (`check_presence`) reports it and stops watching it.
+            return;
         }
         let (id, rel_path) = (folder.id, rel_path.clone());
         let found = self
@@ -322,9 +429,10 @@ impl DetectDriver {
                 .ok_or_else(|| EngineError::FolderNotFound {
                     path: canonical.clone(),
                 })?;
-            self.watch(&folder);
             self.folders.push(folder.clone());
-            self.scan(&folder, settle).await;
+            // Watched and scanned by its first look, if it is there.
+            self.presence.remove(&id);
+            self.check_presence(settle).await;
         }
         Ok(id)
     }
@@ -343,6 +451,7 @@ impl DetectDriver {
         self.catalog.run(move |c| c.remove_folder(id)).await?;
         self.watcher.unwatch(&folder.path);
         self.folders.retain(|f| f.id != folder.id);
+        self.presence.remove(&folder.id);
         Ok(Some(folder))
     }
 
@@ -360,6 +469,42 @@ impl DetectDriver {
             .iter()
             .find(|f| f.id == folder)
             .map(|f| f.path.join(rel_path.to_path_buf()))
+    }
+}
+
+/// One look at a folder's path: the directory there (device and inode), or why there is none.
+fn look_at_folder(path: &Path) -> FolderLook {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => FolderLook::Present(identity_of(&meta)),
+        Ok(_) => FolderLook::Absent {
+            reason: "the path is no longer a folder".to_owned(),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => FolderLook::Absent {
+            reason: "the folder is gone (card removed, unmounted, moved away or deleted)"
+                .to_owned(),
+        },
+        Err(e) => FolderLook::Absent {
+            reason: format!("the folder cannot be read ({e})"),
+        },
+    }
+}
+
+#[cfg(unix)]
+fn identity_of(meta: &std::fs::Metadata) -> FolderIdentity {
+    use std::os::unix::fs::MetadataExt;
+    FolderIdentity {
+        device: meta.dev(),
+        inode: meta.ino(),
+    }
+}
+
+/// Without device and inode, a folder is only there or not: a replaced one is seen once it
+/// has been gone for a look.
+#[cfg(not(unix))]
+fn identity_of(_meta: &std::fs::Metadata) -> FolderIdentity {
+    FolderIdentity {
+        device: 0,
+        inode: 0,
     }
 }
 

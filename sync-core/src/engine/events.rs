@@ -90,6 +90,9 @@ pub enum FilePhase {
         key: Option<String>,
         /// Whether a thumbnail and a screen preview exist for it.
         previews: bool,
+        /// Its content was already in the bucket at `key` (another file's upload): done
+        /// without an upload of its own, so no `Uploaded` came before.
+        duplicate: bool,
     },
 }
 

@@ -157,6 +157,9 @@ pub struct ShutdownReport {
 pub struct QueueDepth {
     pub counts: StateCounts,
     pub oldest_waiting_since: Option<jiff::Timestamp>,
+    /// Enabled folders by state, as the engine last looked (`ingest::presence`); folders not
+    /// looked at yet are not counted.
+    pub folders: Vec<(crate::catalog::FolderState, u64)>,
 }
 
 impl Engine {
@@ -284,9 +287,23 @@ impl Engine {
     /// When the catalog cannot be read.
     pub fn queue_depth_blocking(&self) -> Result<QueueDepth, EngineError> {
         Ok(self.inner.catalog.read_blocking(|catalog| {
+            let folders = catalog.list_folders()?;
+            let folders = crate::catalog::FolderState::ALL
+                .into_iter()
+                .map(|state| {
+                    let n = folders
+                        .iter()
+                        .filter(|f| {
+                            f.enabled && f.presence.as_ref().is_some_and(|p| p.state == state)
+                        })
+                        .count();
+                    (state, n as u64)
+                })
+                .collect();
             Ok(QueueDepth {
                 counts: catalog.counts_by_state()?,
                 oldest_waiting_since: catalog.oldest_waiting_since()?,
+                folders,
             })
         })?)
     }

@@ -28,9 +28,13 @@ use super::plan_index::SharedIndex;
 use super::recorder::Recorder;
 use super::settle::SettleDriver;
 use super::watcher::{FolderWatcher, WatchSignal};
-use crate::catalog::{CatalogHandle, FolderId, ResumeStep};
+use crate::catalog::{CatalogHandle, FolderId, ResumeStep, WatchedFolder};
 use crate::ingest::{Filter, Settler};
 use crate::plan::KeyPlanner;
+
+/// How often every watched folder's path is looked at (one `stat` each): a folder removed,
+/// moved away, unmounted or made again is seen within this, besides the watcher's events.
+const PRESENCE_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Requests to the pipeline from the engine handle.
 #[derive(Debug)]
@@ -113,6 +117,9 @@ impl Pipeline {
         let mut rescan = tokio::time::interval_at(first_rescan, self.rescan_interval);
         let mut plan_retry = tokio::time::interval(PLAN_RETRY_TICK);
         let waits_for_index = self.plan.uses_index();
+        let first_look = tokio::time::Instant::now() + PRESENCE_INTERVAL;
+        let mut presence = tokio::time::interval_at(first_look, PRESENCE_INTERVAL);
+        presence.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             self.hash.start();
             // Wake when the next settle window ends (or a deferred hash is due), not on a tick:
@@ -122,7 +129,12 @@ impl Pipeline {
             tokio::select! {
                 () = cancel.cancelled() => break,
                 Some(signal) = signals.recv() => {
-                    self.detect.on_signal(signal, &mut self.settle).await;
+                    let gone = self.detect.on_signal(signal, &mut self.settle).await;
+                    self.drop_offline(&gone);
+                }
+                _ = presence.tick() => {
+                    let gone = self.detect.check_presence(&mut self.settle).await;
+                    self.drop_offline(&gone);
                 }
                 Some(command) = commands.recv() => self.on_command(command).await,
                 () = due, if wake.is_some() => self.settle_due().await,
@@ -150,7 +162,13 @@ impl Pipeline {
                 continue;
             };
             match item.next_step {
-                ResumeStep::Settle => self.settle.track(record.id, record.folder, path),
+                ResumeStep::Settle => self.settle.resume(
+                    record.id,
+                    record.folder,
+                    path,
+                    record.stat,
+                    record.updated_at,
+                ),
                 ResumeStep::Hash => self.hash.queue([HashJob {
                     file: record.id,
                     folder: record.folder,
@@ -251,6 +269,16 @@ impl Pipeline {
                 }
             }
             Command::Rescan => self.detect.scan_all(&mut self.settle).await,
+        }
+    }
+
+    /// Folders that went offline: their files leave the settle and hash queues (their rows
+    /// stay; the scan when a folder is back queues them again), so a file is never taken for
+    /// deleted because its card is out.
+    fn drop_offline(&mut self, gone: &[WatchedFolder]) {
+        for folder in gone {
+            self.settle.drop_folder(&folder.path);
+            self.hash.drop_folder(folder.id);
         }
     }
 

@@ -20,7 +20,7 @@ use jiff::Timestamp;
 use super::events::FilePhase;
 use super::plan_index::{IndexInput, IndexPlan, SharedIndex, plan_with_index};
 use super::recorder::Recorder;
-use crate::catalog::{CatalogError, CatalogHandle, FileId, IndexHold};
+use crate::catalog::{CatalogError, CatalogHandle, FileId, IndexHold, PreviewStatus};
 use crate::plan::{Decision, KeyFacts, KeyPlanner, OriginalKey, resolve_key};
 use crate::retry::ErrorClass;
 use lightbox_types::{CaptureTime, FailureCode, FileState, Sha256Digest, SkipReason};
@@ -356,18 +356,34 @@ impl PlanDriver {
                 );
             }
             Decision::SkipDuplicate { existing_key } => {
-                self.catalog
-                    .run(move |c| c.record_skip(file, SkipReason::Duplicate.as_str(), now))
+                let key = existing_key.clone();
+                let done = self
+                    .catalog
+                    .run(move |c| -> Result<Option<bool>, CatalogError> {
+                        if c.record_duplicate(file, &key, now)? {
+                            let previews = c.preview_status(&key)?;
+                            return Ok(Some(matches!(previews, Some(PreviewStatus::Made))));
+                        }
+                        c.record_skip(file, SkipReason::Duplicate.as_str(), now)?;
+                        Ok(None)
+                    })
                     .await?;
-                let detail = format!("the same photo is already uploaded as {existing_key}");
-                self.recorder.emit_file(
-                    file,
-                    path,
-                    FilePhase::Skipped {
-                        reason: SkipReason::Duplicate,
-                        detail,
+                let phase = match done {
+                    // Already in the bucket: done, at the key that holds it.
+                    Some(previews) => FilePhase::Done {
+                        key: Some(existing_key),
+                        previews,
+                        duplicate: true,
                     },
-                );
+                    // Only planned for another file so far: that file's upload carries it.
+                    None => FilePhase::Skipped {
+                        reason: SkipReason::Duplicate,
+                        detail: format!(
+                            "the same photo is being uploaded as {existing_key} (another file)"
+                        ),
+                    },
+                };
+                self.recorder.emit_file(file, path, phase);
             }
             Decision::SkipTombstoned => {
                 self.catalog

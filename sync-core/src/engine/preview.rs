@@ -515,7 +515,16 @@ async fn finish(
 
 /// Tell the bus the row is `Done`.
 fn emit_done(ctx: &PreviewContext, file: FileId, path: &Path, key: Option<String>, previews: bool) {
-    super::upload_job::emit(&ctx.events, file, path, FilePhase::Done { key, previews });
+    super::upload_job::emit(
+        &ctx.events,
+        file,
+        path,
+        FilePhase::Done {
+            key,
+            previews,
+            duplicate: false,
+        },
+    );
 }
 
 async fn put_all(

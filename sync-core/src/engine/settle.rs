@@ -65,6 +65,30 @@ impl SettleDriver {
         );
     }
 
+    /// Start settling `path` after a restart: a file unchanged since the catalog last saw it
+    /// (`catalogued`, at `unchanged_since`) carries on its window instead of starting it again.
+    pub(crate) fn resume(
+        &mut self,
+        file: FileId,
+        folder: FolderId,
+        path: PathBuf,
+        catalogued: FileStat,
+        unchanged_since: Timestamp,
+    ) {
+        let quiet_for = Timestamp::now()
+            .duration_since(unchanged_since)
+            .try_into()
+            .unwrap_or(Duration::ZERO);
+        match stat_file(&path) {
+            Ok(now_stat) => {
+                self.settler
+                    .resume(&path, catalogued, now_stat, quiet_for, Instant::now());
+            }
+            Err(e) => tracing::debug!(path = %path.display(), error = %e, "stat at resume"),
+        }
+        self.track(file, folder, path);
+    }
+
     /// `file` is gone from disk: stop settling it and record it as vanished.
     pub(crate) async fn vanish(&mut self, file: FileId, path: &Path) {
         self.settling.remove(path);

@@ -3,6 +3,7 @@
 //! stats it and the catalog decides. An overflowed event queue or a watcher error
 //! asks for a rescan instead, so nothing is missed.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -47,19 +48,63 @@ pub struct WatchError {
     source: notify::Error,
 }
 
-/// The debounced watcher over every watched folder.
+/// The debounced watchers of the watched folders: one per folder, so that a folder's watch
+/// can be dropped and made again from nothing when the folder is removed, moved away or
+/// replaced (`ingest::presence`). One debouncer over every folder keeps the state of a
+/// removed folder: notify drops its watch on `IN_DELETE_SELF`, after which the debouncer's
+/// `unwatch` fails (watch not found) before it forgets the root and its file ids, so a later
+/// `watch` of the same path starts from stale state (issue #19). A fresh debouncer has none.
 pub struct FolderWatcher {
-    debouncer: Debouncer<notify::RecommendedWatcher, RecommendedCache>,
+    signals: mpsc::UnboundedSender<WatchSignal>,
+    watches: HashMap<PathBuf, Debouncer<notify::RecommendedWatcher, RecommendedCache>>,
 }
 
 impl FolderWatcher {
     /// A watcher sending its signals to `signals`.
     ///
     /// # Errors
-    /// When the OS watcher cannot be created (e.g. inotify instances exhausted).
+    /// None today: the OS watchers are made per folder, by [`FolderWatcher::watch`]. Kept
+    /// fallible so that callers handle a platform where making one up front can fail.
     pub fn new(signals: mpsc::UnboundedSender<WatchSignal>) -> Result<Self, WatchError> {
-        let tick = Some(DEBOUNCE_TICK);
-        let debouncer = new_debouncer(DEBOUNCE, tick, move |result: DebounceEventResult| {
+        Ok(Self {
+            signals,
+            watches: HashMap::new(),
+        })
+    }
+
+    /// Watch `path` and everything below it (again from nothing, if it was watched).
+    ///
+    /// # Errors
+    /// When the OS refuses the watch (missing folder, watch or instance limit).
+    pub fn watch(&mut self, path: &Path) -> Result<(), WatchError> {
+        self.unwatch(path);
+        let error = |source| WatchError {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut debouncer = debouncer(self.signals.clone()).map_err(error)?;
+        debouncer
+            .watch(path, RecursiveMode::Recursive)
+            .map_err(error)?;
+        self.watches.insert(path.to_path_buf(), debouncer);
+        Ok(())
+    }
+
+    /// Stop watching `path`. A folder that is already gone, or not watched, is not an error.
+    pub fn unwatch(&mut self, path: &Path) {
+        // Dropping the debouncer stops its OS watcher and its thread.
+        self.watches.remove(path);
+    }
+}
+
+/// A debouncer sending its events as signals to `signals`.
+fn debouncer(
+    signals: mpsc::UnboundedSender<WatchSignal>,
+) -> Result<Debouncer<notify::RecommendedWatcher, RecommendedCache>, notify::Error> {
+    new_debouncer(
+        DEBOUNCE,
+        Some(DEBOUNCE_TICK),
+        move |result: DebounceEventResult| {
             let signal = match result {
                 Ok(events) => {
                     if let Some(e) = events.iter().find(|e| e.need_rescan()) {
@@ -96,31 +141,6 @@ impl FolderWatcher {
             if signals.send(signal).is_err() {
                 tracing::debug!("file event after the pipeline stopped; ignored");
             }
-        })
-        .map_err(|source| WatchError {
-            path: PathBuf::new(),
-            source,
-        })?;
-        Ok(Self { debouncer })
-    }
-
-    /// Watch `path` and everything below it.
-    ///
-    /// # Errors
-    /// When the OS refuses the watch (missing folder, watch limit).
-    pub fn watch(&mut self, path: &Path) -> Result<(), WatchError> {
-        self.debouncer
-            .watch(path, RecursiveMode::Recursive)
-            .map_err(|source| WatchError {
-                path: path.to_path_buf(),
-                source,
-            })
-    }
-
-    /// Stop watching `path`. A folder that is already gone is not an error.
-    pub fn unwatch(&mut self, path: &Path) {
-        if let Err(e) = self.debouncer.unwatch(path) {
-            tracing::debug!(path = %path.display(), error = %e, "unwatch");
-        }
-    }
+        },
+    )
 }

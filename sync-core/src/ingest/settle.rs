@@ -191,6 +191,31 @@ impl Settler {
         status
     }
 
+    /// Carry on a window that started before a restart: `path` was last catalogued with
+    /// `catalogued` (size, mtime, file id), unchanged since `quiet_for` ago. When `now_stat`
+    /// (the stat now) is the same, the file's window counts from then, not from now (issue
+    /// #19: a daemon restarted more often than a big file's window never uploaded it). A
+    /// different stat changes nothing: the window starts at the first look, as for any file.
+    pub fn resume(
+        &mut self,
+        path: &Path,
+        catalogued: FileStat,
+        now_stat: Option<FileStat>,
+        quiet_for: Duration,
+        now: Instant,
+    ) {
+        if now_stat != Some(catalogued) {
+            return;
+        }
+        let since = now.checked_sub(quiet_for).unwrap_or(now);
+        self.files.insert(
+            path.to_path_buf(),
+            SettleTracker {
+                stable: Some((catalogued, since)),
+            },
+        );
+    }
+
     /// Stop tracking `path` (it was filtered out, or its folder is no longer watched).
     pub fn forget(&mut self, path: &Path) {
         self.files.remove(path);
@@ -273,6 +298,45 @@ fn classify_open_error(path: &Path, e: io::Error) -> SettleError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_window_started_before_a_restart_carries_on_only_for_the_same_stat() {
+        let settings = SettleSettings::default();
+        let big = 1536 * 1024 * 1024;
+        let window = settings.window_for(big);
+        let catalogued = stat(big, 7).expect("a stat");
+        let now = Instant::now() + window * 2;
+        let path = Path::new("/card/DCIM/big.mov");
+
+        let mut settler = Settler::new(settings);
+        settler.resume(path, catalogued, Some(catalogued), window, now);
+        assert_eq!(
+            settler.observe(path, Some(catalogued), now),
+            SettleStatus::Ready,
+            "unchanged and quiet for its whole window before the restart: ready at once"
+        );
+
+        let mut settler = Settler::new(settings);
+        settler.resume(path, catalogued, Some(catalogued), window / 2, now);
+        assert_eq!(
+            settler.observe(path, Some(catalogued), now),
+            SettleStatus::Wait {
+                until: now + window / 2
+            },
+            "half its window before the restart: the other half after it, not a whole one"
+        );
+
+        let mut settler = Settler::new(settings);
+        let grown = stat(big + 1, 8);
+        settler.resume(path, catalogued, grown, window, now);
+        assert_eq!(
+            settler.observe(path, grown, now),
+            SettleStatus::Wait {
+                until: now + window
+            },
+            "changed since the catalog saw it: a whole window from now"
+        );
+    }
 
     /// What an observation should answer, with times in ms from the test's start.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]

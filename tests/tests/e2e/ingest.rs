@@ -256,3 +256,34 @@ async fn a_file_changed_inside_its_window_is_hashed_once_in_its_final_form() {
         "the hash is of the final version"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_settle_window_carries_on_across_restarts_more_frequent_than_it() {
+    // A 4 s window and an engine restarted every 1.5 s: if each start began the window
+    // again, the file would never be ready (issue #19).
+    let mut ingest = fast_ingest();
+    ingest.settle.base_ms = 4_000;
+    let restart_every = Duration::from_millis(1_500);
+    let mut t = TestEngine::start(ingest.clone()).await;
+    let path = t.folder.join("big.CR3");
+    std::fs::write(&path, vec![5u8; 1024 * 1024]).expect("write");
+    t.wait_for("the file to be catalogued", |e| {
+        e.path == path.display().to_string() && matches!(e.phase, FilePhase::Discovered)
+    })
+    .await;
+    let mut restarts = 0;
+    loop {
+        let planned =
+            tokio::time::timeout(restart_every, t.wait_for("planned", is_planned(&path))).await;
+        if planned.is_ok() {
+            break;
+        }
+        assert!(
+            restarts < 20,
+            "restarted {restarts} times, never planned: the window starts again at each start"
+        );
+        t.restart(ingest.clone()).await;
+        restarts += 1;
+    }
+    assert!(restarts >= 1, "the test restarted the engine at least once");
+}

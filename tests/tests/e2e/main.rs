@@ -6,6 +6,7 @@
 mod auth_credentials;
 mod auth_tokens;
 mod fault_proxy;
+mod folders;
 mod gallery;
 mod index;
 mod index_stations;

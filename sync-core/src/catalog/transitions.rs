@@ -157,6 +157,28 @@ impl Catalog {
         })
     }
 
+    /// The shared index says this file's content is live at `key`: another station uploaded
+    /// and verified it there. Noted in this station's uploaded-objects ledger, so that
+    /// [`Catalog::record_duplicate`] finds it in the bucket and the file counts as done.
+    ///
+    /// # Errors
+    /// [`CatalogError::WrongState`], [`CatalogError::FileNotFound`]; SQLite failures.
+    pub fn record_live_elsewhere(
+        &mut self,
+        file: FileId,
+        key: &str,
+        now: Timestamp,
+    ) -> Result<(), CatalogError> {
+        self.write("record content live elsewhere", |conn| {
+            let record = require_step(conn, file, Step::RecordDuplicate)?;
+            let Some(sha256) = record.sha256 else {
+                return Ok(());
+            };
+            record_uploaded_object(conn, key, sha256, record.stat.size, now)?;
+            Ok(())
+        })
+    }
+
     /// `Hashed → Done` when the bucket already holds this file's content at `key` (the
     /// uploaded-objects ledger says so): the file is done, a duplicate at `key`. Returns
     /// `false`, changing nothing, when `key` is not known to hold this content in the bucket

@@ -243,6 +243,16 @@ impl PlanDriver {
                 }
             }
             IndexPlan::Duplicate { key } => {
+                // Live in the index means verified in the bucket: the file is done, a
+                // duplicate at `key`, not merely skipped (the ledger now says so).
+                let noted = key.clone();
+                let noting = self
+                    .catalog
+                    .run(move |c| c.record_live_elsewhere(file, &noted, now))
+                    .await;
+                if let Err(e) = noting {
+                    tracing::warn!(error = %e, "cannot note the index's live object locally");
+                }
                 let decision = Decision::SkipDuplicate { existing_key: key };
                 self.record_or_fail(item, decision, now).await;
             }

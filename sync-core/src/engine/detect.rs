@@ -33,6 +33,9 @@ pub(crate) struct DetectDriver {
     recorder: Recorder,
     /// Whether each enabled folder was there at the last look (`ingest::presence`).
     presence: HashMap<FolderId, Presence>,
+    /// Folders whose last scan could not be saved (a full or unwritable catalog disk), and
+    /// when to scan them again: the next presence look does, not the periodic rescan.
+    scan_again_at: HashMap<FolderId, std::time::Instant>,
 }
 
 impl DetectDriver {
@@ -49,6 +52,7 @@ impl DetectDriver {
             watcher,
             recorder,
             presence: HashMap::new(),
+            scan_again_at: HashMap::new(),
         }
     }
 
@@ -95,7 +99,24 @@ impl DetectDriver {
                 gone.push(folder);
             }
         }
+        self.scan_again_due(settle).await;
         gone
+    }
+
+    /// Scan again the folders whose last scan could not be saved, once their wait is over
+    /// (an offline one waits until it is back: its scan then comes with the presence step).
+    async fn scan_again_due(&mut self, settle: &mut SettleDriver) {
+        let now = std::time::Instant::now();
+        let due: Vec<WatchedFolder> = self
+            .folders
+            .iter()
+            .filter(|f| self.scan_again_at.get(&f.id).is_some_and(|at| *at <= now))
+            .filter(|f| matches!(self.presence.get(&f.id), Some(Presence::Online { .. })))
+            .cloned()
+            .collect();
+        for folder in due {
+            self.scan(&folder, settle).await;
+        }
     }
 
     /// Log, store and announce a folder's new presence.
@@ -175,7 +196,21 @@ impl DetectDriver {
         })
         .await;
         match result {
-            Ok(Ok(report)) => self.on_scanned(folder, report, settle),
+            Ok(Ok(report)) => {
+                self.scan_again_at.remove(&folder.id);
+                self.on_scanned(folder, report, settle);
+            }
+            // The batches saved before stay saved; the rest waits for the catalog's disk.
+            Ok(Err(ScanError::Catalog(e))) => {
+                let wait = self.recorder.catalog_wait();
+                tracing::warn!(
+                    folder = %folder.path.display(),
+                    code = e.code().as_str(),
+                    "scan not saved: {e}; scanning it again in {wait:?}"
+                );
+                self.scan_again_at
+                    .insert(folder.id, std::time::Instant::now() + wait);
+            }
             Ok(Err(ScanError::Unavailable { path, reason })) => {
                 tracing::warn!(folder = %path.display(), %reason, "folder unavailable; nothing changed");
                 self.recorder.emit(EngineEvent::FolderUnavailable {
@@ -183,7 +218,6 @@ impl DetectDriver {
                     reason,
                 });
             }
-            Ok(Err(e)) => tracing::error!(error = %e, "scan failed"),
             Err(e) => tracing::error!(error = %e, "scan task failed"),
         }
     }

@@ -3,8 +3,10 @@
 //!
 //! - `verdict`: pure functions from gathered facts to `Check`s (tested without I/O);
 //! - `probe`: the I/O that gathers them (config, credentials, a probe object in the
-//!   bucket, the server's clock, inotify limits, free disk).
+//!   bucket, the server's clock, inotify limits, free disk);
+//! - `index_probe`: the shared index's mode, and a read of its table.
 
+mod index_probe;
 mod probe;
 mod verdict;
 

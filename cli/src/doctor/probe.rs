@@ -87,6 +87,7 @@ pub async fn run_checks(input: &DoctorInput) -> Vec<Check> {
     );
 
     checks.extend(bucket_probe(&client, &storage.bucket, &input.host).await);
+    checks.push(super::index_probe::index_check(config, storage, &state_dir).await);
     if let Some(server) = date.get() {
         let local = jiff::Timestamp::now();
         checks.push(verdict::clock_skew(server.as_second() - local.as_second()));
@@ -251,7 +252,7 @@ fn is_missing_credentials(e: &(dyn std::error::Error + 'static)) -> bool {
 
 /// A service error as `Code: message`; anything else (no connection, no credentials)
 /// with its chain of causes.
-fn short_error<E, R>(e: &aws_sdk_s3::error::SdkError<E, R>) -> String
+pub(super) fn short_error<E, R>(e: &aws_sdk_s3::error::SdkError<E, R>) -> String
 where
     E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,

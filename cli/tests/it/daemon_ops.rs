@@ -74,6 +74,46 @@ fn doctor_names_a_missing_bucket_and_how_to_fix_it() {
     );
 }
 
+/// The doctor says which mode is in force: one station's catalog (the stack's plain config),
+/// or the shared index, whose table it reads (the stack's `lightbox-index.toml`, moto's
+/// table); a table that does not exist fails with what to fix.
+#[test]
+fn doctor_names_the_index_mode_and_reads_the_shared_table() {
+    let detail = |checks: &serde_json::Value| -> String {
+        checks
+            .as_array()
+            .and_then(|a| a.iter().find(|c| c["name"] == "index"))
+            .and_then(|c| c["detail"].as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let (passed, checks) = doctor(&[]);
+    assert!(passed, "{checks:#}");
+    assert_eq!(status_of(&checks, "index"), "ok");
+    assert!(
+        detail(&checks).starts_with("one-station mode"),
+        "{checks:#}"
+    );
+
+    let indexed = stack().dir.join("lightbox-index.toml");
+    let indexed = indexed.to_str().expect("a UTF-8 path");
+    let (passed, checks) = doctor(&[("LIGHTBOX_CONFIG", indexed)]);
+    assert!(passed, "{checks:#}");
+    assert_eq!(status_of(&checks, "index"), "ok");
+    let table = &stack().info.moto.index_table;
+    assert!(
+        detail(&checks).starts_with(&format!("shared mode: table {table}")),
+        "{checks:#}"
+    );
+
+    let (passed, checks) = doctor(&[
+        ("LIGHTBOX_CONFIG", indexed),
+        ("LIGHTBOX_INDEX__TABLE", "no-such-index-table"),
+    ]);
+    assert!(!passed, "a missing table fails the doctor: {checks:#}");
+    assert_eq!(status_of(&checks, "index"), "fail", "{checks:#}");
+}
+
 #[test]
 fn doctor_without_a_bucket_setting_fails_the_config_check() {
     let (passed, checks) = doctor(&[("LIGHTBOX_STORAGE__BUCKET", "")]);
